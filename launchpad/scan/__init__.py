@@ -1,0 +1,1 @@
+"""Vulnerability scan gate: Trivy JSON report parsing, thresholds and allowlist (no Pulumi import)."""
