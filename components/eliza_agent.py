@@ -1,0 +1,97 @@
+"""`agent-launchpad:index:ElizaAgent`: everything one elizaOS agent needs on Kubernetes. The objects come
+from `launchpad.workloads.agent_objects`; this component only registers them with Pulumi, as its children,
+and turns the config-sourced secrets into a Kubernetes Secret without their values ever being plaintext."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from launchpad.spec.fleet import Agent
+from launchpad.workloads.agent_objects import Manifest, agent_manifests
+
+# Called with the component as parent to register the agent in the control-plane database.
+Registrar = Callable[[Agent, pulumi.Resource], pulumi.Resource]
+
+
+@dataclass
+class ElizaAgentArgs:
+    agent: Agent
+    # Env name -> value of each secret that comes from Pulumi config (Outputs, marked secret).
+    secret_values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The image to run: the built image's digest when built, else the agent's pinned reference.
+    image: pulumi.Input[str] | None = None
+    # Resources the Deployment must wait for: the tenant namespace, the image scan gate.
+    depends_on: Sequence[pulumi.Resource] = ()
+    scan: bool = True
+    registrar: Registrar | None = None
+
+
+def _meta(manifest: Manifest) -> Any:
+    return manifest["metadata"]
+
+
+class ElizaAgent(pulumi.ComponentResource):
+    namespace: pulumi.Output[str]
+    deployment_name: pulumi.Output[str]
+    service_dns: pulumi.Output[str]
+    image: pulumi.Output[str]
+
+    def __init__(self, name: str, args: ElizaAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("agent-launchpad:index:ElizaAgent", name, None, opts)
+        agent = args.agent
+        secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
+        m = agent_manifests(agent, secret_values, scan=args.scan)
+        child = pulumi.ResourceOptions(parent=self)
+
+        deps: list[pulumi.Resource] = list(args.depends_on)
+        if m.namespace is not None:
+            deps.append(k8s.core.v1.Namespace(f"{name}-namespace", metadata=_meta(m.namespace), opts=child))
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=deps)
+
+        account = k8s.core.v1.ServiceAccount(
+            f"{name}-sa", metadata=_meta(m.service_account),
+            automount_service_account_token=False, opts=in_ns)
+        character = k8s.core.v1.ConfigMap(
+            f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
+        pod_deps: list[pulumi.Resource] = [account, character]
+        if m.secret is not None:
+            pod_deps.append(k8s.core.v1.Secret(
+                f"{name}-env", metadata=_meta(m.secret), type="Opaque", string_data=m.secret["stringData"],
+                opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(
+                    additional_secret_outputs=["stringData", "data"]))))
+
+        image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
+        spec = copy.deepcopy(m.deployment["spec"])
+        spec["template"]["spec"]["containers"][0]["image"] = image
+        deployment = k8s.apps.v1.Deployment(
+            f"{name}-deployment", metadata=_meta(m.deployment), spec=spec,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*deps, *pod_deps]))
+        service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
+        if m.hpa is not None:
+            k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                f"{name}-hpa", metadata=_meta(m.hpa), spec=m.hpa["spec"],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]))
+        if m.pdb is not None:
+            k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=_meta(m.pdb), spec=m.pdb["spec"], opts=in_ns)
+        k8s.networking.v1.NetworkPolicy(
+            f"{name}-netpol", metadata=_meta(m.network_policy), spec=m.network_policy["spec"], opts=in_ns)
+        if args.registrar is not None:
+            args.registrar(agent, self)
+
+        self.namespace = pulumi.Output.from_input(agent.namespace)
+        # Names are fixed by the agent; deriving them from the URNs makes the outputs wait for the objects.
+        self.deployment_name = deployment.urn.apply(lambda _: agent.name)
+        self.service_dns = service.urn.apply(lambda _: f"{agent.name}.{agent.namespace}.svc.cluster.local")
+        self.image = image
+        self.register_outputs({
+            "namespace": self.namespace,
+            "deploymentName": self.deployment_name,
+            "serviceDns": self.service_dns,
+            "image": self.image,
+        })

@@ -1,0 +1,54 @@
+"""The whole fleet as Pulumi resources: tenant namespaces, one AgentImage per distinct runtime image, and
+one ElizaAgent per agent. `__main__.py` calls `deploy_fleet` and exports what it returns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.agent_image import AgentImage, AgentImageArgs
+from components.eliza_agent import ElizaAgent, ElizaAgentArgs, Registrar
+from launchpad.settings import StackSettings
+from launchpad.spec.fleet import Fleet
+from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
+
+
+@dataclass
+class FleetArgs:
+    fleet: Fleet
+    settings: StackSettings
+    config_secrets: Mapping[str, pulumi.Output[str]]  # config key -> secret value
+    build_root: Path
+    registry_password: pulumi.Input[str] | None = None
+    registrar: Registrar | None = None
+
+
+def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) -> dict[str, ElizaAgent]:
+    fleet, settings = args.fleet, args.settings
+    namespaces: dict[str, pulumi.Resource] = {}
+    for namespace, tenant in sorted(fleet.namespaces().items()):
+        if tenant is not None:  # an agent's own namespace is a child of its ElizaAgent
+            namespaces[namespace] = k8s.core.v1.Namespace(
+                namespace, metadata=namespace_manifest(namespace, tenant)["metadata"], opts=opts)
+    images: dict[str, AgentImage] = {}
+    if settings.imageBuild == "docker":
+        for ref, build in sorted(fleet.images().items()):
+            images[ref] = AgentImage(f"image-{build.tag}", AgentImageArgs(
+                build, args.build_root / "images", settings.registryUsername, args.registry_password), opts=opts)
+    agents: dict[str, ElizaAgent] = {}
+    for agent in fleet.agents:
+        built = images.get(agent.image_ref)
+        deps = [d for d in (namespaces.get(agent.namespace), built) if d is not None]
+        agents[agent.name] = ElizaAgent(agent.name, ElizaAgentArgs(
+            agent=agent,
+            secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+            image=built.ref if built else None,
+            depends_on=deps,
+            scan=settings.scan,
+            registrar=args.registrar,
+        ), opts=opts)
+    return agents

@@ -1,0 +1,5 @@
+import sys
+
+from launchpad.cli import main
+
+sys.exit(main())

@@ -1,0 +1,78 @@
+"""`python -m launchpad`: the same loader and generators the Pulumi program uses, without Pulumi.
+
+  validate [PATH ...]   report every problem of the fleet as FILE:LINE: FIELD: message (exit 1), or a summary
+  schema                print the JSON Schema of an agent file (committed as agents/agent.schema.json)
+  render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (secret values redacted)
+  migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from launchpad.spec import FleetError, load_fleet
+from launchpad.spec.schema import agent_schema
+
+
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        fleet = load_fleet([Path(p) for p in args.paths] or None)
+    except FleetError as exc:
+        print(exc.render(), file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s); nothing was deployed", file=sys.stderr)
+        return 1
+    print(fleet.summary())
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(agent_schema(), indent=2))
+    return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from launchpad.workloads.render import render_fleet
+
+    try:
+        fleet = load_fleet([Path(p) for p in args.paths] or None)
+    except FleetError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    written = render_fleet(fleet, Path(args.out))
+    print(f"wrote {len(written)} file(s) to {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m launchpad", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="check agent files; every problem as FILE:LINE: FIELD: message")
+    validate.add_argument("paths", nargs="*", help="agent files or directories (default: agents/)")
+    validate.set_defaults(func=_validate)
+    schema = sub.add_parser("schema", help="print the JSON Schema of an agent file")
+    schema.set_defaults(func=_schema)
+    render = sub.add_parser("render", help="write Kubernetes manifests and Dockerfiles without Pulumi")
+    render.add_argument("--out", required=True, help="directory to write into")
+    render.add_argument("paths", nargs="*", help="agent files or directories (default: agents/)")
+    render.set_defaults(func=_render)
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Subcommands owned by other parts of the core register themselves here."""
+    from launchpad.db import cli as db_cli
+
+    register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] = db_cli.register
+    register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result

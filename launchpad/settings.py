@@ -1,0 +1,56 @@
+"""Stack settings: the `agent-launchpad:*` keys of `Pulumi.<stack>.yaml`, validated like agent files so a
+typo in stack config fails the preview with the key named, instead of silently using a default.
+Secret settings (database URL, registry password, receiver URLs) are read as Pulumi secrets by the program
+and never pass through here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+PROJECT = "agent-launchpad"
+# Keys read as Pulumi secrets, never as plain settings.
+SECRET_KEYS = ("databaseUrl", "registryPassword")
+
+
+class StackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    agentsDir: str = "agents"  # noqa: N815 - config keys are camelCase, like Pulumi's own
+    # Write manifests here instead of applying them to a cluster (the dev stack). Relative to the project.
+    renderDir: str | None = None  # noqa: N815
+    # docker: build and push shared runtime images with pulumi-docker; skip: reference the computed tag only
+    # (no Docker engine here, e.g. the dev stack), the Dockerfiles are still rendered by `launchpad render`.
+    imageBuild: Literal["docker", "skip"] = "docker"  # noqa: N815
+    registryUsername: str | None = None  # noqa: N815
+    # Vulnerability scan gate of built images (Trivy). A stack that builds images must scan unless it says
+    # so; the policy pack reports scan: false as advisory.
+    scan: bool = True
+    scanSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"] = "HIGH"  # noqa: N815
+    scanAllowlist: str | None = None  # noqa: N815
+    monitoring: dict[str, Any] = Field(default_factory=dict)
+    # Register agents in the Supabase schema (needs the `databaseUrl` secret).
+    database: bool = False
+
+
+class SettingsError(Exception):
+    pass
+
+
+def parse_settings(values: Mapping[str, Any], stack: str) -> StackSettings:
+    """`values` maps bare keys (no `agent-launchpad:` prefix) to their configured values."""
+    leaked = [k for k in SECRET_KEYS if k in values]
+    if leaked:
+        raise SettingsError("\n".join(
+            f"Pulumi.{stack}.yaml: {PROJECT}:{k}: must be a secret: `pulumi config set --secret {k} ...`" for k in leaked))
+    try:
+        return StackSettings.model_validate(dict(values))
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors(include_input=False, include_url=False):
+            key = ".".join(str(p) for p in error["loc"])
+            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+            lines.append(f"Pulumi.{stack}.yaml: {PROJECT}:{key}: {message}")
+        raise SettingsError("\n".join(lines)) from None

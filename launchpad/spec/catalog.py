@@ -1,0 +1,77 @@
+"""What agent-launchpad knows about the elizaOS ecosystem: which plugin serves which chat platform or model
+provider, which secrets each needs, and which platforms tolerate more than one replica per bot identity.
+Versions are pinned (never float) to the npm releases listed in shared/reference.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
+BASE_IMAGE = "node:23.3.0-slim"  # upstream Dockerfile's base
+BUN_VERSION = "1.2.5"
+
+# Every agent runs these: plugin-sql is its memory store, plugin-bootstrap its message handling.
+BASE_PLUGINS = (f"@elizaos/plugin-sql@{RUNTIME_VERSION}", f"@elizaos/plugin-bootstrap@{RUNTIME_VERSION}")
+
+# Measured footprint of an elizaOS v1 agent: 1.6-1.9 GB RSS steady, ~2.1 GB at boot (elizaOS/eliza#16899,
+# PR #17795). A limit under the boot peak OOM-kills the agent in a restart loop; a request under the steady
+# footprint lets the scheduler pack agents onto nodes that then thrash.
+MEMORY_LIMIT_FLOOR_BYTES = 2 * 2**30  # 2Gi = 2.15 GB, just above the 2.1 GB boot peak
+MEMORY_REQUEST_FLOOR_BYTES = 1_600_000_000  # 1.6 GB steady
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    plugin: str | None  # pinned npm spec, None when the server serves it itself
+    secrets: tuple[str, ...]
+    modes: tuple[str, ...]  # first is the default
+    # Modes in which a second replica would be a second bot identity (double replies, 409 Conflict).
+    single_identity_modes: tuple[str, ...]
+    why_single: str = ""
+
+
+PLATFORMS: dict[str, PlatformInfo] = {
+    "discord": PlatformInfo(
+        plugin="@elizaos/plugin-discord@1.3.8",
+        secrets=("DISCORD_APPLICATION_ID", "DISCORD_API_TOKEN"),
+        modes=("gateway",),
+        single_identity_modes=("gateway",),
+        why_single="a second Discord gateway session without sharding handles every message twice",
+    ),
+    "telegram": PlatformInfo(
+        plugin="@elizaos/plugin-telegram@1.6.4",
+        secrets=("TELEGRAM_BOT_TOKEN",),
+        modes=("polling", "webhook"),
+        single_identity_modes=("polling",),
+        why_single="Telegram answers 409 Conflict to a second long-polling client of the same token",
+    ),
+    "twitter": PlatformInfo(
+        plugin="@elizaos/plugin-twitter@1.2.22",
+        secrets=("TWITTER_API_KEY", "TWITTER_API_SECRET_KEY", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET"),
+        modes=("post",),
+        single_identity_modes=("post",),
+        why_single="two Twitter replicas post everything twice",
+    ),
+    # The elizaOS server's own HTTP API: stateless per request, scales horizontally.
+    "web": PlatformInfo(plugin=None, secrets=(), modes=("api",), single_identity_modes=()),
+}
+
+
+@dataclass(frozen=True)
+class ModelProviderInfo:
+    plugin: str
+    secrets: tuple[str, ...]
+
+
+MODEL_PROVIDERS: dict[str, ModelProviderInfo] = {
+    "openai": ModelProviderInfo("@elizaos/plugin-openai@1.6.0", ("OPENAI_API_KEY",)),
+    "anthropic": ModelProviderInfo("@elizaos/plugin-anthropic@1.5.12", ("ANTHROPIC_API_KEY",)),
+    "openrouter": ModelProviderInfo("@elizaos/plugin-openrouter@1.5.17", ("OPENROUTER_API_KEY",)),
+    "groq": ModelProviderInfo("@elizaos/plugin-groq@1.0.4", ("GROQ_API_KEY",)),
+    "google": ModelProviderInfo("@elizaos/plugin-google-genai@1.1.0", ("GOOGLE_GENERATIVE_AI_API_KEY",)),
+    # Local models: no key, the endpoint is a plain setting.
+    "ollama": ModelProviderInfo("@elizaos/plugin-ollama@1.2.4", ()),
+}
+
+# Env the program sets on every agent container; an agent file may not override them.
+RESERVED_ENV = ("SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR")

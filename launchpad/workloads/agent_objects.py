@@ -1,0 +1,181 @@
+"""Every Kubernetes object of one agent, as manifests. Pure: the same agent gives the same objects, so a
+preview shows a change only when the agent file changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from launchpad import naming
+from launchpad.spec.fleet import Agent
+from launchpad.workloads import pod
+
+Manifest = dict[str, Any]
+SINGLE_IDENTITY_ANNOTATION = "launchpad.dev/single-identity"
+PLUGINS_ANNOTATION = "launchpad.dev/plugins"
+SCAN_ANNOTATION = "launchpad.dev/scan"
+
+
+@dataclass(frozen=True)
+class AgentManifests:
+    namespace: Manifest | None  # None when the agent lives in its tenant's shared namespace
+    service_account: Manifest
+    config_map: Manifest
+    secret: Manifest | None  # None when no secret comes from Pulumi config
+    deployment: Manifest
+    service: Manifest
+    hpa: Manifest | None
+    pdb: Manifest | None
+    network_policy: Manifest
+
+    def all(self) -> list[Manifest]:
+        found = [self.namespace, self.service_account, self.config_map, self.secret, self.deployment,
+                 self.service, self.hpa, self.pdb, self.network_policy]
+        return [m for m in found if m is not None]
+
+
+def namespace_manifest(namespace: str, tenant: str | None) -> Manifest:
+    restricted = {f"pod-security.kubernetes.io/{mode}": "restricted" for mode in ("enforce", "audit", "warn")}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {
+            "name": namespace,
+            "labels": {**restricted, "pod-security.kubernetes.io/enforce-version": "latest",
+                       naming.TENANT_LABEL: naming.tenant_value(tenant),
+                       "app.kubernetes.io/part-of": naming.PART_OF, "app.kubernetes.io/managed-by": "pulumi"},
+        },
+    }
+
+
+def _labels(agent: Agent) -> dict[str, str]:
+    return {**agent.spec.labels, **naming.agent_labels(agent.name, agent.spec.tenant, agent.runtime_version)}
+
+
+def _meta(agent: Agent, name: str, annotations: dict[str, str] | None = None) -> Manifest:
+    meta: Manifest = {"name": name, "namespace": agent.namespace, "labels": _labels(agent)}
+    if annotations:
+        meta["annotations"] = annotations
+    return meta
+
+
+def _annotations(agent: Agent, scan: bool) -> dict[str, str]:
+    notes = {
+        SINGLE_IDENTITY_ANNOTATION: "true" if agent.single_identity else "false",
+        PLUGINS_ANNOTATION: ",".join(agent.plugins),
+        "launchpad.dev/source": agent.file,
+    }
+    if agent.spec.description:
+        notes["launchpad.dev/description"] = agent.spec.description
+    if not scan:
+        notes[SCAN_ANNOTATION] = "false"
+    return notes
+
+
+def autoscaled(agent: Agent) -> bool:
+    return agent.spec.scaling.max_replicas > agent.spec.scaling.min_replicas
+
+
+def deployment(agent: Agent, scan: bool) -> Manifest:
+    scaling = agent.spec.scaling
+    annotations = _annotations(agent, scan)
+    spec: Manifest = {
+        "selector": {"matchLabels": naming.selector_labels(agent.name)},
+        "revisionHistoryLimit": 5,
+        # A single-identity bot must never run twice, not even for a rollout: Recreate stops the old pod
+        # before the new one starts.
+        "strategy": {"type": "Recreate"} if agent.single_identity
+        else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+        "template": pod.pod_template(agent, _labels(agent), {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]}),
+    }
+    if not autoscaled(agent):
+        spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(agent, agent.name, annotations), "spec": spec}
+
+
+def hpa(agent: Agent) -> Manifest | None:
+    if not autoscaled(agent):
+        return None
+    scaling = agent.spec.scaling
+    metrics = [
+        {"type": "Resource", "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}}}
+        for name, target in (("cpu", scaling.target_cpu), ("memory", scaling.target_memory)) if target is not None
+    ]
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": _meta(agent, agent.name, {SINGLE_IDENTITY_ANNOTATION: "true" if agent.single_identity else "false"}),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": agent.name},
+            "minReplicas": scaling.min_replicas,
+            "maxReplicas": scaling.max_replicas,
+            "metrics": metrics,
+            # Agents boot slowly and hold conversations: scale down only after 5 quiet minutes.
+            "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300}},
+        },
+    }
+
+
+def pdb(agent: Agent) -> Manifest | None:
+    if agent.spec.scaling.max_replicas <= 1:
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": _meta(agent, agent.name),
+        "spec": {"maxUnavailable": 1, "selector": {"matchLabels": naming.selector_labels(agent.name)}},
+    }
+
+
+def network_policy(agent: Agent) -> Manifest:
+    http = [{"protocol": "TCP", "port": naming.HTTP_PORT}]
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": _meta(agent, agent.name),
+        "spec": {
+            "podSelector": {"matchLabels": naming.selector_labels(agent.name)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [
+                {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}}}],
+                 "ports": http},
+                {"from": [{"podSelector": {}}], "ports": http},  # same namespace
+            ],
+            "egress": [
+                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},  # DNS
+                {"ports": [{"protocol": "TCP", "port": 443}]},  # model APIs and chat platforms
+                {"ports": [{"protocol": "TCP", "port": 5432}]},  # Postgres (plugin-sql)
+            ],
+        },
+    }
+
+
+def agent_manifests(agent: Agent, secret_values: dict[str, Any], *, scan: bool = True) -> AgentManifests:
+    """All objects of `agent`. `secret_values` maps each config-sourced secret env name to its value (a
+    Pulumi secret Output in the program, a placeholder when rendering to files)."""
+    own_namespace = agent.spec.tenant is None
+    secret = None
+    if secret_values:
+        secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                  "metadata": _meta(agent, pod.secret_name(agent)), "stringData": dict(sorted(secret_values.items()))}
+    return AgentManifests(
+        namespace=namespace_manifest(agent.namespace, None) if own_namespace else None,
+        service_account={"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(agent, agent.name),
+                         "automountServiceAccountToken": False},
+        config_map={"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(agent, pod.config_map_name(agent)),
+                    "data": {pod.CHARACTER_FILE: pod.character_json(agent)}},
+        secret=secret,
+        deployment=deployment(agent, scan),
+        service={"apiVersion": "v1", "kind": "Service", "metadata": _meta(agent, agent.name),
+                 "spec": {"type": "ClusterIP", "selector": naming.selector_labels(agent.name),
+                          "ports": [{"name": naming.HTTP_PORT_NAME, "port": naming.HTTP_PORT,
+                                     "targetPort": naming.HTTP_PORT_NAME, "protocol": "TCP"}]}},
+        hpa=hpa(agent),
+        pdb=pdb(agent),
+        network_policy=network_policy(agent),
+    )
+
+
+def config_secret_env(agent: Agent) -> dict[str, str]:
+    """env name -> Pulumi config key, for the secrets that come from stack config."""
+    return {env: source.config for env, source in sorted(agent.spec.secrets.items()) if source.config is not None}

@@ -1,0 +1,132 @@
+"""The agent's pod template: the elizaOS server with its character mounted, restricted security context,
+probes sized for a slow boot, and writable emptyDirs only where the runtime writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from launchpad import naming
+from launchpad.images import RUNTIME_UID
+from launchpad.spec.fleet import Agent
+
+CHARACTER_DIR = "/etc/eliza"
+CHARACTER_FILE = "character.json"
+DATA_DIR = "/app/.eliza"  # PGlite store and runtime state; the image's workdir is /app
+# The elizaOS CLI entrypoint of the generated image (and of any prebuilt image we accept).
+ARGS = ["start", "--character", f"{CHARACTER_DIR}/{CHARACTER_FILE}"]
+
+
+def character_json(agent: Agent) -> str:
+    return json.dumps(agent.character, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def character_checksum(agent: Agent) -> str:
+    """Annotated on the pod template so a character change rolls the pods (a ConfigMap change alone does not)."""
+    return hashlib.sha256(character_json(agent).encode()).hexdigest()
+
+
+def secret_name(agent: Agent) -> str:
+    return f"{agent.name}-env"
+
+
+def config_map_name(agent: Agent) -> str:
+    return f"{agent.name}-character"
+
+
+def _plain_env(agent: Agent) -> dict[str, str]:
+    env = {
+        "SERVER_PORT": str(naming.HTTP_PORT),
+        "SERVER_HOST": "0.0.0.0",  # noqa: S104 - inside the pod; the Service and NetworkPolicy gate access
+        "NODE_ENV": "production",
+        "ELIZA_UI_ENABLE": "false",  # no web UI in production deployments
+        "ELIZA_NONINTERACTIVE": "true",
+        "HOME": "/tmp",  # the root filesystem is read-only; /tmp is an emptyDir
+        "LOG_JSON_FORMAT": "true",
+    }
+    if "POSTGRES_URL" in agent.spec.secrets:
+        # plugin-sql opens 20 connections per agent by default (elizaOS/eliza#8696); a fleet exhausts
+        # Postgres long before it needs that many.
+        env["POSTGRES_POOL_MAX"] = "5"
+    else:
+        env["PGLITE_DATA_DIR"] = f"{DATA_DIR}/.elizadb"
+    env.update(agent.spec.env)
+    return env
+
+
+def container_env(agent: Agent) -> list[dict[str, Any]]:
+    env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in _plain_env(agent).items()]
+    for env_name, source in sorted(agent.spec.secrets.items()):
+        if source.secret_key_ref is not None:
+            ref = {"name": source.secret_key_ref.name, "key": source.secret_key_ref.key}
+        else:
+            ref = {"name": secret_name(agent), "key": env_name}
+        env.append({"name": env_name, "valueFrom": {"secretKeyRef": ref}})
+    return env
+
+
+def _probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
+    return {"httpGet": {"path": path, "port": naming.HTTP_PORT_NAME}, "periodSeconds": period,
+            "timeoutSeconds": timeout, "failureThreshold": failures}
+
+
+def container(agent: Agent) -> dict[str, Any]:
+    resources = agent.spec.resources
+    return {
+        "name": naming.CONTAINER_NAME,
+        "image": agent.image_ref,
+        "imagePullPolicy": "IfNotPresent",
+        "args": ARGS,
+        "ports": [{"name": naming.HTTP_PORT_NAME, "containerPort": naming.HTTP_PORT, "protocol": "TCP"}],
+        "env": container_env(agent),
+        "resources": {
+            "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
+            "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+        },
+        # Cold boot takes tens of seconds (plugin loading, migrations): up to 5 minutes before liveness
+        # applies, so a slow start is not killed into a restart loop.
+        "startupProbe": _probe("/healthz", period=5, failures=60),
+        "livenessProbe": _probe("/healthz", period=15, failures=4),  # 200 whenever the process is up
+        "readinessProbe": _probe("/health", period=10, failures=3),  # 503 until the agents are loaded
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUNTIME_UID,
+            "runAsGroup": RUNTIME_UID,
+            "allowPrivilegeEscalation": False,
+            "privileged": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [
+            {"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "data", "mountPath": DATA_DIR},
+        ],
+    }
+
+
+def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, str]) -> dict[str, Any]:
+    return {
+        "metadata": {"labels": labels, "annotations": {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)}},
+        "spec": {
+            "serviceAccountName": agent.name,
+            "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
+            "terminationGracePeriodSeconds": 30,
+            "securityContext": {
+                "runAsNonRoot": True,
+                "runAsUser": RUNTIME_UID,
+                "runAsGroup": RUNTIME_UID,
+                "fsGroup": RUNTIME_UID,
+                "seccompProfile": {"type": "RuntimeDefault"},
+            },
+            "containers": [container(agent)],
+            "volumes": [
+                {"name": "character", "configMap": {"name": config_map_name(agent)}},
+                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
+                {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}},
+            ],
+        },
+    }

@@ -1,0 +1,38 @@
+"""Write the fleet's manifests and Dockerfiles to a directory without Pulumi: for review, diffs in PRs and
+static scanners (checkov). Secret values are never known here; Secrets carry a placeholder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from launchpad.spec.fleet import Fleet
+from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
+
+REDACTED = "<set by pulumi config>"
+
+
+def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
+    written: list[Path] = []
+    out.mkdir(parents=True, exist_ok=True)
+    for namespace, tenant in sorted(fleet.namespaces().items()):
+        if tenant is not None:
+            written.append(_write(out / "namespaces" / f"{namespace}.yaml", [namespace_manifest(namespace, tenant)]))
+    for agent in fleet.agents:
+        placeholders = dict.fromkeys(config_secret_env(agent), REDACTED)
+        manifests = agent_manifests(agent, placeholders, scan=scan)
+        written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests.all()))
+    for ref, build in sorted(fleet.images().items()):
+        folder = out / "images" / build.tag
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "Dockerfile").write_text(build.dockerfile())
+        (folder / "package.json").write_text(build.package_json())
+        written += [folder / "Dockerfile", folder / "package.json"]
+    return written
+
+
+def _write(path: Path, manifests: list[dict[str, object]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump_all(manifests, sort_keys=False))
+    return path

@@ -1,0 +1,17 @@
+"""Stack config for running the program over the example fleet under mocks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from launchpad.spec import load_fleet
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_SECRET_PREFIX = "test-secret-value-"
+
+
+def example_secrets(agents_dir: Path = ROOT / "agents") -> dict[str, str]:
+    """A recognisable fake value for every config secret the fleet reads."""
+    fleet = load_fleet([agents_dir])
+    keys = {use.key for agent in fleet.agents for use in agent.config_secrets}
+    return {key: f"{TEST_SECRET_PREFIX}{key}" for key in sorted(keys)}

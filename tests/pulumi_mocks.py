@@ -1,0 +1,99 @@
+"""Pulumi mocks that record every registered resource, for component and program tests.
+
+Pulumi's mocks must be installed before the code under test creates resources; each test module calls
+`install()` at import time, before importing components."""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import pulumi
+
+DIGEST = "sha256:" + "ab" * 32
+
+
+@dataclass
+class Registered:
+    typ: str
+    name: str
+    inputs: dict[str, Any]
+    provider: str | None
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: list[Registered] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider))
+        outputs = dict(args.inputs)
+        if args.typ == "docker:index/image:Image":
+            repo = args.inputs["imageName"].rsplit(":", 1)[0]
+            outputs["repoDigest"] = f"{repo}@{DIGEST}"
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.typ == typ]
+
+    def named(self, typ: str, name: str) -> Registered:
+        found = [r for r in self.of_type(typ) if r.name == name]
+        assert len(found) == 1, f"expected one {typ} named {name}, found {[r.name for r in self.of_type(typ)]}"
+        return found[0]
+
+
+MOCKS = RecordingMocks()
+
+
+def install() -> RecordingMocks:
+    pulumi.runtime.set_mocks(MOCKS, project="agent-launchpad", stack="dev", preview=False)
+    return MOCKS
+
+
+@contextmanager
+def stack_config(plain: dict[str, Any], secrets: dict[str, str]) -> Iterator[None]:
+    """Set this stack's config the way the engine passes it to the program (pulumi.Config can't be mocked)."""
+    config = {f"agent-launchpad:{k}": (json.dumps(v) if isinstance(v, dict | list) else str(v)) for k, v in plain.items()}
+    config.update({f"agent-launchpad:{k}": v for k, v in secrets.items()})
+    saved = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
+    os.environ["PULUMI_CONFIG"] = json.dumps(config)
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([f"agent-launchpad:{k}" for k in secrets])
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+# The wire form of a Pulumi secret (pulumi.runtime.rpc): what a mock sees for an input marked secret.
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG
+
+
+def unwrap(value: Any) -> Any:
+    return value["value"] if is_secret(value) else value
+
+
+def run_program(fn: Any) -> None:
+    """Run `fn` (which declares resources) to completion under the mocks, re-raising its errors."""
+    MOCKS.resources.clear()
+
+    @pulumi.runtime.test
+    def program() -> Any:
+        fn()
+        return pulumi.Output.from_input(None)
+
+    program()
