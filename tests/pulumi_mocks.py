@@ -5,6 +5,7 @@ Pulumi's mocks must be installed before the code under test creates resources; e
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from contextlib import contextmanager
@@ -13,7 +14,11 @@ from typing import Any, Iterator
 
 import pulumi
 
-DIGEST = "sha256:" + "ab" * 32
+
+
+def fake_digest(image_name: str) -> str:
+    """A registry digest per image, as a push would return: distinct images get distinct digests."""
+    return "sha256:" + hashlib.sha256(image_name.encode()).hexdigest()
 
 
 @dataclass
@@ -33,7 +38,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
         outputs = dict(args.inputs)
         if args.typ == "docker:index/image:Image":
             repo = args.inputs["imageName"].rsplit(":", 1)[0]
-            outputs["repoDigest"] = f"{repo}@{DIGEST}"
+            outputs["repoDigest"] = f"{repo}@{fake_digest(args.inputs['imageName'])}"
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

@@ -11,7 +11,6 @@ def agent_schema() -> dict[str, Any]:
     schema = AgentSpec.model_json_schema(by_alias=True)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://agent-launchpad.dev/schemas/agent.schema.json",
         "title": "agent-launchpad agent",
         "description": "One elizaOS agent of the fleet. Secret values never live here: `secrets:` names where they are.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},

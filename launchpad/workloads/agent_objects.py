@@ -76,7 +76,7 @@ def autoscaled(agent: Agent) -> bool:
     return agent.spec.scaling.max_replicas > agent.spec.scaling.min_replicas
 
 
-def deployment(agent: Agent, scan: bool) -> Manifest:
+def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
     scaling = agent.spec.scaling
     annotations = _annotations(agent, scan)
     spec: Manifest = {
@@ -86,7 +86,8 @@ def deployment(agent: Agent, scan: bool) -> Manifest:
         # before the new one starts.
         "strategy": {"type": "Recreate"} if agent.single_identity
         else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": pod.pod_template(agent, _labels(agent), {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]}),
+        "template": pod.pod_template(agent, _labels(agent), {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]},
+                                     image if image is not None else agent.image_ref),
     }
     if not autoscaled(agent):
         spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count
@@ -150,9 +151,12 @@ def network_policy(agent: Agent) -> Manifest:
     }
 
 
-def agent_manifests(agent: Agent, secret_values: dict[str, Any], *, scan: bool = True) -> AgentManifests:
+def agent_manifests(
+    agent: Agent, secret_values: dict[str, Any], *, scan: bool = True, image: Any = None
+) -> AgentManifests:
     """All objects of `agent`. `secret_values` maps each config-sourced secret env name to its value (a
-    Pulumi secret Output in the program, a placeholder when rendering to files)."""
+    Pulumi secret Output in the program, a placeholder when rendering to files); `image` overrides the
+    agent's image reference (the program passes the built image's digest, an Output)."""
     own_namespace = agent.spec.tenant is None
     secret = None
     if secret_values:
@@ -165,7 +169,7 @@ def agent_manifests(agent: Agent, secret_values: dict[str, Any], *, scan: bool =
         config_map={"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(agent, pod.config_map_name(agent)),
                     "data": {pod.CHARACTER_FILE: pod.character_json(agent)}},
         secret=secret,
-        deployment=deployment(agent, scan),
+        deployment=deployment(agent, scan, image),
         service={"apiVersion": "v1", "kind": "Service", "metadata": _meta(agent, agent.name),
                  "spec": {"type": "ClusterIP", "selector": naming.selector_labels(agent.name),
                           "ports": [{"name": naming.HTTP_PORT_NAME, "port": naming.HTTP_PORT,

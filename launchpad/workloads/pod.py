@@ -71,11 +71,11 @@ def _probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str,
             "timeoutSeconds": timeout, "failureThreshold": failures}
 
 
-def container(agent: Agent) -> dict[str, Any]:
+def container(agent: Agent, image: Any) -> dict[str, Any]:
     resources = agent.spec.resources
     return {
         "name": naming.CONTAINER_NAME,
-        "image": agent.image_ref,
+        "image": image,
         "imagePullPolicy": "IfNotPresent",
         "args": ARGS,
         "ports": [{"name": naming.HTTP_PORT_NAME, "containerPort": naming.HTTP_PORT, "protocol": "TCP"}],
@@ -107,7 +107,7 @@ def container(agent: Agent) -> dict[str, Any]:
     }
 
 
-def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, str]) -> dict[str, Any]:
+def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, str], image: Any) -> dict[str, Any]:
     return {
         "metadata": {"labels": labels, "annotations": {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)}},
         "spec": {
@@ -122,7 +122,7 @@ def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, st
                 "fsGroup": RUNTIME_UID,
                 "seccompProfile": {"type": "RuntimeDefault"},
             },
-            "containers": [container(agent)],
+            "containers": [container(agent, image)],
             "volumes": [
                 {"name": "character", "configMap": {"name": config_map_name(agent)}},
                 {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},

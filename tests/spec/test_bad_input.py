@@ -212,7 +212,7 @@ EXPECTED: dict[str, list[str]] = {
         'agents/bot.yaml:21: name: duplicate key (first defined on line 1)',
     ],
     'invalid_yaml': [
-        "agents/bot.yaml:6: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence on line 5)",
+        "agents/bot.yaml:6: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence on line 5)",
     ],
     'not_mapping': [
         'agents/bot.yaml:1: top level must be a mapping of fields',

@@ -1,0 +1,74 @@
+"""Autoscaled agents get an HPA and a PDB; agents that share a runtime and plugin set share one built image,
+and their Deployments run it by digest."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.pulumi_mocks import MOCKS, fake_digest, install, run_program, stack_config
+
+install()
+
+from components import program  # noqa: E402
+from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
+
+WEB = (BASE.replace("  telegram: {mode: polling}", "  web: {}")
+       .replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")
+       .replace("  minReplicas: 1\n  maxReplicas: 1", "  minReplicas: 2\n  maxReplicas: 6\n  targetCPU: 70\n  targetMemory: 85"))
+DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
+SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
+
+
+def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str) -> list:
+    monkeypatch.chdir(tmp_path)
+    write_fleet(tmp_path, files)
+    with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": image_build}, SECRETS):
+        run_program(program.run)
+    return list(MOCKS.resources)
+
+
+def test_autoscaled_web_agent_gets_hpa_pdb_and_rolling_updates(tmp_path, monkeypatch) -> None:
+    resources = _fleet(tmp_path, monkeypatch, {"web.yaml": WEB}, "skip")
+    (hpa,) = [r for r in resources if r.typ == "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"]
+    assert hpa.inputs["spec"]["minReplicas"] == 2
+    assert hpa.inputs["spec"]["maxReplicas"] == 6
+    assert [m["resource"]["name"] for m in hpa.inputs["spec"]["metrics"]] == ["cpu", "memory"]
+    assert hpa.inputs["spec"]["metrics"][0]["resource"]["target"] == {"type": "Utilization", "averageUtilization": 70}
+    (pdb,) = [r for r in resources if r.typ == "kubernetes:policy/v1:PodDisruptionBudget"]
+    assert pdb.inputs["spec"]["maxUnavailable"] == 1
+    (deployment,) = [r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"]
+    assert deployment.inputs["spec"]["strategy"]["type"] == "RollingUpdate"
+    assert "replicas" not in deployment.inputs["spec"], "the HPA owns the replica count"
+    assert deployment.inputs["metadata"]["annotations"]["launchpad.dev/single-identity"] == "false"
+
+
+def test_agents_with_the_same_plugins_share_one_image_and_run_it_by_digest(tmp_path, monkeypatch) -> None:
+    files = {
+        "defaults.yaml": DEFAULTS,
+        "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
+        "b.yaml": BASE.replace("name: bot", "name: twin").replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
+        "c.yaml": BASE.replace("name: bot", "name: other").replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", "")
+        + "plugins:\n  - \"@acme/plugin-extra@2.0.0\"\n",
+    }
+    resources = _fleet(tmp_path, monkeypatch, files, "docker")
+    images = [r for r in resources if r.typ == "docker:index/image:Image"]
+    assert len(images) == 2, "bot and twin share one image; other has one more plugin"
+    names = {i.inputs["imageName"] for i in images}
+    assert all(n.startswith("registry.example.com/agents/eliza-runtime:") for n in names)
+    assert all(i.inputs["build"]["dockerfile"].endswith("Dockerfile") for i in images)
+    deployments = {r.name: r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"}
+    image_of = {n: d.inputs["spec"]["template"]["spec"]["containers"][0]["image"] for n, d in deployments.items()}
+    assert image_of["bot-deployment"] == image_of["twin-deployment"] != image_of["other-deployment"]
+    tag_of = {i.inputs["imageName"].rsplit(":", 1)[0] + "@" + fake_digest(i.inputs["imageName"]) for i in images}
+    assert set(image_of.values()) == tag_of
+
+
+@pytest.mark.parametrize("build", ["skip"])
+def test_skipped_build_references_the_computed_tag(tmp_path, monkeypatch, build: str) -> None:
+    files = {"defaults.yaml": DEFAULTS,
+             "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", "")}
+    resources = _fleet(tmp_path, monkeypatch, files, build)
+    assert not [r for r in resources if r.typ.startswith("docker:")]
+    (deployment,) = [r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"]
+    image = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image.startswith("registry.example.com/agents/eliza-runtime:") and len(image.rsplit(":", 1)[1]) == 16
