@@ -26,11 +26,16 @@ sys.path.insert(0, str(ROOT))
 TEMPLATES = {
     # A single-identity Telegram bot, a Discord bot and an autoscaled web agent (HPA + PDB): the mix of
     # resource kinds a real fleet has.
-    "telegram": ("platforms:\n  telegram: {mode: polling}\n", "  TELEGRAM_BOT_TOKEN: {config: tg%d}\n",
-                 "scaling: {minReplicas: 1, maxReplicas: 1}\n"),
-    "discord": ("platforms:\n  discord: {}\n",
-                "  DISCORD_API_TOKEN: {config: dc%d}\n  DISCORD_APPLICATION_ID: {config: da%d}\n",
-                "scaling: {minReplicas: 1, maxReplicas: 1}\n"),
+    "telegram": (
+        "platforms:\n  telegram: {mode: polling}\n",
+        "  TELEGRAM_BOT_TOKEN: {config: tg%d}\n",
+        "scaling: {minReplicas: 1, maxReplicas: 1}\n",
+    ),
+    "discord": (
+        "platforms:\n  discord: {}\n",
+        "  DISCORD_API_TOKEN: {config: dc%d}\n  DISCORD_APPLICATION_ID: {config: da%d}\n",
+        "scaling: {minReplicas: 1, maxReplicas: 1}\n",
+    ),
     "web": ("platforms:\n  web: {}\n", "", "scaling: {minReplicas: 2, maxReplicas: 5, targetCPU: 70}\n"),
 }
 
@@ -40,7 +45,8 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
     folder.mkdir(parents=True)
     (folder / "defaults.yaml").write_text(
         "registry: registry.example.com/agents\nimage:\n  build: {}\n"
-        "resources:\n  requests: {cpu: 500m, memory: 1792Mi}\n  limits: {cpu: '2', memory: 2560Mi}\n")
+        "resources:\n  requests: {cpu: 500m, memory: 1792Mi}\n  limits: {cpu: '2', memory: 2560Mi}\n"
+    )
     secrets: dict[str, str] = {"openai": "bench-openai"}
     kinds = list(TEMPLATES)
     for i in range(count):
@@ -52,7 +58,8 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
         (folder / f"agent-{i:04d}.yaml").write_text(
             f"name: agent-{i:04d}\nowner: 7d3c1e52-8a4b-4c1e-9f2a-{i:012d}\ntenant: team-{i // 10}\n"
             f"character: {{name: Agent {i}, bio: Benchmark agent {i}.}}\n{platforms}model: {{provider: openai}}\n"
-            f"{scaling}secrets:\n  OPENAI_API_KEY: {{config: openai}}\n{secret_lines}")
+            f"{scaling}secrets:\n  OPENAI_API_KEY: {{config: openai}}\n{secret_lines}"
+        )
     return secrets
 
 
@@ -87,9 +94,13 @@ def _run(fn) -> None:  # type: ignore[no-untyped-def]
 def worker_program(count: int, workdir: Path) -> dict[str, float]:
     secrets = write_fleet(workdir / "agents", count)
     os.chdir(workdir)
-    os.environ["PULUMI_CONFIG"] = json.dumps({
-        "agent-launchpad:renderDir": str(workdir / "render"), "agent-launchpad:imageBuild": "skip",
-        **{f"agent-launchpad:{k}": v for k, v in secrets.items()}})
+    os.environ["PULUMI_CONFIG"] = json.dumps(
+        {
+            "agent-launchpad:renderDir": str(workdir / "render"),
+            "agent-launchpad:imageBuild": "skip",
+            **{f"agent-launchpad:{k}": v for k, v in secrets.items()},
+        }
+    )
     os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps([f"agent-launchpad:{k}" for k in secrets])
     mocks = _install_mocks()
     from components import program
@@ -111,12 +122,18 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     from launchpad.workloads.agent_objects import agent_manifests, config_secret_env
 
     fleet = load_fleet([workdir / "agents"])  # untimed: the floor is the registration alone
-    kinds = {"Namespace": k8s.core.v1.Namespace, "ServiceAccount": k8s.core.v1.ServiceAccount,
-             "ConfigMap": k8s.core.v1.ConfigMap, "Secret": k8s.core.v1.Secret, "Deployment": k8s.apps.v1.Deployment,
-             "Service": k8s.core.v1.Service, "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
-             "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget, "NetworkPolicy": k8s.networking.v1.NetworkPolicy}
-    manifests = [m for a in fleet.agents
-                 for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
+    kinds = {
+        "Namespace": k8s.core.v1.Namespace,
+        "ServiceAccount": k8s.core.v1.ServiceAccount,
+        "ConfigMap": k8s.core.v1.ConfigMap,
+        "Secret": k8s.core.v1.Secret,
+        "Deployment": k8s.apps.v1.Deployment,
+        "Service": k8s.core.v1.Service,
+        "HorizontalPodAutoscaler": k8s.autoscaling.v2.HorizontalPodAutoscaler,
+        "PodDisruptionBudget": k8s.policy.v1.PodDisruptionBudget,
+        "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
+    }
+    manifests = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
 
     def declare() -> None:
         for i, m in enumerate(manifests):
@@ -139,8 +156,22 @@ def _snake(body: dict[str, object]) -> dict[str, object]:
 def _measure(mode: str, count: int, resources: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run(
-            [sys.executable, __file__, "--worker", mode, "--count", str(count), "--resources", str(resources),
-             "--workdir", tmp], capture_output=True, text=True, check=False)
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                mode,
+                "--count",
+                str(count),
+                "--resources",
+                str(resources),
+                "--workdir",
+                tmp,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if out.returncode != 0:
         raise SystemExit(f"{mode} worker failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -156,13 +187,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="alternate runs per side; the best of each counts")
     args = parser.parse_args()
     if args.worker:
-        result = (worker_program(args.count, args.workdir) if args.worker == "program"
-                  else worker_floor(args.count, args.resources, args.workdir))
+        result = (
+            worker_program(args.count, args.workdir)
+            if args.worker == "program"
+            else worker_floor(args.count, args.resources, args.workdir)
+        )
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(result))
         return
-    print(f"{'agents':>6} {'resources':>9} {'program ms/agent':>16} {'floor ms/agent':>14} {'ratio':>6} "
-          f"{'program peak MB':>15} {'floor peak MB':>13}")
+    print(
+        f"{'agents':>6} {'resources':>9} {'program ms/agent':>16} {'floor ms/agent':>14} {'ratio':>6} "
+        f"{'program peak MB':>15} {'floor peak MB':>13}"
+    )
     for count in args.agents:
         # Alternate the two sides and keep each side's best run, so a burst of load on the machine does not
         # land on one side only.
@@ -173,9 +209,11 @@ def main() -> None:
         prog = min(progs, key=lambda r: r["seconds"])
         floor = min(floors, key=lambda r: r["seconds"])
         ratio = prog["seconds"] / floor["seconds"]
-        print(f"{count:>6} {int(prog['resources']):>9} {1000 * prog['seconds'] / count:>16.1f} "
-              f"{1000 * floor['seconds'] / count:>14.1f} {ratio:>6.2f} {prog['peak_rss_mb']:>15.0f} "
-              f"{floor['peak_rss_mb']:>13.0f}")
+        print(
+            f"{count:>6} {int(prog['resources']):>9} {1000 * prog['seconds'] / count:>16.1f} "
+            f"{1000 * floor['seconds'] / count:>14.1f} {ratio:>6.2f} {prog['peak_rss_mb']:>15.0f} "
+            f"{floor['peak_rss_mb']:>13.0f}"
+        )
     print("target: ratio <= 1.25 at 200 agents")
 
 

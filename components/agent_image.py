@@ -35,13 +35,17 @@ class AgentImage(pulumi.ComponentResource):
         (context / "package.json").write_text(build.package_json())
         registry = None
         if args.registry_username is not None and args.registry_password is not None:
-            registry = docker.RegistryArgs(server=build.registry.split("/", 1)[0], username=args.registry_username,
-                                           password=pulumi.Output.secret(args.registry_password))
+            registry = docker.RegistryArgs(
+                server=build.registry.split("/", 1)[0],
+                username=args.registry_username,
+                password=pulumi.Output.secret(args.registry_password),
+            )
         image = docker.Image(
             f"{name}-image",
             image_name=build.ref,
-            build=docker.DockerBuildArgs(context=str(context), dockerfile=str(context / "Dockerfile"),
-                                         platform="linux/amd64"),
+            build=docker.DockerBuildArgs(
+                context=str(context), dockerfile=str(context / "Dockerfile"), platform="linux/amd64"
+            ),
             registry=registry,
             opts=pulumi.ResourceOptions(parent=self),
         )

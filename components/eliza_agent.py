@@ -55,28 +55,37 @@ class ElizaAgent(pulumi.ComponentResource):
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=deps)
 
         k8s.core.v1.ServiceAccount(
-            f"{name}-sa", metadata=_meta(m.service_account),
-            automount_service_account_token=False, opts=in_ns)
-        k8s.core.v1.ConfigMap(
-            f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
+            f"{name}-sa", metadata=_meta(m.service_account), automount_service_account_token=False, opts=in_ns
+        )
+        k8s.core.v1.ConfigMap(f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
         if m.secret is not None:
             k8s.core.v1.Secret(
-                f"{name}-env", metadata=_meta(m.secret), type="Opaque", string_data=m.secret["stringData"],
-                opts=pulumi.ResourceOptions.merge(in_ns, pulumi.ResourceOptions(
-                    additional_secret_outputs=["stringData", "data"])))
+                f"{name}-env",
+                metadata=_meta(m.secret),
+                type="Opaque",
+                string_data=m.secret["stringData"],
+                opts=pulumi.ResourceOptions.merge(
+                    in_ns, pulumi.ResourceOptions(additional_secret_outputs=["stringData", "data"])
+                ),
+            )
         # No explicit dependency on the ConfigMap/Secret: the kubelet waits for them to mount, and fewer
         # edges keep large fleets fast to evaluate (benchmarks/program_eval.py).
         deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment", metadata=_meta(m.deployment), spec=m.deployment["spec"], opts=in_ns)
+            f"{name}-deployment", metadata=_meta(m.deployment), spec=m.deployment["spec"], opts=in_ns
+        )
         service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
         if m.hpa is not None:
             k8s.autoscaling.v2.HorizontalPodAutoscaler(
-                f"{name}-hpa", metadata=_meta(m.hpa), spec=m.hpa["spec"],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]))
+                f"{name}-hpa",
+                metadata=_meta(m.hpa),
+                spec=m.hpa["spec"],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[deployment]),
+            )
         if m.pdb is not None:
             k8s.policy.v1.PodDisruptionBudget(f"{name}-pdb", metadata=_meta(m.pdb), spec=m.pdb["spec"], opts=in_ns)
         k8s.networking.v1.NetworkPolicy(
-            f"{name}-netpol", metadata=_meta(m.network_policy), spec=m.network_policy["spec"], opts=in_ns)
+            f"{name}-netpol", metadata=_meta(m.network_policy), spec=m.network_policy["spec"], opts=in_ns
+        )
         if args.registrar is not None:
             args.registrar(agent, self)
 
@@ -85,9 +94,11 @@ class ElizaAgent(pulumi.ComponentResource):
         self.deployment_name = deployment.urn.apply(lambda _: agent.name)
         self.service_dns = service.urn.apply(lambda _: f"{agent.name}.{agent.namespace}.svc.cluster.local")
         self.image = image
-        self.register_outputs({
-            "namespace": self.namespace,
-            "deploymentName": self.deployment_name,
-            "serviceDns": self.service_dns,
-            "image": self.image,
-        })
+        self.register_outputs(
+            {
+                "namespace": self.namespace,
+                "deploymentName": self.deployment_name,
+                "serviceDns": self.service_dns,
+                "image": self.image,
+            }
+        )

@@ -33,22 +33,30 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
     for namespace, tenant in sorted(fleet.namespaces().items()):
         if tenant is not None:  # an agent's own namespace is a child of its ElizaAgent
             namespaces[namespace] = k8s.core.v1.Namespace(
-                namespace, metadata=namespace_manifest(namespace, tenant)["metadata"], opts=opts)
+                namespace, metadata=namespace_manifest(namespace, tenant)["metadata"], opts=opts
+            )
     images: dict[str, AgentImage] = {}
     if settings.imageBuild == "docker":
         for ref, build in sorted(fleet.images().items()):
-            images[ref] = AgentImage(f"image-{build.tag}", AgentImageArgs(
-                build, args.build_root / "images", settings.registryUsername, args.registry_password), opts=opts)
+            images[ref] = AgentImage(
+                f"image-{build.tag}",
+                AgentImageArgs(build, args.build_root / "images", settings.registryUsername, args.registry_password),
+                opts=opts,
+            )
     agents: dict[str, ElizaAgent] = {}
     for agent in fleet.agents:
         built = images.get(agent.image_ref)
         deps = [d for d in (namespaces.get(agent.namespace), built) if d is not None]
-        agents[agent.name] = ElizaAgent(agent.name, ElizaAgentArgs(
-            agent=agent,
-            secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
-            image=built.ref if built else None,
-            depends_on=deps,
-            scan=settings.scan,
-            registrar=args.registrar,
-        ), opts=opts)
+        agents[agent.name] = ElizaAgent(
+            agent.name,
+            ElizaAgentArgs(
+                agent=agent,
+                secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+                image=built.ref if built else None,
+                depends_on=deps,
+                scan=settings.scan,
+                registrar=args.registrar,
+            ),
+            opts=opts,
+        )
     return agents

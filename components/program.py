@@ -29,9 +29,15 @@ def _missing_secrets(fleet: Fleet, secret_keys: set[str], plain_keys: set[str], 
             if use.key in secret_keys:
                 continue
             how = "is set in plaintext; set it again with --secret" if use.key in plain_keys else "is not set"
-            problems.append(Problem(use.file, use.line, f"secrets.{use.env_name}",
-                                    f"config key {PROJECT}:{use.key} {how}: "
-                                    f"`pulumi config set --secret {use.key} <value> --stack {stack}`"))
+            problems.append(
+                Problem(
+                    use.file,
+                    use.line,
+                    f"secrets.{use.env_name}",
+                    f"config key {PROJECT}:{use.key} {how}: "
+                    f"`pulumi config set --secret {use.key} <value> --stack {stack}`",
+                )
+            )
     return problems
 
 
@@ -61,15 +67,26 @@ def run() -> None:
         provider = k8s.Provider("render", render_yaml_to_directory=str(Path(settings.renderDir).resolve()))
         opts = pulumi.ResourceOptions(providers=[provider])
     config_secrets = {use.key: stack_config.secret(use.key) for a in fleet.agents for use in a.config_secrets}
-    agents = deploy_fleet(FleetArgs(
-        fleet=fleet,
-        settings=settings,
-        config_secrets={k: v for k, v in config_secrets.items() if v is not None},
-        build_root=BUILD_ROOT,
-        registry_password=stack_config.secret("registryPassword"),
-    ), opts)
-    pulumi.export("agents", {
-        name: {"namespace": a.namespace, "deployment": a.deployment_name, "serviceDns": a.service_dns, "image": a.image}
-        for name, a in agents.items()
-    })
+    agents = deploy_fleet(
+        FleetArgs(
+            fleet=fleet,
+            settings=settings,
+            config_secrets={k: v for k, v in config_secrets.items() if v is not None},
+            build_root=BUILD_ROOT,
+            registry_password=stack_config.secret("registryPassword"),
+        ),
+        opts,
+    )
+    pulumi.export(
+        "agents",
+        {
+            name: {
+                "namespace": a.namespace,
+                "deployment": a.deployment_name,
+                "serviceDns": a.service_dns,
+                "image": a.image,
+            }
+            for name, a in agents.items()
+        },
+    )
     pulumi.export("summary", fleet.summary())

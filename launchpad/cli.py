@@ -1,9 +1,9 @@
 """`python -m launchpad`: the same loader and generators the Pulumi program uses, without Pulumi.
 
-  validate [PATH ...]   report every problem of the fleet as FILE:LINE: FIELD: message (exit 1), or a summary
-  schema                print the JSON Schema of an agent file (committed as agents/agent.schema.json)
-  render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (secret values redacted)
-  migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
+validate [PATH ...]   report every problem of the fleet as FILE:LINE: FIELD: message (exit 1), or a summary
+schema                print the JSON Schema of an agent file (committed as agents/agent.schema.json)
+render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (secret values redacted)
+migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m launchpad", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m launchpad", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="check agent files; every problem as FILE:LINE: FIELD: message")
     validate.add_argument("paths", nargs="*", help="agent files or directories (default: agents/)")

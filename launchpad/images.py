@@ -40,7 +40,12 @@ class ImageBuild:
         for spec in self.plugins:
             name, _, version = spec.rpartition("@")
             deps[name] = version
-        package = {"name": "eliza-runtime", "private": True, "version": self.tag, "dependencies": dict(sorted(deps.items()))}
+        package = {
+            "name": "eliza-runtime",
+            "private": True,
+            "version": self.tag,
+            "dependencies": dict(sorted(deps.items())),
+        }
         return json.dumps(package, indent=2) + "\n"
 
     def dockerfile(self) -> str:
@@ -63,7 +68,8 @@ COPY --chown=root:root package.json ./
 ENV NODE_ENV=production PATH={APP_DIR}/node_modules/.bin:$PATH
 USER {RUNTIME_UID}:{RUNTIME_UID}
 EXPOSE {HTTP_PORT}
-HEALTHCHECK --interval=30s --timeout=5s --start-period=120s CMD ["bun", "-e", "fetch('http://127.0.0.1:{HTTP_PORT}/healthz').then(r => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \\
+  CMD ["bun", "-e", "fetch('http://127.0.0.1:{HTTP_PORT}/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["elizaos"]
 CMD ["start"]
 """

@@ -18,18 +18,18 @@ SECRET_KEYS = ("databaseUrl", "registryPassword")
 class StackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    agentsDir: str = "agents"  # noqa: N815 - config keys are camelCase, like Pulumi's own
+    agentsDir: str = "agents"
     # Write manifests here instead of applying them to a cluster (the dev stack). Relative to the project.
-    renderDir: str | None = None  # noqa: N815
+    renderDir: str | None = None
     # docker: build and push shared runtime images with pulumi-docker; skip: reference the computed tag only
     # (no Docker engine here, e.g. the dev stack), the Dockerfiles are still rendered by `launchpad render`.
-    imageBuild: Literal["docker", "skip"] = "docker"  # noqa: N815
-    registryUsername: str | None = None  # noqa: N815
+    imageBuild: Literal["docker", "skip"] = "docker"
+    registryUsername: str | None = None
     # Vulnerability scan gate of built images (Trivy). A stack that builds images must scan unless it says
     # so; the policy pack reports scan: false as advisory.
     scan: bool = True
-    scanSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"] = "HIGH"  # noqa: N815
-    scanAllowlist: str | None = None  # noqa: N815
+    scanSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"] = "HIGH"
+    scanAllowlist: str | None = None
     monitoring: dict[str, Any] = Field(default_factory=dict)
     # Register agents in the Supabase schema (needs the `databaseUrl` secret).
     database: bool = False
@@ -43,8 +43,12 @@ def parse_settings(values: Mapping[str, Any], stack: str) -> StackSettings:
     """`values` maps bare keys (no `agent-launchpad:` prefix) to their configured values."""
     leaked = [k for k in SECRET_KEYS if k in values]
     if leaked:
-        raise SettingsError("\n".join(
-            f"Pulumi.{stack}.yaml: {PROJECT}:{k}: must be a secret: `pulumi config set --secret {k} ...`" for k in leaked))
+        raise SettingsError(
+            "\n".join(
+                f"Pulumi.{stack}.yaml: {PROJECT}:{k}: must be a secret: `pulumi config set --secret {k} ...`"
+                for k in leaked
+            )
+        )
     try:
         return StackSettings.model_validate(dict(values))
     except ValidationError as exc:

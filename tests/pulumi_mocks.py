@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pulumi
-
 
 
 def fake_digest(image_name: str) -> str:
@@ -64,7 +64,9 @@ def install() -> RecordingMocks:
 @contextmanager
 def stack_config(plain: dict[str, Any], secrets: dict[str, str]) -> Iterator[None]:
     """Set this stack's config the way the engine passes it to the program (pulumi.Config can't be mocked)."""
-    config = {f"agent-launchpad:{k}": (json.dumps(v) if isinstance(v, dict | list) else str(v)) for k, v in plain.items()}
+    config = {
+        f"agent-launchpad:{k}": (json.dumps(v) if isinstance(v, dict | list) else str(v)) for k, v in plain.items()
+    }
     config.update({f"agent-launchpad:{k}": v for k, v in secrets.items()})
     saved = {k: os.environ.get(k) for k in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     os.environ["PULUMI_CONFIG"] = json.dumps(config)

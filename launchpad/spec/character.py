@@ -14,8 +14,10 @@ from launchpad.spec.errors import Problem
 def _secret_values(character: dict[str, Any]) -> list[str]:
     """Paths of non-empty secret values in a character (`secrets`, `settings.secrets`)."""
     found = []
-    for path, holder in (("secrets", character.get("secrets")),
-                         ("settings.secrets", (character.get("settings") or {}).get("secrets"))):
+    for path, holder in (
+        ("secrets", character.get("secrets")),
+        ("settings.secrets", (character.get("settings") or {}).get("secrets")),
+    ):
         if isinstance(holder, dict):
             found += [f"{path}.{key}" for key, value in holder.items() if value not in (None, "")]
     return found
@@ -37,8 +39,11 @@ def load_character_file(
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        return None, [Problem(shown, exc.lineno, "", f"invalid JSON in characterFile of {display}: {exc.msg} "
-                                                     f"(column {exc.colno})")]
+        return None, [
+            Problem(
+                shown, exc.lineno, "", f"invalid JSON in characterFile of {display}: {exc.msg} (column {exc.colno})"
+            )
+        ]
     except (OSError, UnicodeDecodeError) as exc:
         return problem(f"cannot read {shown}: {exc}")
     if not isinstance(data, dict):
@@ -48,12 +53,19 @@ def load_character_file(
         problems.append(Problem(display, line, "characterFile", f"{shown} has no `name` (required by elizaOS)"))
     bio = data.get("bio")
     if not (isinstance(bio, str) or (isinstance(bio, list) and all(isinstance(b, str) for b in bio))):
-        problems.append(Problem(display, line, "characterFile",
-                                f"{shown} has no `bio` string or list of strings (required by elizaOS)"))
+        problems.append(
+            Problem(
+                display, line, "characterFile", f"{shown} has no `bio` string or list of strings (required by elizaOS)"
+            )
+        )
     for secret_path in _secret_values(data):
-        problems.append(Problem(
-            display, line, "characterFile",
-            f"{shown} holds a value at `{secret_path}`; secret values must not be in character files "
-            "(they would be stored in a ConfigMap): remove it and declare it under `secrets:`",
-        ))
+        problems.append(
+            Problem(
+                display,
+                line,
+                "characterFile",
+                f"{shown} holds a value at `{secret_path}`; secret values must not be in character files "
+                "(they would be stored in a ConfigMap): remove it and declare it under `secrets:`",
+            )
+        )
     return (None if problems else data), problems

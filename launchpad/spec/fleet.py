@@ -70,8 +70,10 @@ class Fleet:
 
     def summary(self) -> str:
         tenants = {a.spec.tenant for a in self.agents if a.spec.tenant}
-        return (f"{len(self.agents)} agent(s) valid in {len(self.files)} file(s): "
-                f"{len(self.namespaces())} namespace(s), {len(tenants)} tenant(s), {len(self.images())} image(s) to build")
+        return (
+            f"{len(self.agents)} agent(s) valid in {len(self.files)} file(s): "
+            f"{len(self.namespaces())} namespace(s), {len(tenants)} tenant(s), {len(self.images())} image(s) to build"
+        )
 
 
 def resolve_plugins(spec: AgentSpec) -> tuple[str, ...]:

@@ -89,9 +89,15 @@ def _file_plugins_problems(
     if not missing:
         return []
     file, line = provenance.where(("characterFile",))
-    return [Problem(file, line, "characterFile",
-                    f"the character file lists plugin(s) {', '.join(missing)} that are not under `plugins:`; "
-                    "add them there, pinned (e.g. name@1.2.3)")]
+    return [
+        Problem(
+            file,
+            line,
+            "characterFile",
+            f"the character file lists plugin(s) {', '.join(missing)} that are not under `plugins:`; "
+            "add them there, pinned (e.g. name@1.2.3)",
+        )
+    ]
 
 
 def _load_agent(path: Path, defaults_doc: SourceDoc | None, registry: str | None) -> tuple[Agent | None, list[Problem]]:
@@ -117,7 +123,8 @@ def _load_agent(path: Path, defaults_doc: SourceDoc | None, registry: str | None
         build = ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins)))
     uses = tuple(
         ConfigSecretUse(source.config, env, *provenance.where(("secrets", env)))
-        for env, source in spec.secrets.items() if source.config is not None
+        for env, source in spec.secrets.items()
+        if source.config is not None
     )
     agent = Agent(
         spec=spec,
@@ -140,9 +147,15 @@ def _duplicate_names(agents: list[Agent]) -> list[Problem]:
     for agent in agents:
         if agent.name in first:
             other = first[agent.name]
-            problems.append(Problem(agent.file, agent.name_line, "name",
-                                    f"agent name {agent.name!r} is already used by {other.file}:{other.name_line}; "
-                                    "agent names must be unique across the fleet"))
+            problems.append(
+                Problem(
+                    agent.file,
+                    agent.name_line,
+                    "name",
+                    f"agent name {agent.name!r} is already used by {other.file}:{other.name_line}; "
+                    "agent names must be unique across the fleet",
+                )
+            )
         else:
             first[agent.name] = agent
     return problems

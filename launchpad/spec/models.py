@@ -23,7 +23,9 @@ CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 PINNED_PLUGIN = re.compile(
     r"^(?P<name>(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*)@(?P<version>\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$"
 )
-LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+LABEL_KEY = re.compile(
+    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+)
 LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 NAME_MAX = 40  # leaves room for prefixes and suffixes (agent-<name>, <name>-character) within 63
 
@@ -70,14 +72,18 @@ def _owner(value: Any) -> Any:
     try:
         return UUID(str(value))
     except ValueError:
-        raise ValueError("must be the owning Supabase user's id, a UUID such as 7d3c1e52-8a4b-4c1e-9f2a-1b6e5d4c3a21") from None
+        raise ValueError(
+            "must be the owning Supabase user's id, a UUID such as 7d3c1e52-8a4b-4c1e-9f2a-1b6e5d4c3a21"
+        ) from None
 
 
 def _secret_source(value: Any) -> Any:
     if isinstance(value, str):
         # Never echo the value: this is exactly where someone pastes a token.
-        raise ValueError("secret values never live in agent files: give `{config: <pulumi config key>}` or "
-                         "`{secretKeyRef: {name, key}}` (value not shown)")
+        raise ValueError(
+            "secret values never live in agent files: give `{config: <pulumi config key>}` or "
+            "`{secretKeyRef: {name, key}}` (value not shown)"
+        )
     return value
 
 

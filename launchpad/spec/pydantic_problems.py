@@ -42,7 +42,7 @@ def _walk_types(annotation: object) -> Iterable[object]:
 # Fields people put in the wrong place, with where they belong.
 MISPLACED = {
     ("character", "secrets"): "secret values never live in agent files: declare the env name under the "
-                              "top-level `secrets:` with `{config: <key>}` or `{secretKeyRef: {name, key}}`",
+    "top-level `secrets:` with `{config: <key>}` or `{secretKeyRef: {name, key}}`",
     ("character", "plugins"): "declare plugins once, in the top-level `plugins:` list (pinned, name@1.2.3)",
     ("character", "clients"): "chat platforms go under the top-level `platforms:`",
 }

@@ -67,14 +67,19 @@ def check_platforms(spec: AgentSpec, report: Report) -> None:
     for platform, settings in spec.platforms.items():
         modes = PLATFORMS[platform].modes
         if settings and settings.mode is not None and settings.mode not in modes:
-            report(("platforms", platform, "mode"),
-                   f"{platform} has no mode {settings.mode!r}; choose one of: {', '.join(modes)}")
+            report(
+                ("platforms", platform, "mode"),
+                f"{platform} has no mode {settings.mode!r}; choose one of: {', '.join(modes)}",
+            )
     for loc, what, names in required_secrets(spec):
         missing = [name for name in names if name not in spec.secrets]
         if missing:
             example = ", ".join(f"{n}: {{config: <key>}}" for n in missing)
-            report(loc, f"{what} needs secret(s) {', '.join(missing)}; add under `secrets:` {example} "
-                        "and set them with `pulumi config set --secret <key>`")
+            report(
+                loc,
+                f"{what} needs secret(s) {', '.join(missing)}; add under `secrets:` {example} "
+                "and set them with `pulumi config set --secret <key>`",
+            )
 
 
 def single_identity_platforms(spec: AgentSpec) -> list[str]:
@@ -85,16 +90,20 @@ def single_identity_platforms(spec: AgentSpec) -> list[str]:
 def check_scaling(spec: AgentSpec, report: Report) -> None:
     scaling = spec.scaling
     if scaling.max_replicas < scaling.min_replicas:
-        report(("scaling", "maxReplicas"),
-               f"maxReplicas ({scaling.max_replicas}) is below minReplicas ({scaling.min_replicas})")
+        report(
+            ("scaling", "maxReplicas"),
+            f"maxReplicas ({scaling.max_replicas}) is below minReplicas ({scaling.min_replicas})",
+        )
     if scaling.max_replicas > 1:
         for platform in single_identity_platforms(spec):
             info = PLATFORMS[platform]
             alternatives = [m for m in info.modes if m not in info.single_identity_modes]
             fix = f", or set platforms.{platform}.mode: {alternatives[0]}" if alternatives else ""
-            report(("scaling", "maxReplicas"),
-                   f"{platform} in {platform_mode(spec, platform)} mode allows one replica per bot identity "
-                   f"({info.why_single}); set scaling.maxReplicas: 1{fix}")
+            report(
+                ("scaling", "maxReplicas"),
+                f"{platform} in {platform_mode(spec, platform)} mode allows one replica per bot identity "
+                f"({info.why_single}); set scaling.maxReplicas: 1{fix}",
+            )
     if scaling.max_replicas > scaling.min_replicas and scaling.target_cpu is None and scaling.target_memory is None:
         report(("scaling",), "autoscaling (maxReplicas > minReplicas) needs targetCPU or targetMemory")
 
@@ -105,33 +114,45 @@ def check_resources(spec: AgentSpec, report: Report) -> None:
         for resource in ("cpu", "memory"):
             value = getattr(getattr(spec.resources, kind), resource)
             if value is None:
-                report(("resources", kind, resource),
-                       f"required: set resources.{kind}.{resource} here or in agents/defaults.yaml")
+                report(
+                    ("resources", kind, resource),
+                    f"required: set resources.{kind}.{resource} here or in agents/defaults.yaml",
+                )
             else:
                 amounts[(kind, resource)] = parse_quantity(value)
     for resource in ("cpu", "memory"):
         request, limit = amounts.get(("requests", resource)), amounts.get(("limits", resource))
         if request is not None and limit is not None and request > limit:
-            report(("resources", "requests", resource), f"request ({getattr(spec.resources.requests, resource)}) "
-                   f"is above the limit ({getattr(spec.resources.limits, resource)})")
+            report(
+                ("resources", "requests", resource),
+                f"request ({getattr(spec.resources.requests, resource)}) "
+                f"is above the limit ({getattr(spec.resources.limits, resource)})",
+            )
     limit = amounts.get(("limits", "memory"))
     if limit is not None and limit < MEMORY_LIMIT_FLOOR_BYTES:
-        report(("resources", "limits", "memory"),
-               f"{spec.resources.limits.memory} is below the {format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS v1 "
-               "agent needs (~2.1 GB RSS at boot; a lower limit OOM-kills it in a restart loop); set at least 2Gi")
+        report(
+            ("resources", "limits", "memory"),
+            f"{spec.resources.limits.memory} is below the {format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS v1 "
+            "agent needs (~2.1 GB RSS at boot; a lower limit OOM-kills it in a restart loop); set at least 2Gi",
+        )
     request = amounts.get(("requests", "memory"))
     if request is not None and request < MEMORY_REQUEST_FLOOR_BYTES:
-        report(("resources", "requests", "memory"),
-               f"{spec.resources.requests.memory} is below the 1.6 GB an elizaOS v1 agent uses steadily; "
-               "the scheduler would overpack nodes; set at least 1600M (1.6 GB)")
+        report(
+            ("resources", "requests", "memory"),
+            f"{spec.resources.requests.memory} is below the 1.6 GB an elizaOS v1 agent uses steadily; "
+            "the scheduler would overpack nodes; set at least 1600M (1.6 GB)",
+        )
 
 
 def check_env(spec: AgentSpec, report: Report) -> None:
     for name, value in spec.env.items():
         loc: Loc = ("env", name)
         if is_credential_name(name):
-            report(loc, f"{name} looks like a credential; env holds plain settings only: move it to "
-                        f"`secrets: {{{name}: {{config: <key>}}}}` (value not shown)")
+            report(
+                loc,
+                f"{name} looks like a credential; env holds plain settings only: move it to "
+                f"`secrets: {{{name}: {{config: <key>}}}}` (value not shown)",
+            )
         elif (kind := credential_kind(value)) is not None:
             report(loc, f"the value looks like {kind}; move it to `secrets:` (value not shown)")
         if name in RESERVED_ENV:
@@ -146,7 +167,9 @@ def check_env(spec: AgentSpec, report: Report) -> None:
 def check_image(spec: AgentSpec, registry: str | None, report: Report) -> None:
     image = spec.image
     if image is None:
-        report(("image",), "required: set `image: {ref: ...}` or `image: {build: {...}}` here or in agents/defaults.yaml")
+        report(
+            ("image",), "required: set `image: {ref: ...}` or `image: {build: {...}}` here or in agents/defaults.yaml"
+        )
         return
     if image.ref is not None and not _is_pinned(image.ref):
         report(("image", "ref"), "must be pinned: a tag other than `latest`, or a digest (@sha256:...)")

@@ -12,6 +12,7 @@ def agent_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "agent-launchpad agent",
-        "description": "One elizaOS agent of the fleet. Secret values never live here: `secrets:` names where they are.",
+        "description": "One elizaOS agent of the fleet. Secret values never live here: "
+        "`secrets:` names where they are.",
         **{k: v for k, v in schema.items() if k not in ("title", "description")},
     }

@@ -45,8 +45,12 @@ def _record(node: yaml.Node, loc: Loc, lines: dict[Loc, int], problems: list[Pro
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
             if key in seen:
                 problems.append(
-                    Problem(path, key_node.start_mark.line + 1, _join(loc, key),
-                            f"duplicate key (first defined on line {seen[key]})")
+                    Problem(
+                        path,
+                        key_node.start_mark.line + 1,
+                        _join(loc, key),
+                        f"duplicate key (first defined on line {seen[key]})",
+                    )
                 )
                 continue
             seen[key] = key_node.start_mark.line + 1

@@ -29,8 +29,17 @@ class AgentManifests:
     network_policy: Manifest
 
     def all(self) -> list[Manifest]:
-        found = [self.namespace, self.service_account, self.config_map, self.secret, self.deployment,
-                 self.service, self.hpa, self.pdb, self.network_policy]
+        found = [
+            self.namespace,
+            self.service_account,
+            self.config_map,
+            self.secret,
+            self.deployment,
+            self.service,
+            self.hpa,
+            self.pdb,
+            self.network_policy,
+        ]
         return [m for m in found if m is not None]
 
 
@@ -41,9 +50,13 @@ def namespace_manifest(namespace: str, tenant: str | None) -> Manifest:
         "kind": "Namespace",
         "metadata": {
             "name": namespace,
-            "labels": {**restricted, "pod-security.kubernetes.io/enforce-version": "latest",
-                       naming.TENANT_LABEL: naming.tenant_value(tenant),
-                       "app.kubernetes.io/part-of": naming.PART_OF, "app.kubernetes.io/managed-by": "pulumi"},
+            "labels": {
+                **restricted,
+                "pod-security.kubernetes.io/enforce-version": "latest",
+                naming.TENANT_LABEL: naming.tenant_value(tenant),
+                "app.kubernetes.io/part-of": naming.PART_OF,
+                "app.kubernetes.io/managed-by": "pulumi",
+            },
         },
     }
 
@@ -84,14 +97,24 @@ def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
         "revisionHistoryLimit": 5,
         # A single-identity bot must never run twice, not even for a rollout: Recreate stops the old pod
         # before the new one starts.
-        "strategy": {"type": "Recreate"} if agent.single_identity
+        "strategy": {"type": "Recreate"}
+        if agent.single_identity
         else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": pod.pod_template(agent, _labels(agent), {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]},
-                                     image if image is not None else agent.image_ref),
+        "template": pod.pod_template(
+            agent,
+            _labels(agent),
+            {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]},
+            image if image is not None else agent.image_ref,
+        ),
     }
     if not autoscaled(agent):
         spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(agent, agent.name, annotations), "spec": spec}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": _meta(agent, agent.name, annotations),
+        "spec": spec,
+    }
 
 
 def hpa(agent: Agent) -> Manifest | None:
@@ -99,13 +122,19 @@ def hpa(agent: Agent) -> Manifest | None:
         return None
     scaling = agent.spec.scaling
     metrics = [
-        {"type": "Resource", "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}}}
-        for name, target in (("cpu", scaling.target_cpu), ("memory", scaling.target_memory)) if target is not None
+        {
+            "type": "Resource",
+            "resource": {"name": name, "target": {"type": "Utilization", "averageUtilization": target}},
+        }
+        for name, target in (("cpu", scaling.target_cpu), ("memory", scaling.target_memory))
+        if target is not None
     ]
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": _meta(agent, agent.name, {SINGLE_IDENTITY_ANNOTATION: "true" if agent.single_identity else "false"}),
+        "metadata": _meta(
+            agent, agent.name, {SINGLE_IDENTITY_ANNOTATION: "true" if agent.single_identity else "false"}
+        ),
         "spec": {
             "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": agent.name},
             "minReplicas": scaling.min_replicas,
@@ -138,8 +167,16 @@ def network_policy(agent: Agent) -> Manifest:
             "podSelector": {"matchLabels": naming.selector_labels(agent.name)},
             "policyTypes": ["Ingress", "Egress"],
             "ingress": [
-                {"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}}}],
-                 "ports": http},
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}
+                            }
+                        }
+                    ],
+                    "ports": http,
+                },
                 {"from": [{"podSelector": {}}], "ports": http},  # same namespace
             ],
             "egress": [
@@ -160,20 +197,46 @@ def agent_manifests(
     own_namespace = agent.spec.tenant is None
     secret = None
     if secret_values:
-        secret = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                  "metadata": _meta(agent, pod.secret_name(agent)), "stringData": dict(sorted(secret_values.items()))}
+        secret = {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "type": "Opaque",
+            "metadata": _meta(agent, pod.secret_name(agent)),
+            "stringData": dict(sorted(secret_values.items())),
+        }
     return AgentManifests(
         namespace=namespace_manifest(agent.namespace, None) if own_namespace else None,
-        service_account={"apiVersion": "v1", "kind": "ServiceAccount", "metadata": _meta(agent, agent.name),
-                         "automountServiceAccountToken": False},
-        config_map={"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta(agent, pod.config_map_name(agent)),
-                    "data": {pod.CHARACTER_FILE: pod.character_json(agent)}},
+        service_account={
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": _meta(agent, agent.name),
+            "automountServiceAccountToken": False,
+        },
+        config_map={
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": _meta(agent, pod.config_map_name(agent)),
+            "data": {pod.CHARACTER_FILE: pod.character_json(agent)},
+        },
         secret=secret,
         deployment=deployment(agent, scan, image),
-        service={"apiVersion": "v1", "kind": "Service", "metadata": _meta(agent, agent.name),
-                 "spec": {"type": "ClusterIP", "selector": naming.selector_labels(agent.name),
-                          "ports": [{"name": naming.HTTP_PORT_NAME, "port": naming.HTTP_PORT,
-                                     "targetPort": naming.HTTP_PORT_NAME, "protocol": "TCP"}]}},
+        service={
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": _meta(agent, agent.name),
+            "spec": {
+                "type": "ClusterIP",
+                "selector": naming.selector_labels(agent.name),
+                "ports": [
+                    {
+                        "name": naming.HTTP_PORT_NAME,
+                        "port": naming.HTTP_PORT,
+                        "targetPort": naming.HTTP_PORT_NAME,
+                        "protocol": "TCP",
+                    }
+                ],
+            },
+        },
         hpa=hpa(agent),
         pdb=pdb(agent),
         network_policy=network_policy(agent),

@@ -38,7 +38,7 @@ def config_map_name(agent: Agent) -> str:
 def _plain_env(agent: Agent) -> dict[str, str]:
     env = {
         "SERVER_PORT": str(naming.HTTP_PORT),
-        "SERVER_HOST": "0.0.0.0",  # noqa: S104 - inside the pod; the Service and NetworkPolicy gate access
+        "SERVER_HOST": "0.0.0.0",
         "NODE_ENV": "production",
         "ELIZA_UI_ENABLE": "false",  # no web UI in production deployments
         "ELIZA_NONINTERACTIVE": "true",
@@ -67,8 +67,12 @@ def container_env(agent: Agent) -> list[dict[str, Any]]:
 
 
 def _probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
-    return {"httpGet": {"path": path, "port": naming.HTTP_PORT_NAME}, "periodSeconds": period,
-            "timeoutSeconds": timeout, "failureThreshold": failures}
+    return {
+        "httpGet": {"path": path, "port": naming.HTTP_PORT_NAME},
+        "periodSeconds": period,
+        "timeoutSeconds": timeout,
+        "failureThreshold": failures,
+    }
 
 
 def container(agent: Agent, image: Any) -> dict[str, Any]:
@@ -109,7 +113,10 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
 
 def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, str], image: Any) -> dict[str, Any]:
     return {
-        "metadata": {"labels": labels, "annotations": {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)}},
+        "metadata": {
+            "labels": labels,
+            "annotations": {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)},
+        },
         "spec": {
             "serviceAccountName": agent.name,
             "automountServiceAccountToken": False,

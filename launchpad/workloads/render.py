@@ -23,7 +23,7 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
         placeholders = dict.fromkeys(config_secret_env(agent), REDACTED)
         manifests = agent_manifests(agent, placeholders, scan=scan)
         written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests.all()))
-    for ref, build in sorted(fleet.images().items()):
+    for _, build in sorted(fleet.images().items()):
         folder = out / "images" / build.tag
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "Dockerfile").write_text(build.dockerfile())

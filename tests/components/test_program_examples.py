@@ -95,13 +95,18 @@ def test_probes_and_port(resources: list, agent: str) -> None:
 
 
 def test_resources_come_from_agent_and_defaults(resources: list) -> None:
-    limits = {a: _deployment(resources, a).inputs["spec"]["template"]["spec"]["containers"][0]["resources"]
-              for a in EXAMPLES}
-    assert limits["crypto-trading-bot"] == {"requests": {"cpu": "500m", "memory": "1792Mi"},
-                                            "limits": {"cpu": "2", "memory": "2560Mi"}}
+    limits = {
+        a: _deployment(resources, a).inputs["spec"]["template"]["spec"]["containers"][0]["resources"] for a in EXAMPLES
+    }
+    assert limits["crypto-trading-bot"] == {
+        "requests": {"cpu": "500m", "memory": "1792Mi"},
+        "limits": {"cpu": "2", "memory": "2560Mi"},
+    }
     # support-assistant overrides only limits.memory; the rest comes from agents/defaults.yaml
-    assert limits["support-assistant"] == {"requests": {"cpu": "500m", "memory": "1792Mi"},
-                                           "limits": {"cpu": "2", "memory": "3Gi"}}
+    assert limits["support-assistant"] == {
+        "requests": {"cpu": "500m", "memory": "1792Mi"},
+        "limits": {"cpu": "2", "memory": "3Gi"},
+    }
     assert limits["omni-agent"]["limits"]["memory"] == "3Gi"
 
 
@@ -114,8 +119,11 @@ def test_single_identity_bots_use_recreate_and_one_replica(resources: list, agen
 
 @pytest.mark.parametrize("agent", EXAMPLES)
 def test_labels_on_every_object_of_the_agent(resources: list, agent: str) -> None:
-    own = [r for r in resources if r.typ.startswith(K8S) and r.name.startswith(f"{agent}-")
-           and r.typ != "kubernetes:core/v1:Namespace"]
+    own = [
+        r
+        for r in resources
+        if r.typ.startswith(K8S) and r.name.startswith(f"{agent}-") and r.typ != "kubernetes:core/v1:Namespace"
+    ]
     assert len(own) >= 6
     for r in own:
         labels = r.inputs["metadata"]["labels"]
@@ -127,7 +135,11 @@ def test_labels_on_every_object_of_the_agent(resources: list, agent: str) -> Non
 
 def test_namespaces_enforce_restricted_pod_security(resources: list) -> None:
     namespaces = _of(resources, "kubernetes:core/v1:Namespace")
-    assert {n.inputs["metadata"]["name"] for n in namespaces} == {"tenant-trading", "tenant-support", "agent-omni-agent"}
+    assert {n.inputs["metadata"]["name"] for n in namespaces} == {
+        "tenant-trading",
+        "tenant-support",
+        "agent-omni-agent",
+    }
     for n in namespaces:
         assert n.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
 
@@ -147,18 +159,28 @@ def test_secret_values_are_pulumi_secrets_and_never_in_configmaps(resources: lis
 
 
 def test_platform_plugins_are_added_and_loaded_by_the_character(resources: list) -> None:
-    config_map = next(r for r in _of(resources, "kubernetes:core/v1:ConfigMap") if r.name == "support-assistant-character")
+    config_map = next(
+        r for r in _of(resources, "kubernetes:core/v1:ConfigMap") if r.name == "support-assistant-character"
+    )
     character = json.loads(config_map.inputs["data"]["character.json"])
     # support-assistant declares no plugins: telegram's and anthropic's are added, plus the base ones.
-    assert character["plugins"] == ["@elizaos/plugin-sql", "@elizaos/plugin-bootstrap",
-                                    "@elizaos/plugin-anthropic", "@elizaos/plugin-telegram"]
+    assert character["plugins"] == [
+        "@elizaos/plugin-sql",
+        "@elizaos/plugin-bootstrap",
+        "@elizaos/plugin-anthropic",
+        "@elizaos/plugin-telegram",
+    ]
 
 
 def test_network_policy_limits_ingress_to_monitoring_and_same_namespace(resources: list) -> None:
-    policy = next(r for r in _of(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy") if r.name == "omni-agent-netpol")
+    policy = next(
+        r for r in _of(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy") if r.name == "omni-agent-netpol"
+    )
     sources = [rule["from"][0] for rule in policy.inputs["spec"]["ingress"]]
-    assert sources == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
-                       {"podSelector": {}}]
+    assert sources == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}},
+        {"podSelector": {}},
+    ]
     egress_ports = sorted(p["port"] for rule in policy.inputs["spec"]["egress"] for p in rule["ports"])
     assert egress_ports == [53, 53, 443, 5432]
 

@@ -32,14 +32,20 @@ def test_valid_fleet_registers_resources(tmp_path, monkeypatch) -> None:
     write_fleet(tmp_path, {"bot.yaml": BASE})
     with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": "skip"}, SECRETS):
         run_program(program.run)
-    assert len(MOCKS.resources) == 9  # provider, component, namespace, account, config, secret, deployment, service, netpol
+    assert (
+        len(MOCKS.resources) == 9
+    )  # provider, component, namespace, account, config, secret, deployment, service, netpol
 
 
 def test_invalid_fleet_registers_nothing(tmp_path, monkeypatch) -> None:
-    message = _run(tmp_path, monkeypatch, {
-        "good.yaml": BASE.replace("name: bot", "name: good"),
-        "bad.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70"),
-    })
+    message = _run(
+        tmp_path,
+        monkeypatch,
+        {
+            "good.yaml": BASE.replace("name: bot", "name: good"),
+            "bad.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70"),
+        },
+    )
     assert MOCKS.resources == []
     assert "the fleet is invalid; nothing was changed" in message
     assert "agents/bad.yaml:15: scaling.maxReplicas: telegram in polling mode allows one replica" in message
@@ -48,13 +54,20 @@ def test_invalid_fleet_registers_nothing(tmp_path, monkeypatch) -> None:
 def test_missing_secret_registers_nothing(tmp_path, monkeypatch) -> None:
     message = _run(tmp_path, monkeypatch, {"bot.yaml": BASE}, secrets={"tgToken": "test-secret-tg"})
     assert MOCKS.resources == []
-    assert ("agents/bot.yaml:18: secrets.OPENAI_API_KEY: config key agent-launchpad:openaiKey is not set: "
-            "`pulumi config set --secret openaiKey <value> --stack dev`") in message
+    assert (
+        "agents/bot.yaml:18: secrets.OPENAI_API_KEY: config key agent-launchpad:openaiKey is not set: "
+        "`pulumi config set --secret openaiKey <value> --stack dev`"
+    ) in message
 
 
 def test_plaintext_secret_in_config_is_refused_without_echoing_it(tmp_path, monkeypatch) -> None:
-    message = _run(tmp_path, monkeypatch, {"bot.yaml": BASE}, plain={"openaiKey": "sk-plaintext-oops-1234567890"},
-                   secrets={"tgToken": "test-secret-tg"})
+    message = _run(
+        tmp_path,
+        monkeypatch,
+        {"bot.yaml": BASE},
+        plain={"openaiKey": "sk-plaintext-oops-1234567890"},
+        secrets={"tgToken": "test-secret-tg"},
+    )
     assert MOCKS.resources == []
     assert "agent-launchpad:openaiKey is set in plaintext; set it again with --secret" in message
     assert "sk-plaintext-oops" not in message

@@ -12,9 +12,13 @@ install()
 from components import program  # noqa: E402
 from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
 
-WEB = (BASE.replace("  telegram: {mode: polling}", "  web: {}")
-       .replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")
-       .replace("  minReplicas: 1\n  maxReplicas: 1", "  minReplicas: 2\n  maxReplicas: 6\n  targetCPU: 70\n  targetMemory: 85"))
+WEB = (
+    BASE.replace("  telegram: {mode: polling}", "  web: {}")
+    .replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")
+    .replace(
+        "  minReplicas: 1\n  maxReplicas: 1", "  minReplicas: 2\n  maxReplicas: 6\n  targetCPU: 70\n  targetMemory: 85"
+    )
+)
 DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
 SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
 
@@ -46,9 +50,13 @@ def test_agents_with_the_same_plugins_share_one_image_and_run_it_by_digest(tmp_p
     files = {
         "defaults.yaml": DEFAULTS,
         "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
-        "b.yaml": BASE.replace("name: bot", "name: twin").replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
-        "c.yaml": BASE.replace("name: bot", "name: other").replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", "")
-        + "plugins:\n  - \"@acme/plugin-extra@2.0.0\"\n",
+        "b.yaml": BASE.replace("name: bot", "name: twin")
+        .replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "")
+        .replace("image:\n", ""),
+        "c.yaml": BASE.replace("name: bot", "name: other")
+        .replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "")
+        .replace("image:\n", "")
+        + 'plugins:\n  - "@acme/plugin-extra@2.0.0"\n',
     }
     resources = _fleet(tmp_path, monkeypatch, files, "docker")
     images = [r for r in resources if r.typ == "docker:index/image:Image"]
@@ -65,8 +73,10 @@ def test_agents_with_the_same_plugins_share_one_image_and_run_it_by_digest(tmp_p
 
 @pytest.mark.parametrize("build", ["skip"])
 def test_skipped_build_references_the_computed_tag(tmp_path, monkeypatch, build: str) -> None:
-    files = {"defaults.yaml": DEFAULTS,
-             "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", "")}
+    files = {
+        "defaults.yaml": DEFAULTS,
+        "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
+    }
     resources = _fleet(tmp_path, monkeypatch, files, build)
     assert not [r for r in resources if r.typ.startswith("docker:")]
     (deployment,) = [r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"]

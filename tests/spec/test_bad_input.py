@@ -235,9 +235,7 @@ EXPECTED: dict[str, list[str]] = {
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_bad_input_is_reported_with_file_line_field(
-    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bad_input_is_reported_with_file_line_field(case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write_fleet(tmp_path, CASES[case])
     with pytest.raises(FleetError) as caught:
@@ -250,9 +248,7 @@ def test_there_are_at_least_thirty_distinct_bad_inputs() -> None:
     assert set(CASES) == set(EXPECTED)
 
 
-def test_every_problem_of_the_fleet_is_reported_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_every_problem_of_the_fleet_is_reported_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     write_fleet(
         tmp_path,

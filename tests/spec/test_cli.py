@@ -14,8 +14,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     env_path = {"PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "launchpad", *args], cwd=cwd, capture_output=True, text=True,
-                          env={**env_path, "PATH": "/usr/bin:/bin"}, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "launchpad", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**env_path, "PATH": "/usr/bin:/bin"},
+        timeout=60,
+    )
 
 
 def test_validate_examples_prints_a_one_line_summary() -> None:
@@ -25,10 +31,13 @@ def test_validate_examples_prints_a_one_line_summary() -> None:
 
 
 def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:
-    write_fleet(tmp_path, {
-        "a.yaml": BASE.replace("eliza:1.7.2", "eliza:latest"),
-        "b.yaml": BASE.replace("name: bot", "name: b").replace("  maxReplicas: 1", "  maxReplica: 1"),
-    })
+    write_fleet(
+        tmp_path,
+        {
+            "a.yaml": BASE.replace("eliza:1.7.2", "eliza:latest"),
+            "b.yaml": BASE.replace("name: bot", "name: b").replace("  maxReplicas: 1", "  maxReplica: 1"),
+        },
+    )
     result = _cli("validate", "agents", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
@@ -52,7 +61,10 @@ def test_render_writes_manifests_and_dockerfiles_with_secrets_redacted(tmp_path:
     assert result.returncode == 0, result.stderr
     files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert [f for f in files if f.startswith("agents/")] == [
-        "agents/crypto-trading-bot.yaml", "agents/omni-agent.yaml", "agents/support-assistant.yaml"]
+        "agents/crypto-trading-bot.yaml",
+        "agents/omni-agent.yaml",
+        "agents/support-assistant.yaml",
+    ]
     assert len([f for f in files if f.endswith("Dockerfile")]) == 3
     secret_docs = (tmp_path / "agents" / "omni-agent.yaml").read_text()
     assert "DISCORD_API_TOKEN: <set by pulumi config>" in secret_docs
