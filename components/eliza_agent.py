@@ -25,7 +25,9 @@ class ElizaAgentArgs:
     secret_values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # The image to run: the built image's digest when built, else the agent's pinned reference.
     image: pulumi.Input[str] | None = None
-    # Resources the Deployment must wait for: the tenant namespace, the image scan gate.
+    # The tenant's shared namespace; None: the agent gets a namespace of its own, as a child.
+    namespace: pulumi.Resource | None = None
+    # What the Deployment must wait for besides the namespace: the image build and its scan gate.
     depends_on: Sequence[pulumi.Resource] = ()
     scan: bool = True
     registrar: Registrar | None = None
@@ -37,6 +39,7 @@ def _meta(manifest: Manifest) -> Any:
 
 class ElizaAgent(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
+    namespace_resource: pulumi.Resource
     deployment_name: pulumi.Output[str]
     service_dns: pulumi.Output[str]
     image: pulumi.Output[str]
@@ -49,10 +52,15 @@ class ElizaAgent(pulumi.ComponentResource):
         m = agent_manifests(agent, secret_values, scan=args.scan, image=image)
         child = pulumi.ResourceOptions(parent=self)
 
-        deps: list[pulumi.Resource] = list(args.depends_on)
         if m.namespace is not None:
-            deps.append(k8s.core.v1.Namespace(f"{name}-namespace", metadata=_meta(m.namespace), opts=child))
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=deps)
+            self.namespace_resource = k8s.core.v1.Namespace(
+                f"{name}-namespace", metadata=_meta(m.namespace), opts=child
+            )
+        elif args.namespace is not None:
+            self.namespace_resource = args.namespace
+        else:
+            raise ValueError(f"agent {agent.name} of tenant {agent.spec.tenant} needs its tenant's namespace")
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource])
 
         k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=_meta(m.service_account), automount_service_account_token=False, opts=in_ns

@@ -46,14 +46,14 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
     agents: dict[str, ElizaAgent] = {}
     for agent in fleet.agents:
         built = images.get(agent.image_ref)
-        deps = [d for d in (namespaces.get(agent.namespace), built) if d is not None]
         agents[agent.name] = ElizaAgent(
             agent.name,
             ElizaAgentArgs(
                 agent=agent,
                 secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
                 image=built.ref if built else None,
-                depends_on=deps,
+                namespace=namespaces.get(agent.namespace),
+                depends_on=[built] if built else [],
                 scan=settings.scan,
                 registrar=args.registrar,
             ),

@@ -11,8 +11,11 @@ import pulumi_kubernetes as k8s
 
 from components import stack_config
 from components.fleet import FleetArgs, deploy_fleet
+from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
+from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
+from launchpad.views import monitored_agent
 
 BUILD_ROOT = Path("build")
 
@@ -41,8 +44,18 @@ def _missing_secrets(fleet: Fleet, secret_keys: set[str], plain_keys: set[str], 
     return problems
 
 
-def load() -> tuple[Fleet, StackSettings, set[str]]:
-    """Fleet, settings and secret config keys, or a RunError listing every problem."""
+def _missing_setting_secrets(keys: dict[str, str], secret_keys: set[str], stack: str) -> list[str]:
+    """Secrets that stack settings name (setting path -> config key) but that are not set as secrets."""
+    return [
+        f"Pulumi.{stack}.yaml: {PROJECT}:{path}: names config key {key}, which is not set as a secret: "
+        f"`pulumi config set --secret {key} <value> --stack {stack}`"
+        for path, key in sorted(keys.items())
+        if key not in secret_keys
+    ]
+
+
+def load() -> tuple[Fleet, StackSettings, MonitoringSettings]:
+    """Fleet and settings, or a RunError listing every problem."""
     stack = pulumi.get_stack()
     plain, secret_keys = stack_config.project_config()
     try:
@@ -55,38 +68,42 @@ def load() -> tuple[Fleet, StackSettings, set[str]]:
     agent_keys = {use.key for agent in fleet.agents for use in agent.config_secrets}
     try:
         settings = parse_settings({k: v for k, v in plain.items() if k not in agent_keys}, stack)
+        monitoring = parse_monitoring(settings.monitoring, stack)
     except SettingsError as exc:
         _fail(f"stack config is invalid; nothing was changed:\n{exc}")
-    return fleet, settings, secret_keys
+    needed = {f"monitoring.receivers.{sev}.urlSecret": key for sev, key in monitoring.secret_keys().items()}
+    if settings.database:
+        needed["database"] = "databaseUrl"
+    missing = _missing_setting_secrets(needed, secret_keys, stack)
+    if missing:
+        _fail("secrets are missing; nothing was changed:\n" + "\n".join(missing))
+    return fleet, settings, monitoring
 
 
 def run() -> None:
-    fleet, settings, _ = load()
+    fleet, settings, monitoring = load()
     opts = None
     if settings.renderDir:
         provider = k8s.Provider("render", render_yaml_to_directory=str(Path(settings.renderDir).resolve()))
         opts = pulumi.ResourceOptions(providers=[provider])
     config_secrets = {use.key: stack_config.secret(use.key) for a in fleet.agents for use in a.config_secrets}
-    agents = deploy_fleet(
-        FleetArgs(
-            fleet=fleet,
-            settings=settings,
-            config_secrets={k: v for k, v in config_secrets.items() if v is not None},
-            build_root=BUILD_ROOT,
-            registry_password=stack_config.secret("registryPassword"),
-        ),
-        opts,
+    fleet_args = FleetArgs(
+        fleet=fleet,
+        settings=settings,
+        config_secrets={k: v for k, v in config_secrets.items() if v is not None},
+        build_root=BUILD_ROOT,
+        registry_password=stack_config.secret("registryPassword"),
     )
-    pulumi.export(
-        "agents",
-        {
-            name: {
-                "namespace": a.namespace,
-                "deployment": a.deployment_name,
-                "serviceDns": a.service_dns,
-                "image": a.image,
-            }
-            for name, a in agents.items()
-        },
+    agents = deploy_fleet(fleet_args, opts)
+    receiver_urls = {sev: stack_config.secret(key) for sev, key in monitoring.secret_keys().items()}
+    monitoring_args = MonitoringStackArgs(
+        agents=[monitored_agent(a) for a in fleet.agents],
+        fleet=pulumi.get_stack(),
+        settings=monitoring,
+        receiver_urls={sev: url for sev, url in receiver_urls.items() if url is not None},
+        agent_dependencies={name: [a.namespace_resource] for name, a in agents.items()},
     )
+    MonitoringStack("monitoring", monitoring_args, opts)
+    outputs = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
+    pulumi.export("agents", {name: {k: getattr(a, attr) for k, attr in outputs.items()} for name, a in agents.items()})
     pulumi.export("summary", fleet.summary())

@@ -52,9 +52,14 @@ def parse_settings(values: Mapping[str, Any], stack: str) -> StackSettings:
     try:
         return StackSettings.model_validate(dict(values))
     except ValidationError as exc:
-        lines = []
-        for error in exc.errors(include_input=False, include_url=False):
-            key = ".".join(str(p) for p in error["loc"])
-            message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-            lines.append(f"Pulumi.{stack}.yaml: {PROJECT}:{key}: {message}")
-        raise SettingsError("\n".join(lines)) from None
+        raise settings_error(exc, stack) from None
+
+
+def settings_error(exc: ValidationError, stack: str, *parents: str) -> SettingsError:
+    """One line per bad key, `Pulumi.<stack>.yaml: agent-launchpad:<key.path>: message`. Never the value."""
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        key = ".".join([*parents, *(str(p) for p in error["loc"])])
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"Pulumi.{stack}.yaml: {PROJECT}:{key}: {message}")
+    return SettingsError("\n".join(lines))

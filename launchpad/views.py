@@ -13,6 +13,9 @@ from launchpad.workloads.agent_objects import autoscaled
 
 def monitored_agent(agent: Agent) -> MonitoredAgent:
     limits = agent.spec.resources.limits
+    # Validated agents always have both limits (spec/rules.py requires them after merging defaults).
+    if limits.memory is None or limits.cpu is None:
+        raise ValueError(f"{agent.file}: agent {agent.name} has no resource limits")
     scaling = agent.spec.scaling
     return MonitoredAgent(
         name=agent.name,
@@ -22,8 +25,8 @@ def monitored_agent(agent: Agent) -> MonitoredAgent:
         container=naming.CONTAINER_NAME,
         service=agent.name,
         port=naming.HTTP_PORT,
-        memory_limit_bytes=int(parse_quantity(limits.memory or "0")),
-        cpu_limit_cores=float(parse_quantity(limits.cpu or "0")),
+        memory_limit_bytes=int(parse_quantity(limits.memory)),
+        cpu_limit_cores=float(parse_quantity(limits.cpu)),
         min_replicas=scaling.min_replicas,
         max_replicas=scaling.max_replicas,
         autoscaled=autoscaled(agent),

@@ -51,12 +51,14 @@ def test_each_example_gets_its_full_set_of_objects(resources: list) -> None:
         "pulumi:providers:kubernetes": 1,
         "kubernetes:core/v1:Namespace": 3,  # tenant-trading, tenant-support, agent-omni-agent
         "kubernetes:core/v1:ServiceAccount": 3,
-        "kubernetes:core/v1:ConfigMap": 3,
+        "kubernetes:core/v1:ConfigMap": 7,  # 3 characters, 3 agent dashboards, 1 fleet dashboard
         "kubernetes:core/v1:Secret": 3,
         DEPLOYMENT: 3,
         "kubernetes:core/v1:Service": 3,
         "kubernetes:networking.k8s.io/v1:NetworkPolicy": 3,
         # Every example is a single-identity chat bot at one replica: no HPA, no PDB.
+        "agent-launchpad:index:MonitoringStack": 1,
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
     }
 
 
@@ -189,7 +191,7 @@ def test_children_inherit_the_render_provider_through_their_parent(resources: li
     # The render provider is given to each ElizaAgent only; a child reaches it only through parent=self.
     (provider,) = _of(resources, "pulumi:providers:kubernetes")
     children = [r for r in resources if r.typ.startswith(K8S) and r.typ != "pulumi:providers:kubernetes"]
-    assert len(children) == 21
+    assert len(children) == 21 + 5  # agents' objects, then rules and dashboards
     for r in children:
         assert r.provider and r.provider.split("::")[-2] == provider.name, (r.name, r.provider)
 
@@ -197,3 +199,13 @@ def test_children_inherit_the_render_provider_through_their_parent(resources: li
 def test_render_dir_is_absolute(resources: list) -> None:
     (provider,) = _of(resources, "pulumi:providers:kubernetes")
     assert Path(provider.inputs["renderYamlToDirectory"]).is_absolute()
+
+
+def test_every_agent_has_alert_rules_and_a_dashboard(resources: list) -> None:
+    (rule,) = _of(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
+    alerted = {r["labels"]["agent"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
+    assert set(EXAMPLES) <= alerted
+    dashboards = [r for r in _of(resources, "kubernetes:core/v1:ConfigMap")
+                  if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    per_agent = {d.inputs["metadata"]["labels"].get("launchpad.dev/agent") for d in dashboards}
+    assert set(EXAMPLES) <= per_agent

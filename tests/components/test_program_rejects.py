@@ -32,9 +32,9 @@ def test_valid_fleet_registers_resources(tmp_path, monkeypatch) -> None:
     write_fleet(tmp_path, {"bot.yaml": BASE})
     with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": "skip"}, SECRETS):
         run_program(program.run)
-    assert (
-        len(MOCKS.resources) == 9
-    )  # provider, component, namespace, account, config, secret, deployment, service, netpol
+    # provider; agent component, namespace, account, config, secret, deployment, service, netpol;
+    # monitoring component, rules, fleet dashboard, agent dashboard
+    assert len(MOCKS.resources) == 13
 
 
 def test_invalid_fleet_registers_nothing(tmp_path, monkeypatch) -> None:

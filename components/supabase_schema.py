@@ -1,0 +1,141 @@
+"""`agent-launchpad:index:SupabaseSchema`: the fleet's control-plane schema, applied by the migration runner
+through a Pulumi dynamic provider; and `AgentRegistration`, one `agents` row per ElizaAgent.
+
+Preview shows pending migrations (the `pending` property, computed in check) and a changed migration set
+(the `checksums` property) as an update. The database URL is a secret input and never an output of the
+schema. Deleting the resource leaves the schema in place: dropping a database is not a deploy's job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from launchpad.db.files import discover
+from launchpad.db.record import AgentRecord
+
+DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
+
+
+class _MigrationsProvider(ResourceProvider):
+    # Method bodies import launchpad.db only: dill pickles this class into the state by value.
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        from launchpad.db import provider_ops
+
+        inputs = dict(news)
+        applied = list((_olds or {}).get("applied_versions") or [])
+        inputs["pending"] = provider_ops.pending_versions(news.get("database_url"), news["migrations_dir"], applied)
+        return CheckResult(inputs, [])
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed = [key for key in ("checksums", "migrations_dir") if olds.get(key) != news.get(key)] + (
+            ["pending"] if news.get("pending") else []
+        )
+        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from launchpad.db import provider_ops
+
+        outs = provider_ops.apply(props["database_url"], props["migrations_dir"], props["checksums"])
+        return CreateResult("supabase-schema", outs)
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from launchpad.db import provider_ops
+
+        return UpdateResult(provider_ops.apply(news["database_url"], news["migrations_dir"], news["checksums"]))
+
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None
+
+
+class _Migrations(pulumi.dynamic.Resource, module="launchpad", name="Migrations"):
+    applied_versions: pulumi.Output[list[str]]
+    applied_count: pulumi.Output[int]
+    pending: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions) -> None:
+        outputs = {"applied_versions": None, "applied_count": None, "pending": None}
+        super().__init__(_MigrationsProvider(), name, {**props, **outputs}, opts)
+
+
+@dataclass
+class SupabaseSchemaArgs:
+    database_url: pulumi.Input[str]  # made a secret here whether or not the caller did
+    migrations_dir: str = DEFAULT_MIGRATIONS_DIR  # relative to the program's directory, as stored in state
+
+
+class SupabaseSchema(pulumi.ComponentResource):
+    applied_versions: pulumi.Output[list[str]]
+    applied_count: pulumi.Output[int]
+
+    def __init__(self, name: str, args: SupabaseSchemaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("agent-launchpad:index:SupabaseSchema", name, None, opts)
+        checksums = {f.version: f.checksum for f in discover(Path(args.migrations_dir))}
+        self.migrations = _Migrations(
+            f"{name}-migrations",
+            {
+                "database_url": pulumi.Output.secret(args.database_url),
+                "migrations_dir": args.migrations_dir,
+                "checksums": checksums,
+            },
+            pulumi.ResourceOptions(parent=self),
+        )
+        self.applied_versions = self.migrations.applied_versions
+        self.applied_count = self.migrations.applied_count
+        self.register_outputs({"applied_versions": self.applied_versions, "applied_count": self.applied_count})
+
+
+class _RegistrationProvider(ResourceProvider):
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old, new = olds.get("record") or {}, news.get("record") or {}
+        key_changed = (old.get("user_id"), old.get("name")) != (new.get("user_id"), new.get("name"))
+        return DiffResult(changes=old != new, replaces=["record"] if key_changed else [], delete_before_replace=True)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        from launchpad.db import provider_ops
+
+        agent_id = provider_ops.register(props["database_url"], props["record"])
+        # The URL stays in the outputs (as a secret) because delete receives only the outputs.
+        return CreateResult(
+            agent_id,
+            {"record": props["record"], "database_url": provider_ops.secret(provider_ops.plain(props["database_url"]))},
+        )
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        from launchpad.db import provider_ops
+
+        provider_ops.register(news["database_url"], news["record"])
+        return UpdateResult(
+            {"record": news["record"], "database_url": provider_ops.secret(provider_ops.plain(news["database_url"]))}
+        )
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        from launchpad.db import provider_ops
+
+        provider_ops.unregister(props["database_url"], props["record"])
+
+
+class AgentRegistration(pulumi.dynamic.Resource, module="launchpad", name="AgentRegistration"):
+    """The agent's `agents` row (and `agent_secrets` names); create with depends_on=[the SupabaseSchema]."""
+
+    record: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        database_url: pulumi.Input[str],
+        record: AgentRecord,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["database_url"])
+        super().__init__(
+            _RegistrationProvider(),
+            name,
+            {"database_url": pulumi.Output.secret(database_url), "record": dataclasses.asdict(record)},
+            pulumi.ResourceOptions.merge(opts, secret_opts),
+        )
