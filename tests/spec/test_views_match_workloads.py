@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from launchpad.views import monitored_agent as monitored
 from launchpad.spec import load_fleet
+from launchpad.views import monitored_agent as monitored
 from launchpad.workloads.agent_objects import agent_manifests
 from tests.spec.fleet_files import BASE, write_fleet
 
