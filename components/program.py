@@ -11,11 +11,14 @@ import pulumi_kubernetes as k8s
 
 from components import stack_config
 from components.fleet import FleetArgs, deploy_fleet
+from components.eliza_agent import Registrar
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
+from components.supabase_schema import AgentRegistration, SupabaseSchema, SupabaseSchemaArgs
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
-from launchpad.views import monitored_agent
+from launchpad.spec.fleet import Agent
+from launchpad.views import agent_record, monitored_agent
 
 BUILD_ROOT = Path("build")
 
@@ -80,6 +83,22 @@ def load() -> tuple[Fleet, StackSettings, MonitoringSettings]:
     return fleet, settings, monitoring
 
 
+def _registry(settings: StackSettings) -> Registrar | None:
+    """The control-plane schema, and a registrar that gives each agent its `agents` row after it."""
+    if not settings.database:
+        return None
+    url = stack_config.secret("databaseUrl")
+    assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
+    schema = SupabaseSchema("control-plane", SupabaseSchemaArgs(database_url=url))
+
+    def register(agent: Agent, parent: pulumi.Resource) -> pulumi.Resource:
+        return AgentRegistration(f"{agent.name}-registry", url, agent_record(agent),
+                                 pulumi.ResourceOptions(parent=parent, depends_on=[schema]),
+                                 create_owner=settings.databaseCreateOwners)
+
+    return register
+
+
 def run() -> None:
     fleet, settings, monitoring = load()
     opts = None
@@ -93,6 +112,7 @@ def run() -> None:
         config_secrets={k: v for k, v in config_secrets.items() if v is not None},
         build_root=BUILD_ROOT,
         registry_password=stack_config.secret("registryPassword"),
+        registrar=_registry(settings),
     )
     agents = deploy_fleet(fleet_args, opts)
     receiver_urls = {sev: stack_config.secret(key) for sev, key in monitoring.secret_keys().items()}

@@ -99,7 +99,7 @@ class _RegistrationProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from launchpad.db import provider_ops
 
-        agent_id = provider_ops.register(props["database_url"], props["record"])
+        agent_id = provider_ops.register(props["database_url"], props["record"], bool(props.get("create_owner")))
         # The URL stays in the outputs (as a secret) because delete receives only the outputs.
         return CreateResult(
             agent_id,
@@ -109,7 +109,7 @@ class _RegistrationProvider(ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from launchpad.db import provider_ops
 
-        provider_ops.register(news["database_url"], news["record"])
+        provider_ops.register(news["database_url"], news["record"], bool(news.get("create_owner")))
         return UpdateResult(
             {"record": news["record"], "database_url": provider_ops.secret(provider_ops.plain(news["database_url"]))}
         )
@@ -131,11 +131,17 @@ class AgentRegistration(pulumi.dynamic.Resource, module="launchpad", name="Agent
         database_url: pulumi.Input[str],
         record: AgentRecord,
         opts: pulumi.ResourceOptions | None = None,
+        *,
+        create_owner: bool = False,  # dev databases only: see launchpad.db.registry.upsert_agent
     ) -> None:
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["database_url"])
         super().__init__(
             _RegistrationProvider(),
             name,
-            {"database_url": pulumi.Output.secret(database_url), "record": dataclasses.asdict(record)},
+            {
+                "database_url": pulumi.Output.secret(database_url),
+                "record": dataclasses.asdict(record),
+                "create_owner": create_owner,
+            },
             pulumi.ResourceOptions.merge(opts, secret_opts),
         )

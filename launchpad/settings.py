@@ -33,6 +33,8 @@ class StackSettings(BaseModel):
     monitoring: dict[str, Any] = Field(default_factory=dict)
     # Register agents in the Supabase schema (needs the `databaseUrl` secret).
     database: bool = False
+    # Dev stacks only: give each agent owner a bare auth.users row, as nobody signs up on a local database.
+    databaseCreateOwners: bool = False  # noqa: N815
 
 
 class SettingsError(Exception):

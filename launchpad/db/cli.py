@@ -1,0 +1,55 @@
+"""`python -m launchpad migrate`: apply supabase/migrations to a Postgres (wired in by launchpad.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from launchpad.db.errors import MigrationError
+from launchpad.db.redact import describe, redact
+
+DEFAULT_DIR = Path("supabase/migrations")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    migrate = subparsers.add_parser(
+        "migrate",
+        help="apply pending supabase/migrations (Supabase CLI history, one transaction per file)",
+        description="Apply pending migrations. Exit 0 when up to date, 1 on any migration error.",
+    )
+    migrate.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql:// URL (default: $DATABASE_URL); it is never printed",
+    )
+    migrate.add_argument("--dry-run", action="store_true", help="list pending migrations and change nothing")
+    migrate.add_argument(
+        "--migrations-dir", type=Path, default=DEFAULT_DIR, help=f"directory of migrations (default: {DEFAULT_DIR})"
+    )
+    migrate.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from launchpad.db.runner import migrate  # psycopg and pglast load only when migrating
+
+    url: str | None = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        print("migrate: no database URL: pass --database-url or set DATABASE_URL", file=sys.stderr)
+        return 1
+    try:
+        result = migrate(url, args.migrations_dir, dry_run=args.dry_run)
+    except MigrationError as exc:
+        print(f"migrate: {redact(str(exc), url)}", file=sys.stderr)
+        return 1
+    target = describe(url)
+    if result.dry_run:
+        print(f"{len(result.pending)} pending migration(s) on {target} (dry run, nothing changed)")
+        for file in result.pending:
+            print(f"  {file.filename}")
+        return 0
+    for version in result.applied_now:
+        print(f"applied {next(f.filename for f in result.pending if f.version == version)}")
+    print(f"{target}: {len(result.applied_now)} applied, {len(result.applied_versions)} in history, up to date")
+    return 0

@@ -1,0 +1,90 @@
+"""What the Pulumi dynamic providers in components/supabase_schema.py do, as plain functions.
+
+The providers are pickled into the stack state by dill; keeping their bodies to one call into this module
+keeps that state small and the logic testable without Pulumi. Values arrive in Pulumi's wire form (a secret
+is a dict with a signature key, an unknown is a sentinel string) and nothing here imports Pulumi.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from launchpad.db.errors import MigrationError
+from launchpad.db.files import discover
+from launchpad.db.record import AgentRecord, SecretLocation
+
+# pulumi.runtime.rpc's wire constants, stable across Pulumi versions (they are part of the protocol).
+_SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, dict) and value.get(_SECRET_SIG_KEY) == _SECRET_SIG:
+        return value.get("value")
+    return value
+
+
+def secret(value: Any) -> dict[str, Any]:
+    """Wire form of a secret, for a provider output that must stay encrypted in the state."""
+    return {_SECRET_SIG_KEY: _SECRET_SIG, "value": value}
+
+
+def is_known(value: Any) -> bool:
+    return plain(value) not in (None, UNKNOWN)
+
+
+def local_checksums(migrations_dir: str) -> dict[str, str]:
+    return {f.version: f.checksum for f in discover(Path(migrations_dir))}
+
+
+def pending_versions(url: Any, migrations_dir: str, applied_in_state: list[str]) -> list[str]:
+    """Pending migrations for preview: asked of the database when it is reachable, else derived from the
+    state (the database may not exist yet during a first preview)."""
+    versions = sorted(local_checksums(migrations_dir))
+    if is_known(url):
+        from launchpad.db.runner import migrate
+
+        try:
+            return [f.version for f in migrate(str(plain(url)), Path(migrations_dir), dry_run=True).pending]
+        except MigrationError as exc:
+            if "cannot connect" not in str(exc):
+                raise  # drift and broken files must stop the preview, not be guessed around
+    return [v for v in versions if v not in set(applied_in_state)]
+
+
+def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, Any]:
+    """Apply pending migrations; refuse if the files differ from what the preview planned with."""
+    from launchpad.db.runner import migrate
+
+    on_disk = local_checksums(migrations_dir)
+    if on_disk != expected:
+        changed = sorted(v for v in set(on_disk) | set(expected) if on_disk.get(v) != expected.get(v))
+        raise MigrationError(f"migration files changed between preview and update: {', '.join(changed)}; re-run")
+    result = migrate(str(plain(url)), Path(migrations_dir))
+    return {
+        "migrations_dir": migrations_dir,
+        "checksums": on_disk,
+        "pending": [],
+        "applied_versions": result.applied_versions,
+        "applied_count": len(result.applied_versions),
+    }
+
+
+def record_from(data: dict[str, Any]) -> AgentRecord:
+    fields = dict(data)
+    fields["secrets"] = [SecretLocation(**s) for s in fields.get("secrets", [])]
+    return AgentRecord(**fields)
+
+
+def register(url: Any, record: dict[str, Any], create_owner: bool = False) -> str:
+    from launchpad.db.registry import register as upsert
+
+    return upsert(str(plain(url)), record_from(record), create_owner=create_owner)
+
+
+def unregister(url: Any, record: dict[str, Any]) -> None:
+    from launchpad.db.registry import unregister as remove
+
+    remove(str(plain(url)), str(record["user_id"]), str(record["name"]))

@@ -1,0 +1,64 @@
+"""With `database: true` the program applies the control-plane schema and registers one row per agent after
+it; the database URL travels only as a Pulumi secret and no record carries a secret value."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.pulumi_mocks import MOCKS, install, is_secret, run_program, stack_config, unwrap
+
+install()
+
+from components import program  # noqa: E402
+from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, example_secrets  # noqa: E402
+
+DYNAMIC = "pulumi-python:dynamic/launchpad:"
+URL = "postgresql://postgres:test-db-password@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture(scope="module")
+def resources(tmp_path_factory: pytest.TempPathFactory) -> list:
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        plain = {"renderDir": str(tmp_path_factory.mktemp("render")), "imageBuild": "skip", "database": "true"}
+        with stack_config(plain, {**example_secrets(), "databaseUrl": URL}):
+            run_program(program.run)
+    finally:
+        os.chdir(cwd)
+    return list(MOCKS.resources)
+
+
+def test_schema_and_one_registration_per_agent(resources: list) -> None:
+    dynamic = [r for r in resources if r.typ.startswith(DYNAMIC)]
+    assert sorted(r.name for r in dynamic) == [
+        "control-plane-migrations", "crypto-trading-bot-registry", "omni-agent-registry", "support-assistant-registry"]
+    assert [r.name for r in resources if r.typ == "agent-launchpad:index:SupabaseSchema"] == ["control-plane"]
+
+
+def test_database_url_is_secret_everywhere(resources: list) -> None:
+    for r in (r for r in resources if r.typ.startswith(DYNAMIC)):
+        assert is_secret(r.inputs["database_url"]), r.name
+        assert unwrap(r.inputs["database_url"]) == URL
+
+
+def test_records_name_secret_locations_never_values(resources: list) -> None:
+    (record,) = [r.inputs["record"] for r in resources if r.name == "omni-agent-registry"]
+    assert record["name"] == "omni-agent" and record["namespace"] == "agent-omni-agent"
+    assert {s["env_name"] for s in record["secrets"]} >= {"DISCORD_API_TOKEN", "OPENROUTER_API_KEY"}
+    assert TEST_SECRET_PREFIX not in json.dumps(record)
+
+
+def test_missing_database_url_registers_nothing(tmp_path, monkeypatch) -> None:
+    import pulumi
+
+    monkeypatch.chdir(ROOT)
+    plain = {"renderDir": str(tmp_path), "imageBuild": "skip", "database": "true"}
+    with stack_config(plain, example_secrets()), pytest.raises(pulumi.RunError) as caught:
+        run_program(program.run)
+    assert MOCKS.resources == []
+    assert "Pulumi.dev.yaml: agent-launchpad:database: names config key databaseUrl, which is not set as a secret" in str(
+        caught.value)

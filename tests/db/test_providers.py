@@ -1,0 +1,77 @@
+"""The dynamic providers' methods against a real PostgreSQL, called as the Pulumi engine calls them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from components.supabase_schema import _MigrationsProvider, _RegistrationProvider
+from launchpad.db.provider_ops import UNKNOWN, local_checksums, secret
+
+pytestmark = pytest.mark.postgres
+
+OWNER = "00000000-0000-4000-8000-0000000000d1"
+
+
+def test_preview_shows_pending_then_up_applies_and_nothing_is_left(database_url: str, migrations_dir: Path) -> None:
+    provider = _MigrationsProvider()
+    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
+            "checksums": local_checksums(str(migrations_dir))}
+    checked = provider.check({}, news).inputs
+    assert checked["pending"] == sorted(news["checksums"])
+    outs = provider.create(checked).outs
+    assert outs is not None and "database_url" not in outs and database_url not in repr(outs)
+    assert outs["applied_count"] == len(news["checksums"]) and outs["pending"] == []
+
+    again = provider.check(outs, news).inputs
+    assert again["pending"] == []
+    assert provider.diff("supabase-schema", outs, again).changes is False
+
+    (migrations_dir / "20990101000000_more.sql").write_text("create table public.more (id int);\n")
+    grown = dict(news, checksums=local_checksums(str(migrations_dir)))
+    grown = provider.check(outs, grown).inputs
+    assert grown["pending"] == ["20990101000000"]
+    assert provider.diff("supabase-schema", outs, grown).changes is True  # never a silent no-op
+    updated = provider.update("supabase-schema", outs, grown).outs
+    assert updated is not None and updated["applied_count"] == len(news["checksums"]) + 1
+
+
+def test_unknown_url_during_preview_falls_back_to_state(migrations_dir: Path) -> None:
+    news = {"database_url": UNKNOWN, "migrations_dir": str(migrations_dir),
+            "checksums": local_checksums(str(migrations_dir))}
+    applied = sorted(news["checksums"])[:2]
+    checked = _MigrationsProvider().check({"applied_versions": applied}, news).inputs
+    assert checked["pending"] == sorted(news["checksums"])[2:]
+
+
+def test_files_changed_after_preview_are_refused(database_url: str, migrations_dir: Path, tmp_path: Path) -> None:
+    planned = local_checksums(str(migrations_dir))
+    first = sorted(migrations_dir.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited after preview\n")
+    props = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir), "checksums": planned}
+    with pytest.raises(Exception, match="changed between preview and update"):
+        _MigrationsProvider().create(props)
+    shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_registration_provider_upserts_and_deletes(migrated_url: str) -> None:
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (OWNER,))
+    record = {"user_id": OWNER, "name": "reg", "tenant": None, "namespace": "agent-reg", "status": "deployed",
+              "replicas": 1, "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1",
+              "secrets": [{"env_name": "K", "source": "pulumi-config", "location": "k"}]}
+    provider = _RegistrationProvider()
+    created = provider.create({"database_url": secret(migrated_url), "record": record})
+    assert created.outs is not None
+    changed = dict(record, replicas=3)
+    assert provider.diff(created.id, created.outs, {"record": changed}).changes is True
+    assert provider.diff(created.id, created.outs, {"record": dict(changed, name="other")}).replaces == ["record"]
+    provider.update(created.id, created.outs, {"database_url": secret(migrated_url), "record": changed})
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("select replicas from public.agents where id = %s", (created.id,)).fetchone() == (3,)
+    provider.delete(created.id, created.outs)
+    with psycopg.connect(migrated_url) as conn:
+        assert conn.execute("select count(*) from public.agents where id = %s", (created.id,)).fetchone() == (0,)
