@@ -10,8 +10,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import stack_config
-from components.fleet import FleetArgs, deploy_fleet
 from components.eliza_agent import Registrar
+from components.fleet import FleetArgs, deploy_fleet
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.supabase_schema import AgentRegistration, SupabaseSchema, SupabaseSchemaArgs
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from launchpad.spec import FleetError, load_fleet
@@ -67,10 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Subcommands owned by other parts of the core register themselves here."""
-    from launchpad.db import cli as db_cli
+    from launchpad.db.cli import register as register_migrate
 
-    register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] = db_cli.register
-    register(sub)
+    register_migrate(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

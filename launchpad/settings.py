@@ -34,7 +34,7 @@ class StackSettings(BaseModel):
     # Register agents in the Supabase schema (needs the `databaseUrl` secret).
     database: bool = False
     # Dev stacks only: give each agent owner a bare auth.users row, as nobody signs up on a local database.
-    databaseCreateOwners: bool = False  # noqa: N815
+    databaseCreateOwners: bool = False
 
 
 class SettingsError(Exception):

@@ -60,5 +60,5 @@ def test_missing_database_url_registers_nothing(tmp_path, monkeypatch) -> None:
     with stack_config(plain, example_secrets()), pytest.raises(pulumi.RunError) as caught:
         run_program(program.run)
     assert MOCKS.resources == []
-    assert "Pulumi.dev.yaml: agent-launchpad:database: names config key databaseUrl, which is not set as a secret" in str(
-        caught.value)
+    expected = "Pulumi.dev.yaml: agent-launchpad:database: names config key databaseUrl, which is not set as a secret"
+    assert expected in str(caught.value)
