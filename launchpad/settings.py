@@ -18,6 +18,7 @@ SECRET_KEYS = ("databaseUrl", "registryPassword")
 class StackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # Field names are the config keys, camelCase like Pulumi's own.
     agentsDir: str = "agents"
     # Write manifests here instead of applying them to a cluster (the dev stack). Relative to the project.
     renderDir: str | None = None
