@@ -7,6 +7,7 @@ is a dict with a signature key, an unknown is a sentinel string) and nothing her
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +74,11 @@ def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, 
 
 
 def record_from(data: dict[str, Any]) -> AgentRecord:
-    fields = dict(data)
-    fields["secrets"] = [SecretLocation(**s) for s in fields.get("secrets", [])]
+    # Pulumi drops null properties on the way through the engine: a record without a tenant arrives with
+    # no `tenant` key at all, so absent optional fields come back as None.
+    fields = {f.name: None for f in dataclasses.fields(AgentRecord)}
+    fields.update(data)
+    fields["secrets"] = [SecretLocation(**s) for s in fields.get("secrets") or []]
     return AgentRecord(**fields)
 
 

@@ -75,3 +75,12 @@ def test_registration_provider_upserts_and_deletes(migrated_url: str) -> None:
     provider.delete(created.id, created.outs)
     with psycopg.connect(migrated_url) as conn:
         assert conn.execute("select count(*) from public.agents where id = %s", (created.id,)).fetchone() == (0,)
+
+
+def test_record_without_optional_fields_survives_the_engine() -> None:
+    # The engine drops null properties: an agent without a tenant arrives with no `tenant` key.
+    from launchpad.db.provider_ops import record_from
+
+    record = record_from({"user_id": "u", "name": "n", "namespace": "agent-n", "status": "deployed", "replicas": 1,
+                          "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1"})
+    assert record.tenant is None and record.secrets == []

@@ -1,0 +1,52 @@
+"""What an elizaOS agent's Deployment may run: plugins from the allowlist in the policy config, and an
+image that went through the vulnerability scan gate (a stack with `scan: false` says so on the agent)."""
+
+from __future__ import annotations
+
+from pulumi_policy import (
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    Severity,
+)
+
+from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, SCAN_ANNOTATION, agent_name, annotations
+
+
+def _plugin_allowlist(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    allowed = set(args.get_config().get("allowedPlugins") or [])
+    if args.resource_type != DEPLOYMENT or agent_name(args.props) is None or not allowed:
+        return
+    plugins = [p for p in (annotations(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p]
+    for plugin in plugins:
+        package = plugin.rpartition("@")[0] or plugin  # "@scope/name@1.2.3" -> "@scope/name"
+        if plugin not in allowed and package not in allowed:
+            report(f"plugin {plugin} is not in the allowed plugins of the policy config", None)
+
+
+def _image_scanned(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != DEPLOYMENT or agent_name(args.props) is None:
+        return
+    if annotations(args.props).get(SCAN_ANNOTATION) == "false":
+        report(f"agent {agent_name(args.props)} runs an image that was not vulnerability-scanned "
+               "(stack setting scan: false)", None)
+
+
+plugin_allowlist = ResourceValidationPolicy(
+    name="agent-plugin-allowlist",
+    description="Agents load only plugins the policy config allows.",
+    severity=Severity.HIGH,
+    validate=_plugin_allowlist,
+    config_schema=PolicyConfigSchema(properties={
+        "allowedPlugins": {"type": "array", "items": {"type": "string"},
+                           "description": "npm package names (any version) or name@version; empty allows all"}}),
+)
+image_scanned = ResourceValidationPolicy(
+    name="agent-image-scanned",
+    description="Agent images pass the vulnerability scan gate before they are deployed.",
+    severity=Severity.HIGH,
+    validate=_image_scanned,
+)
+
+POLICIES = [plugin_allowlist, image_scanned]

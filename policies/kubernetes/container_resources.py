@@ -1,0 +1,56 @@
+"""Requests and limits on every container, and enough memory for an elizaOS agent: without a limit one
+agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (see launchpad.spec.catalog)."""
+
+from __future__ import annotations
+
+from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
+
+from launchpad.spec.catalog import MEMORY_LIMIT_FLOOR_BYTES
+from launchpad.spec.quantity import format_bytes, parse_quantity
+from policies.kubernetes.workloads import agent_name, containers, name_of, pod_spec
+
+
+def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    pod = pod_spec(args.resource_type, args.props)
+    if pod is None:
+        return
+    for container in containers(pod):
+        resources = container.get("resources") or {}
+        missing = [f"{kind}.{resource}" for kind in ("requests", "limits") for resource in ("cpu", "memory")
+                   if not (resources.get(kind) or {}).get(resource)]
+        if missing:
+            report(f"container '{name_of(container)}' has no resources.{', resources.'.join(missing)}", None)
+
+
+def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    pod = pod_spec(args.resource_type, args.props)
+    if pod is None or agent_name(args.props) is None:
+        return
+    for container in containers(pod):
+        limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
+        if limit is None:
+            continue  # reported by container-requests-and-limits
+        try:
+            too_low = parse_quantity(str(limit)) < MEMORY_LIMIT_FLOOR_BYTES
+        except ValueError:
+            report(f"container '{name_of(container)}' has an invalid memory limit {limit!r}", None)
+            continue
+        if too_low:
+            report(f"container '{name_of(container)}' memory limit {limit} is below the "
+                   f"{format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS agent needs (~2.1 GB RSS at boot)", None)
+
+
+requests_and_limits = ResourceValidationPolicy(
+    name="container-requests-and-limits",
+    description="Every container declares CPU and memory requests and limits.",
+    severity=Severity.HIGH,
+    validate=_requests_and_limits,
+)
+agent_memory_floor = ResourceValidationPolicy(
+    name="agent-memory-floor",
+    description="elizaOS agent containers have a memory limit of at least 2Gi.",
+    severity=Severity.HIGH,
+    validate=_agent_memory_floor,
+)
+
+POLICIES = [requests_and_limits, agent_memory_floor]

@@ -1,0 +1,25 @@
+"""Every policy of the pack, importable without starting the analyzer (tests, docs)."""
+
+from policies import stack
+from policies.kubernetes import (
+    agents,
+    autoscalers,
+    configmaps,
+    container_resources,
+    env_secrets,
+    images,
+    pod_security,
+    services,
+)
+
+ALL_POLICIES = [
+    *pod_security.POLICIES,
+    *container_resources.POLICIES,
+    *images.POLICIES,
+    *env_secrets.POLICIES,
+    *configmaps.POLICIES,
+    *services.POLICIES,
+    *autoscalers.POLICIES,
+    *agents.POLICIES,
+    *stack.POLICIES,
+]

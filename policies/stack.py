@@ -1,0 +1,91 @@
+"""Stack-wide gates: what must exist beside every elizaOS agent. Each agent (a Deployment labelled
+`launchpad.dev/agent`) needs a restricted Pod Security namespace with a NetworkPolicy that selects it, an
+alert rule and a dashboard (the MonitoringStack contract in docs/architecture.md)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
+
+from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
+
+NAMESPACE = "kubernetes:core/v1:Namespace"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
+
+
+def _meta(resource: PolicyResource) -> Mapping[str, Any]:
+    return resource.props.get("metadata") or {}
+
+
+def _agents(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
+    for resource in args.resources:
+        if resource.resource_type == DEPLOYMENT and (name := agent_name(resource.props)):
+            yield name, resource
+
+
+def _of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
+    return [r for r in args.resources if r.resource_type == resource_type]
+
+
+def _selects(policy: PolicyResource, pod_labels: Mapping[str, str]) -> bool:
+    wanted = ((policy.props.get("spec") or {}).get("podSelector") or {}).get("matchLabels") or {}
+    return all(pod_labels.get(k) == v for k, v in wanted.items())
+
+
+def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
+    namespaces = {_meta(n).get("name"): n for n in _of_type(args, NAMESPACE)}
+    policies = _of_type(args, NETWORK_POLICY)
+    for agent, deployment in _agents(args):
+        ns = _meta(deployment).get("namespace") or "default"
+        namespace = namespaces.get(ns)
+        if namespace is None:
+            report(f"agent {agent}: namespace {ns} is not managed by this stack, so its Pod Security level "
+                   "cannot be checked", deployment.urn)
+        elif labels(namespace.props).get(PSS_ENFORCE) != "restricted":
+            report(f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
+                   f"({PSS_ENFORCE}: restricted)", deployment.urn)
+        template = ((deployment.props.get("spec") or {}).get("template") or {})
+        pod_labels = (template.get("metadata") or {}).get("labels") or {}
+        if not any(_meta(p).get("namespace") == ns and _selects(p, pod_labels) for p in policies):
+            report(f"agent {agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
+
+
+def _observability(args: StackValidationArgs, report: ReportViolation) -> None:
+    alerted = {
+        (rule.get("labels") or {}).get("agent")
+        for resource in _of_type(args, PROMETHEUS_RULE)
+        for group in (resource.props.get("spec") or {}).get("groups") or []
+        for rule in group.get("rules") or []
+    }
+    dashboards = {
+        labels(c.props).get("launchpad.dev/agent")
+        for c in _of_type(args, CONFIG_MAP)
+        if labels(c.props).get("grafana_dashboard") == "1"
+    }
+    for agent, deployment in _agents(args):
+        if agent not in alerted:
+            report(f"agent {agent} has no alert rule (a PrometheusRule rule labelled agent={agent})", deployment.urn)
+        if agent not in dashboards:
+            report(f"agent {agent} has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
+                   f"launchpad.dev/agent={agent})", deployment.urn)
+
+
+namespace_isolation = StackValidationPolicy(
+    name="agent-namespace-isolation",
+    description="Every agent runs in a restricted Pod Security namespace with a NetworkPolicy selecting it.",
+    severity=Severity.HIGH,
+    validate=_namespace_isolation,
+)
+observability = StackValidationPolicy(
+    name="agent-observability",
+    description="Every agent has an alert rule and a dashboard.",
+    severity=Severity.MEDIUM,
+    validate=_observability,
+)
+
+POLICIES = [namespace_isolation, observability]
