@@ -7,8 +7,8 @@ from pathlib import Path
 # The pack runs from this directory; the shared rules (memory floor, credential patterns) are in launchpad/.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pulumi_policy import EnforcementLevel, PolicyPack  # noqa: E402
+from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.pack import ALL_POLICIES  # noqa: E402
+from policies.pack import ALL_POLICIES
 
 PolicyPack(name="agent-launchpad", enforcement_level=EnforcementLevel.ADVISORY, policies=ALL_POLICIES)

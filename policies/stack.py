@@ -44,12 +44,18 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
         ns = _meta(deployment).get("namespace") or "default"
         namespace = namespaces.get(ns)
         if namespace is None:
-            report(f"agent {agent}: namespace {ns} is not managed by this stack, so its Pod Security level "
-                   "cannot be checked", deployment.urn)
+            report(
+                f"agent {agent}: namespace {ns} is not managed by this stack, so its Pod Security level "
+                "cannot be checked",
+                deployment.urn,
+            )
         elif labels(namespace.props).get(PSS_ENFORCE) != "restricted":
-            report(f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
-                   f"({PSS_ENFORCE}: restricted)", deployment.urn)
-        template = ((deployment.props.get("spec") or {}).get("template") or {})
+            report(
+                f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
+                f"({PSS_ENFORCE}: restricted)",
+                deployment.urn,
+            )
+        template = (deployment.props.get("spec") or {}).get("template") or {}
         pod_labels = (template.get("metadata") or {}).get("labels") or {}
         if not any(_meta(p).get("namespace") == ns and _selects(p, pod_labels) for p in policies):
             report(f"agent {agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
@@ -71,8 +77,11 @@ def _observability(args: StackValidationArgs, report: ReportViolation) -> None:
         if agent not in alerted:
             report(f"agent {agent} has no alert rule (a PrometheusRule rule labelled agent={agent})", deployment.urn)
         if agent not in dashboards:
-            report(f"agent {agent} has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
-                   f"launchpad.dev/agent={agent})", deployment.urn)
+            report(
+                f"agent {agent} has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
+                f"launchpad.dev/agent={agent})",
+                deployment.urn,
+            )
 
 
 namespace_isolation = StackValidationPolicy(

@@ -29,8 +29,11 @@ def _image_scanned(args: ResourceValidationArgs, report: ReportViolation) -> Non
     if args.resource_type != DEPLOYMENT or agent_name(args.props) is None:
         return
     if annotations(args.props).get(SCAN_ANNOTATION) == "false":
-        report(f"agent {agent_name(args.props)} runs an image that was not vulnerability-scanned "
-               "(stack setting scan: false)", None)
+        report(
+            f"agent {agent_name(args.props)} runs an image that was not vulnerability-scanned "
+            "(stack setting scan: false)",
+            None,
+        )
 
 
 plugin_allowlist = ResourceValidationPolicy(
@@ -38,9 +41,15 @@ plugin_allowlist = ResourceValidationPolicy(
     description="Agents load only plugins the policy config allows.",
     severity=Severity.HIGH,
     validate=_plugin_allowlist,
-    config_schema=PolicyConfigSchema(properties={
-        "allowedPlugins": {"type": "array", "items": {"type": "string"},
-                           "description": "npm package names (any version) or name@version; empty allows all"}}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedPlugins": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "npm package names (any version) or name@version; empty allows all",
+            }
+        }
+    ),
 )
 image_scanned = ResourceValidationPolicy(
     name="agent-image-scanned",

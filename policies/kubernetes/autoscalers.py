@@ -24,11 +24,17 @@ def _single_identity(args: ResourceValidationArgs, report: ReportViolation) -> N
         return
     spec = args.props.get("spec") or {}
     if args.resource_type == HPA and (spec.get("maxReplicas") or 1) > 1:
-        report(f"single-identity chat agent scales to {spec['maxReplicas']} replicas; a second replica is a "
-               "second bot session (double replies, 409 Conflict): keep maxReplicas at 1", None)
+        report(
+            f"single-identity chat agent scales to {spec['maxReplicas']} replicas; a second replica is a "
+            "second bot session (double replies, 409 Conflict): keep maxReplicas at 1",
+            None,
+        )
     elif args.resource_type == DEPLOYMENT and (spec.get("replicas") or 1) > 1:
-        report(f"single-identity chat agent runs {spec['replicas']} replicas; a second replica is a second bot "
-               "session (double replies, 409 Conflict): keep replicas at 1", None)
+        report(
+            f"single-identity chat agent runs {spec['replicas']} replicas; a second replica is a second bot "
+            "session (double replies, 409 Conflict): keep replicas at 1",
+            None,
+        )
 
 
 replica_bounds = ResourceValidationPolicy(

@@ -16,8 +16,12 @@ def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) 
         return
     for container in containers(pod):
         resources = container.get("resources") or {}
-        missing = [f"{kind}.{resource}" for kind in ("requests", "limits") for resource in ("cpu", "memory")
-                   if not (resources.get(kind) or {}).get(resource)]
+        missing = [
+            f"{kind}.{resource}"
+            for kind in ("requests", "limits")
+            for resource in ("cpu", "memory")
+            if not (resources.get(kind) or {}).get(resource)
+        ]
         if missing:
             report(f"container '{name_of(container)}' has no resources.{', resources.'.join(missing)}", None)
 
@@ -36,8 +40,11 @@ def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -
             report(f"container '{name_of(container)}' has an invalid memory limit {limit!r}", None)
             continue
         if too_low:
-            report(f"container '{name_of(container)}' memory limit {limit} is below the "
-                   f"{format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS agent needs (~2.1 GB RSS at boot)", None)
+            report(
+                f"container '{name_of(container)}' memory limit {limit} is below the "
+                f"{format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS agent needs (~2.1 GB RSS at boot)",
+                None,
+            )
 
 
 requests_and_limits = ResourceValidationPolicy(

@@ -23,11 +23,17 @@ def _no_credential_literals(args: ResourceValidationArgs, report: ReportViolatio
             continue
         name, value = str(env.get("name")), str(env.get("value") or "")
         if is_credential_name(name) and value:
-            report(f"container '{container}' env {name} holds a literal credential (value not shown): "
-                   "use valueFrom.secretKeyRef", None)
+            report(
+                f"container '{container}' env {name} holds a literal credential (value not shown): "
+                "use valueFrom.secretKeyRef",
+                None,
+            )
         elif (kind := credential_kind(value)) is not None:
-            report(f"container '{container}' env {name} holds what looks like {kind} (value not shown): "
-                   "use valueFrom.secretKeyRef", None)
+            report(
+                f"container '{container}' env {name} holds what looks like {kind} (value not shown): "
+                "use valueFrom.secretKeyRef",
+                None,
+            )
 
 
 def _secrets_from_secret_refs(args: ResourceValidationArgs, report: ReportViolation) -> None:

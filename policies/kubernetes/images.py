@@ -40,8 +40,9 @@ def _allowed_registries(args: ResourceValidationArgs, report: ReportViolation) -
     for container, image in _images(args):
         registry = registry_of(image)
         if not any(image.startswith(prefix.rstrip("/") + "/") or registry == prefix for prefix in allowed):
-            report(f"container '{container}' image {image} is not from an allowed registry "
-                   f"({', '.join(allowed)})", None)
+            report(
+                f"container '{container}' image {image} is not from an allowed registry ({', '.join(allowed)})", None
+            )
 
 
 def _tag_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -51,8 +52,11 @@ def _tag_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
         last = image.rsplit("/", 1)[-1]
         tag = last.rsplit(":", 1)[1] if ":" in last else ""
         if tag in ("", "latest"):
-            report(f"container '{container}' image {image} is {'untagged' if not tag else ':latest'}: "
-                   "pin a version tag or a digest", None)
+            report(
+                f"container '{container}' image {image} is {'untagged' if not tag else ':latest'}: "
+                "pin a version tag or a digest",
+                None,
+            )
 
 
 def _digest_pinned(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -66,9 +70,15 @@ allowed_registries = ResourceValidationPolicy(
     description="Images come only from the registries the policy config allows.",
     severity=Severity.HIGH,
     validate=_allowed_registries,
-    config_schema=PolicyConfigSchema(properties={
-        "allowedRegistries": {"type": "array", "items": {"type": "string"},
-                              "description": "registry hosts or repository prefixes; empty allows all"}}),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowedRegistries": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "registry hosts or repository prefixes; empty allows all",
+            }
+        }
+    ),
 )
 tag_pinned = ResourceValidationPolicy(
     name="image-tag-pinned",

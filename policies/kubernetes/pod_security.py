@@ -17,7 +17,9 @@ def _effective(container: Props, pod: Props, key: str) -> Any:
     return own if own is not None else (pod.get("securityContext") or {}).get(key)
 
 
-def _per_container(check: Callable[[Props, Props], str | None]) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+def _per_container(
+    check: Callable[[Props, Props], str | None],
+) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         pod = pod_spec(args.resource_type, args.props)
         if pod is None:
@@ -87,20 +89,43 @@ def _policy(name: str, description: str, severity: Severity, validate: Any) -> R
     return ResourceValidationPolicy(name=name, description=description, severity=severity, validate=validate)
 
 
-run_as_non_root = _policy("pod-run-as-non-root", "Containers run as a non-root user.", Severity.HIGH,
-                          _per_container(_run_as_non_root))
-no_privileged = _policy("pod-no-privileged", "No container runs privileged.", Severity.CRITICAL,
-                        _per_container(_not_privileged))
-no_privilege_escalation = _policy("pod-no-privilege-escalation", "Containers cannot gain more privileges than "
-                                  "they start with.", Severity.HIGH, _per_container(_no_escalation))
-drop_all_capabilities = _policy("pod-drop-all-capabilities", "Containers drop all Linux capabilities.",
-                                Severity.MEDIUM, _per_container(_drop_all))
-seccomp_runtime_default = _policy("pod-seccomp-runtime-default", "Containers run under the runtime's default "
-                                  "seccomp profile.", Severity.MEDIUM, _per_container(_seccomp))
-read_only_root_filesystem = _policy("pod-read-only-root-filesystem", "Containers have a read-only root "
-                                    "filesystem.", Severity.MEDIUM, _per_container(_read_only_root))
-no_host_access = _policy("pod-no-host-access", "Pods share no node namespace and mount no hostPath.",
-                         Severity.CRITICAL, _host_access)
+run_as_non_root = _policy(
+    "pod-run-as-non-root", "Containers run as a non-root user.", Severity.HIGH, _per_container(_run_as_non_root)
+)
+no_privileged = _policy(
+    "pod-no-privileged", "No container runs privileged.", Severity.CRITICAL, _per_container(_not_privileged)
+)
+no_privilege_escalation = _policy(
+    "pod-no-privilege-escalation",
+    "Containers cannot gain more privileges than they start with.",
+    Severity.HIGH,
+    _per_container(_no_escalation),
+)
+drop_all_capabilities = _policy(
+    "pod-drop-all-capabilities", "Containers drop all Linux capabilities.", Severity.MEDIUM, _per_container(_drop_all)
+)
+seccomp_runtime_default = _policy(
+    "pod-seccomp-runtime-default",
+    "Containers run under the runtime's default seccomp profile.",
+    Severity.MEDIUM,
+    _per_container(_seccomp),
+)
+read_only_root_filesystem = _policy(
+    "pod-read-only-root-filesystem",
+    "Containers have a read-only root filesystem.",
+    Severity.MEDIUM,
+    _per_container(_read_only_root),
+)
+no_host_access = _policy(
+    "pod-no-host-access", "Pods share no node namespace and mount no hostPath.", Severity.CRITICAL, _host_access
+)
 
-POLICIES = [run_as_non_root, no_privileged, no_privilege_escalation, drop_all_capabilities, seccomp_runtime_default,
-            read_only_root_filesystem, no_host_access]
+POLICIES = [
+    run_as_non_root,
+    no_privileged,
+    no_privilege_escalation,
+    drop_all_capabilities,
+    seccomp_runtime_default,
+    read_only_root_filesystem,
+    no_host_access,
+]

@@ -21,8 +21,10 @@ def _no_external_exposure(args: ResourceValidationArgs, report: ReportViolation)
     config = args.get_config()
     allowed = {"LoadBalancer": bool(config.get("allowLoadBalancer")), "NodePort": bool(config.get("allowNodePort"))}
     if kind in allowed and not allowed[kind]:
-        report(f"Service type {kind} exposes it outside the cluster; set allow{kind} in the policy config "
-               "to permit it", None)
+        report(
+            f"Service type {kind} exposes it outside the cluster; set allow{kind} in the policy config to permit it",
+            None,
+        )
 
 
 no_external_exposure = ResourceValidationPolicy(
@@ -30,10 +32,12 @@ no_external_exposure = ResourceValidationPolicy(
     description="Services are ClusterIP unless the policy config allows LoadBalancer or NodePort.",
     severity=Severity.HIGH,
     validate=_no_external_exposure,
-    config_schema=PolicyConfigSchema(properties={
-        "allowLoadBalancer": {"type": "boolean", "default": False},
-        "allowNodePort": {"type": "boolean", "default": False},
-    }),
+    config_schema=PolicyConfigSchema(
+        properties={
+            "allowLoadBalancer": {"type": "boolean", "default": False},
+            "allowNodePort": {"type": "boolean", "default": False},
+        }
+    ),
 )
 
 POLICIES = [no_external_exposure]

@@ -1,0 +1,73 @@
+"""Run policies the way the analyzer does, without starting it: call `validate` with collected reports
+(the pattern of pulumi/pulumi-policy's own tests)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pulumi_policy import (
+    PolicyCustomTimeouts,
+    PolicyResource,
+    PolicyResourceOptions,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from launchpad.spec import load_fleet
+from launchpad.workloads.agent_objects import agent_manifests, config_secret_env
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+
+
+def _opts() -> PolicyResourceOptions:
+    return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
+
+
+def urn(resource_type: str, name: str) -> str:
+    return f"urn:pulumi:test::agent-launchpad::{resource_type}::{name}"
+
+
+def violations(
+    policy: ResourceValidationPolicy,
+    resource_type: str,
+    props: Mapping[str, Any],
+    config: Mapping[str, Any] | None = None,
+) -> list[str]:
+    found: list[str] = []
+    args = ResourceValidationArgs(resource_type, props, urn(resource_type, "r"), "r", _opts(), None, config)
+    policy.validate(args, lambda message, _urn=None: found.append(message))
+    return found
+
+
+def stack_violations(
+    policy: StackValidationPolicy,
+    resources: Sequence[tuple[str, str, Mapping[str, Any]]],
+    config: Mapping[str, Any] | None = None,
+) -> list[tuple[str, str]]:
+    """(urn, message) of each violation; resources are (type, name, props)."""
+    found: list[tuple[str, str]] = []
+    stack = [PolicyResource(t, p, urn(t, n), n, _opts(), None, None, [], {}) for t, n, p in resources]
+    policy.validate(StackValidationArgs(stack, config), lambda message, u=None: found.append((u or "", message)))
+    return found
+
+
+def example_manifests(agent: str = "crypto-trading-bot") -> dict[str, dict[str, Any]]:
+    """The objects ElizaAgent renders for an example agent, by kind: realistic passing inputs."""
+    (found,) = [a for a in load_fleet([ROOT / "agents"]).agents if a.name == agent]
+    objects = agent_manifests(found, dict.fromkeys(config_secret_env(found), "x"))
+    return {m["kind"]: copy.deepcopy(m) for m in objects.all()}
+
+
+def deployment(agent: str = "crypto-trading-bot") -> dict[str, Any]:
+    return example_manifests(agent)["Deployment"]
+
+
+def container(props: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = props["spec"]["template"]["spec"]["containers"][0]
+    return found

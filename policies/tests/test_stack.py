@@ -1,0 +1,62 @@
+from policies import stack
+from policies.tests.harness import DEPLOYMENT, example_manifests, stack_violations, urn
+
+NS = "kubernetes:core/v1:Namespace"
+
+
+def _fleet(**drop: bool) -> list[tuple[str, str, dict]]:
+    m = example_manifests("omni-agent")  # an agent with a namespace of its own
+    resources = [
+        (NS, "ns", m["Namespace"]),
+        (DEPLOYMENT, "omni", m["Deployment"]),
+        (stack.NETWORK_POLICY, "netpol", m["NetworkPolicy"]),
+        (stack.PROMETHEUS_RULE, "rules", {"spec": {"groups": [{"rules": [{"labels": {"agent": "omni-agent"}}]}]}}),
+        (
+            stack.CONFIG_MAP,
+            "dash",
+            {"metadata": {"labels": {"grafana_dashboard": "1", "launchpad.dev/agent": "omni-agent"}}},
+        ),
+    ]
+    return [r for r in resources if not drop.get(r[1])]
+
+
+def test_a_complete_agent_passes() -> None:
+    assert stack_violations(stack.namespace_isolation, _fleet()) == []
+    assert stack_violations(stack.observability, _fleet()) == []
+
+
+def test_missing_network_policy_and_unrestricted_namespace() -> None:
+    resources = _fleet(netpol=True)
+    resources[0][2]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "baseline"
+    assert stack_violations(stack.namespace_isolation, resources) == [
+        (
+            urn(DEPLOYMENT, "omni"),
+            "agent omni-agent: namespace agent-omni-agent does not enforce the restricted "
+            "Pod Security profile (pod-security.kubernetes.io/enforce: restricted)",
+        ),
+        (urn(DEPLOYMENT, "omni"), "agent omni-agent: no NetworkPolicy in namespace agent-omni-agent selects its pods"),
+    ]
+
+
+def test_unmanaged_namespace() -> None:
+    assert stack_violations(stack.namespace_isolation, _fleet(ns=True)) == [
+        (
+            urn(DEPLOYMENT, "omni"),
+            "agent omni-agent: namespace agent-omni-agent is not managed by this stack, so its "
+            "Pod Security level cannot be checked",
+        )
+    ]
+
+
+def test_missing_alerts_and_dashboard() -> None:
+    assert stack_violations(stack.observability, _fleet(rules=True, dash=True)) == [
+        (
+            urn(DEPLOYMENT, "omni"),
+            "agent omni-agent has no alert rule (a PrometheusRule rule labelled agent=omni-agent)",
+        ),
+        (
+            urn(DEPLOYMENT, "omni"),
+            "agent omni-agent has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
+            "launchpad.dev/agent=omni-agent)",
+        ),
+    ]
