@@ -28,6 +28,6 @@ pulumi up --stack dev --yes --non-interactive --skip-preview \
 status=${PIPESTATUS[0]}
 set -e
 .venv/bin/python scripts/dev_summary.py --stack dev --log "$log" --status "$status" \
-  --manifests build/manifests --database-url-from-stack
+  --manifests build/manifests --database-url "$(.venv/bin/python -m launchpad dev-db url)"
 rm -f "$log"
 exit "$status"
