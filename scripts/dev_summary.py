@@ -35,7 +35,8 @@ def main() -> int:
         with psycopg.connect(args.database_url, connect_timeout=5) as conn:
             migrations = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
             registered = conn.execute("select count(*) from public.agents").fetchone()
-        database = f"{migrations[0] if migrations else 0} migration(s) applied, {registered[0] if registered else 0} agent(s) registered"
+        applied, agents_in_db = (migrations or (0,))[0], (registered or (0,))[0]
+        database = f"{applied} migration(s) applied, {agents_in_db} agent(s) registered"
     except psycopg.Error as exc:
         database = f"database not reachable ({type(exc).__name__})"
 
