@@ -76,7 +76,7 @@ def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, 
 def record_from(data: dict[str, Any]) -> AgentRecord:
     # Pulumi drops null properties on the way through the engine: a record without a tenant arrives with
     # no `tenant` key at all, so absent optional fields come back as None.
-    fields = {f.name: None for f in dataclasses.fields(AgentRecord)}
+    fields: dict[str, Any] = {f.name: None for f in dataclasses.fields(AgentRecord)}
     fields.update(data)
     fields["secrets"] = [SecretLocation(**s) for s in fields.get("secrets") or []]
     return AgentRecord(**fields)
