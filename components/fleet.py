@@ -12,6 +12,7 @@ import pulumi_kubernetes as k8s
 
 from components.agent_image import AgentImage, AgentImageArgs
 from components.eliza_agent import ElizaAgent, ElizaAgentArgs, Registrar
+from components.image_scan import ImageScan
 from launchpad.settings import StackSettings
 from launchpad.spec.fleet import Fleet
 from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
@@ -43,9 +44,18 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
                 AgentImageArgs(build, args.build_root / "images", settings.registryUsername, args.registry_password),
                 opts=opts,
             )
+    scans: dict[str, ImageScan] = {}
+    if settings.scan:
+        allowlist = Path(settings.scanAllowlist) if settings.scanAllowlist else None
+        for ref, image in images.items():
+            tag = ref.rsplit(":", 1)[1]
+            scans[ref] = ImageScan(f"scan-{tag}", image.ref, args.build_root / "scan" / f"{tag}.json",
+                                   settings.scanSeverity, allowlist,
+                                   pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=image)))
     agents: dict[str, ElizaAgent] = {}
     for agent in fleet.agents:
         built = images.get(agent.image_ref)
+        gates = [g for g in (built, scans.get(agent.image_ref)) if g is not None]
         agents[agent.name] = ElizaAgent(
             agent.name,
             ElizaAgentArgs(
@@ -53,7 +63,7 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
                 secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
                 image=built.ref if built else None,
                 namespace=namespaces.get(agent.namespace),
-                depends_on=[built] if built else [],
+                depends_on=gates,
                 scan=settings.scan,
                 registrar=args.registrar,
             ),

@@ -15,6 +15,8 @@ from components.fleet import FleetArgs, deploy_fleet
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.supabase_schema import AgentRegistration, SupabaseSchema, SupabaseSchemaArgs
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
+from launchpad.scan.allowlist import AllowlistError, load_allowlist
+from launchpad.scan.trivy import find_trivy, missing_trivy_message
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
 from launchpad.spec.fleet import Agent
@@ -80,7 +82,22 @@ def load() -> tuple[Fleet, StackSettings, MonitoringSettings]:
     missing = _missing_setting_secrets(needed, secret_keys, stack)
     if missing:
         _fail("secrets are missing; nothing was changed:\n" + "\n".join(missing))
+    _check_scan_gate(settings, fleet, stack)
     return fleet, settings, monitoring
+
+
+def _check_scan_gate(settings: StackSettings, fleet: Fleet, stack: str) -> None:
+    """A stack that builds and scans images needs Trivy and a readable allowlist: say so at preview, not
+    halfway through an `up`."""
+    if not (settings.scan and settings.imageBuild == "docker" and fleet.images()):
+        return
+    if find_trivy() is None:
+        _fail(f"Pulumi.{stack}.yaml: {PROJECT}:scan: " + missing_trivy_message(next(iter(fleet.images()))))
+    if settings.scanAllowlist:
+        try:
+            load_allowlist(settings.scanAllowlist)
+        except (OSError, AllowlistError) as exc:
+            _fail(f"Pulumi.{stack}.yaml: {PROJECT}:scanAllowlist: {exc}")
 
 
 def _registry(settings: StackSettings) -> Registrar | None:

@@ -1,6 +1,8 @@
 """Stack-wide gates: what must exist beside every elizaOS agent. Each agent (a Deployment labelled
 `launchpad.dev/agent`) needs a restricted Pod Security namespace with a NetworkPolicy that selects it, an
-alert rule and a dashboard (the MonitoringStack contract in docs/architecture.md)."""
+alert rule and a dashboard (the MonitoringStack contract in docs/architecture.md), and an image that went
+through the vulnerability scan gate: a stack with `scan: false` (dev only) marks its agent Deployments with
+the annotation `launchpad.dev/scan: "false"`."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
-from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
+from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations, labels
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -84,6 +86,15 @@ def _observability(args: StackValidationArgs, report: ReportViolation) -> None:
             )
 
 
+def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
+    for agent, deployment in _agents(args):
+        if annotations(deployment.props).get(SCAN_ANNOTATION) == "false":
+            report(
+                f"agent {agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
+                deployment.urn,
+            )
+
+
 namespace_isolation = StackValidationPolicy(
     name="agent-namespace-isolation",
     description="Every agent runs in a restricted Pod Security namespace with a NetworkPolicy selecting it.",
@@ -97,4 +108,12 @@ observability = StackValidationPolicy(
     validate=_observability,
 )
 
-POLICIES = [namespace_isolation, observability]
+# Advisory in policies/config/dev.json (dev may skip Trivy), mandatory with the rest in prod.json.
+images_scanned = StackValidationPolicy(
+    name="agent-image-scanned",
+    description="Agent images pass the vulnerability scan gate before they are deployed (scan: false is dev only).",
+    severity=Severity.HIGH,
+    validate=_images_scanned,
+)
+
+POLICIES = [namespace_isolation, observability, images_scanned]

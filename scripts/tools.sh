@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Test tools that come from Debian rather than PyPI: promtool (Debian's `prometheus` package) checks and
-# unit-tests the generated alert rules. Installed once; a machine that already has it skips this.
+# Test tools outside the project's virtualenv, each installed once and skipped when present:
+# - promtool (Debian's `prometheus` package) checks and unit-tests the generated alert rules;
+# - checkov (PyPI) scans the rendered manifests and Dockerfiles. It lives in a virtualenv of its own,
+#   outside the clone and keyed by version: its pins clash with the project's (packaging<24).
 set -euo pipefail
-if command -v promtool >/dev/null 2>&1; then
-  exit 0
+CHECKOV_VERSION=3.3.30
+cache="${LAUNCHPAD_CACHE:-$HOME/.cache/agent-launchpad}"
+
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "promtool is missing: install Debian's 'prometheus' package (apt-get install prometheus)" >&2
+    exit 1
+  fi
+  echo "installing promtool (Debian package prometheus)" >&2
+  apt-get update -qq >&2
+  # policy-rc.d in containers keeps the service from starting; only the promtool binary is used.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "promtool is missing: install Debian's 'prometheus' package (apt-get install prometheus)" >&2
-  exit 1
+
+checkov_venv="$cache/checkov-venv"
+if [ "$("$checkov_venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
+  echo "installing checkov $CHECKOV_VERSION into $checkov_venv" >&2
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
 fi
-echo "installing promtool (Debian package prometheus)" >&2
-apt-get update -qq >&2
-# policy-rc.d in containers keeps the service from starting; only the promtool binary is used.
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2

@@ -1,1 +1,30 @@
-"""Vulnerability scan gate: Trivy JSON report parsing, thresholds and allowlist (no Pulumi import)."""
+"""Vulnerability scan gate: Trivy JSON report parsing, thresholds and allowlist (no Pulumi import).
+
+The component calls `run_scan` after building an image (or `evaluate` on a report it already has); a failed
+gate raises nothing by itself: the caller turns `GateResult.failure_message()` into a failed `up`.
+"""
+
+from launchpad.scan.allowlist import AllowEntry, AllowlistError, load_allowlist, parse_allowlist
+from launchpad.scan.gate import GateResult, evaluate
+from launchpad.scan.report import Finding, ReportError, parse_report
+from launchpad.scan.severity import SEVERITIES, at_or_above
+from launchpad.scan.trivy import TrivyError, TrivyNotFound, find_trivy, run_scan, trivy_command
+
+__all__ = [
+    "SEVERITIES",
+    "AllowEntry",
+    "AllowlistError",
+    "Finding",
+    "GateResult",
+    "ReportError",
+    "TrivyError",
+    "TrivyNotFound",
+    "at_or_above",
+    "evaluate",
+    "find_trivy",
+    "load_allowlist",
+    "parse_allowlist",
+    "parse_report",
+    "run_scan",
+    "trivy_command",
+]

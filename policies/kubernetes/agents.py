@@ -1,5 +1,6 @@
-"""What an elizaOS agent's Deployment may run: plugins from the allowlist in the policy config, and an
-image that went through the vulnerability scan gate (a stack with `scan: false` says so on the agent)."""
+"""What an elizaOS agent's Deployment may run: plugins from the allowlist in the policy config (the
+Deployment's `launchpad.dev/plugins` annotation, comma separated). Whether its image was scanned is a
+stack-wide setting, checked in policies/stack.py."""
 
 from __future__ import annotations
 
@@ -11,29 +12,18 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, SCAN_ANNOTATION, agent_name, annotations
+from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, agent_name, annotations
 
 
 def _plugin_allowlist(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = set(args.get_config().get("allowedPlugins") or [])
     if args.resource_type != DEPLOYMENT or agent_name(args.props) is None or not allowed:
         return
-    plugins = [p for p in (annotations(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p]
+    plugins = [p.strip() for p in (annotations(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p.strip()]
     for plugin in plugins:
         package = plugin.rpartition("@")[0] or plugin  # "@scope/name@1.2.3" -> "@scope/name"
         if plugin not in allowed and package not in allowed:
             report(f"plugin {plugin} is not in the allowed plugins of the policy config", None)
-
-
-def _image_scanned(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type != DEPLOYMENT or agent_name(args.props) is None:
-        return
-    if annotations(args.props).get(SCAN_ANNOTATION) == "false":
-        report(
-            f"agent {agent_name(args.props)} runs an image that was not vulnerability-scanned "
-            "(stack setting scan: false)",
-            None,
-        )
 
 
 plugin_allowlist = ResourceValidationPolicy(
@@ -51,11 +41,4 @@ plugin_allowlist = ResourceValidationPolicy(
         }
     ),
 )
-image_scanned = ResourceValidationPolicy(
-    name="agent-image-scanned",
-    description="Agent images pass the vulnerability scan gate before they are deployed.",
-    severity=Severity.HIGH,
-    validate=_image_scanned,
-)
-
-POLICIES = [plugin_allowlist, image_scanned]
+POLICIES = [plugin_allowlist]

@@ -5,6 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from launchpad import naming
+from launchpad.workloads.agent_objects import PLUGINS_ANNOTATION as PLUGINS_ANNOTATION
+from launchpad.workloads.agent_objects import SCAN_ANNOTATION as SCAN_ANNOTATION
+from launchpad.workloads.agent_objects import SINGLE_IDENTITY_ANNOTATION as SINGLE_IDENTITY_ANNOTATION
+
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
 STATEFUL_SET = "kubernetes:apps/v1:StatefulSet"
 DAEMON_SET = "kubernetes:apps/v1:DaemonSet"
@@ -13,10 +18,11 @@ CRON_JOB = "kubernetes:batch/v1:CronJob"
 POD = "kubernetes:core/v1:Pod"
 WORKLOAD_TYPES = (DEPLOYMENT, STATEFUL_SET, DAEMON_SET, JOB, CRON_JOB, POD)
 
-AGENT_LABEL = "launchpad.dev/agent"
-SINGLE_IDENTITY_ANNOTATION = "launchpad.dev/single-identity"
-PLUGINS_ANNOTATION = "launchpad.dev/plugins"
-SCAN_ANNOTATION = "launchpad.dev/scan"
+# The contract with ElizaAgent, from the module that writes these labels and annotations, so the two can't
+# drift: `launchpad.dev/agent=<name>` on every agent object; on the Deployment `launchpad.dev/plugins`
+# (comma separated), `launchpad.dev/scan: "false"` when the stack skips the scan gate; on the Deployment
+# and HPA `launchpad.dev/single-identity: "true"` for chat agents with one bot identity.
+AGENT_LABEL = naming.AGENT_LABEL
 
 Props = Mapping[str, Any]
 

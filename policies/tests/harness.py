@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,15 @@ from pulumi_policy import (
 
 from launchpad.spec import load_fleet
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env
+from policies.pack import ALL_POLICIES
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
+DEV_CONFIG: dict[str, Any] = json.loads((ROOT / "policies" / "config" / "dev.json").read_text())
+PROD_CONFIG: dict[str, Any] = json.loads((ROOT / "policies" / "config" / "prod.json").read_text())
+
+
+Violation = tuple[str, str, str]
 
 
 def _opts() -> PolicyResourceOptions:
@@ -54,6 +61,24 @@ def stack_violations(
     found: list[tuple[str, str]] = []
     stack = [PolicyResource(t, p, urn(t, n), n, _opts(), None, None, [], {}) for t, n, p in resources]
     policy.validate(StackValidationArgs(stack, config), lambda message, u=None: found.append((u or "", message)))
+    return found
+
+
+def evaluate(resources: Sequence[tuple[str, str, Mapping[str, Any]]], config: Mapping[str, Any]) -> set[Violation]:
+    """(policy, resource name, message) of every violation of the whole pack, as `pulumi preview
+    --policy-pack policies --policy-pack-config <config>` reports them; disabled policies don't run."""
+    found: set[Violation] = set()
+    by_urn = {urn(t, n): n for t, n, _ in resources}
+    for policy in ALL_POLICIES:
+        policy_config = dict(config.get(policy.name) or {})
+        level = policy_config.pop("enforcementLevel", None) or (config.get("all") or {}).get("enforcementLevel")
+        if level == "disabled":
+            continue
+        if isinstance(policy, ResourceValidationPolicy):
+            for typ, name, props in resources:
+                found |= {(policy.name, name, m) for m in violations(policy, typ, props, policy_config)}
+        else:
+            found |= {(policy.name, by_urn[u], m) for u, m in stack_violations(policy, resources, policy_config)}
     return found
 
 

@@ -11,10 +11,14 @@ def test_plugin_allowlist() -> None:
     assert violations(agents.plugin_allowlist, DEPLOYMENT, deployment(), config) == []
 
 
-def test_unscanned_image_is_reported() -> None:
+def test_plugins_are_split_on_commas_and_spaces() -> None:
     props = deployment()
-    assert violations(agents.image_scanned, DEPLOYMENT, props) == []
-    props["metadata"]["annotations"]["launchpad.dev/scan"] = "false"
-    assert violations(agents.image_scanned, DEPLOYMENT, props) == [
-        "agent crypto-trading-bot runs an image that was not vulnerability-scanned (stack setting scan: false)"
+    props["metadata"]["annotations"]["launchpad.dev/plugins"] = "@elizaos/plugin-sql, evil-plugin@0.0.1,"
+    config = {"allowedPlugins": ["@elizaos/plugin-sql"]}
+    assert violations(agents.plugin_allowlist, DEPLOYMENT, props, config) == [
+        "plugin evil-plugin@0.0.1 is not in the allowed plugins of the policy config"
     ]
+
+
+def test_an_empty_allowlist_allows_every_plugin() -> None:
+    assert violations(agents.plugin_allowlist, DEPLOYMENT, deployment(), {"allowedPlugins": []}) == []

@@ -28,3 +28,25 @@ def test_memory_floor_applies_to_agents_only() -> None:
     container(props)["resources"]["limits"]["memory"] = "256Mi"
     del props["metadata"]["labels"]["launchpad.dev/agent"]
     assert violations(cr.agent_memory_floor, DEPLOYMENT, props) == []
+
+
+def test_jobs_need_requests_and_limits_too() -> None:
+    job = {"spec": {"template": {"spec": {"containers": [{"name": "migrate", "image": "x:1"}]}}}}
+    assert violations(cr.requests_and_limits, "kubernetes:batch/v1:Job", job) == [
+        "container 'migrate' has no resources.requests.cpu, resources.requests.memory, resources.limits.cpu, "
+        "resources.limits.memory"
+    ]
+
+
+def test_an_unreadable_memory_limit_is_reported() -> None:
+    props = deployment()
+    container(props)["resources"]["limits"]["memory"] = "lots"
+    assert violations(cr.agent_memory_floor, DEPLOYMENT, props) == [
+        "container 'eliza' has an invalid memory limit 'lots'"
+    ]
+
+
+def test_exactly_the_floor_passes() -> None:
+    props = deployment()
+    container(props)["resources"]["limits"]["memory"] = "2048Mi"
+    assert violations(cr.agent_memory_floor, DEPLOYMENT, props) == []

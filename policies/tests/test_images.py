@@ -22,7 +22,13 @@ def test_registry_allowlist() -> None:
 def test_registry_prefixes_and_docker_hub() -> None:
     config = {"allowedRegistries": ["ghcr.io/acme"]}
     assert violations(images.allowed_registries, DEPLOYMENT, _with_image("ghcr.io/acme/eliza:1"), config) == []
-    assert violations(images.allowed_registries, DEPLOYMENT, _with_image("ghcr.io/other/eliza:1"), config) != []
+    assert violations(images.allowed_registries, DEPLOYMENT, _with_image("ghcr.io/other/eliza:1"), config) == [
+        "container 'eliza' image ghcr.io/other/eliza:1 is not from an allowed registry (ghcr.io/acme)"
+    ]
+    # A prefix is a path prefix, not a string prefix: ghcr.io/acme-evil is another organisation.
+    assert violations(images.allowed_registries, DEPLOYMENT, _with_image("ghcr.io/acme-evil/x:1"), config) == [
+        "container 'eliza' image ghcr.io/acme-evil/x:1 is not from an allowed registry (ghcr.io/acme)"
+    ]
     assert images.registry_of("node:23") == "docker.io"
     assert images.registry_of("localhost/x:1") == "localhost"
 

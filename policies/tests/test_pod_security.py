@@ -92,3 +92,64 @@ def test_host_namespaces_and_paths_are_refused_in_jobs() -> None:
 
 def test_other_kinds_are_not_checked() -> None:
     assert violations(ps.no_privileged, "kubernetes:core/v1:Service", {"spec": {}}) == []
+
+
+def _restricted_pod() -> dict:
+    """The agent's pod spec: restricted, as a template other workload kinds can carry."""
+    return deployment()["spec"]["template"]
+
+
+@pytest.mark.parametrize("kind", ["kubernetes:apps/v1:StatefulSet", JOB], ids=["StatefulSet", "Job"])
+@pytest.mark.parametrize("policy", ps.POLICIES, ids=lambda p: p.name)
+def test_restricted_statefulsets_and_jobs_pass(kind: str, policy) -> None:
+    assert violations(policy, kind, {"spec": {"template": _restricted_pod()}}) == []
+
+
+def test_a_statefulset_running_as_root_is_refused() -> None:
+    template = _restricted_pod()
+    template["spec"]["containers"][0]["securityContext"]["runAsUser"] = 0
+    assert violations(ps.run_as_non_root, "kubernetes:apps/v1:StatefulSet", {"spec": {"template": template}}) == [
+        "container 'eliza' runs as uid 0: set runAsUser to a non-zero uid"
+    ]
+
+
+def test_a_container_setting_overrides_the_pod_fallback() -> None:
+    # Pod says non-root, the container says otherwise: Kubernetes applies the container's value.
+    template = _restricted_pod()
+    template["spec"]["securityContext"]["runAsNonRoot"] = True
+    template["spec"]["containers"][0]["securityContext"]["runAsNonRoot"] = False
+    assert violations(ps.run_as_non_root, JOB, {"spec": {"template": template}}) == [
+        "container 'eliza' may run as root: set securityContext.runAsNonRoot: true"
+    ]
+
+
+def test_pod_level_seccomp_covers_the_container() -> None:
+    props = deployment()
+    del container(props)["securityContext"]["seccompProfile"]
+    props["spec"]["template"]["spec"]["securityContext"]["seccompProfile"] = {"type": "RuntimeDefault"}
+    assert violations(ps.seccomp_runtime_default, DEPLOYMENT, props) == []
+
+
+def test_unconfined_seccomp_is_refused() -> None:
+    props = deployment()
+    container(props)["securityContext"]["seccompProfile"] = {"type": "Unconfined"}
+    assert violations(ps.seccomp_runtime_default, DEPLOYMENT, props) == [
+        "container 'eliza' has no seccomp profile: set securityContext.seccompProfile.type: RuntimeDefault"
+    ]
+
+
+def test_host_network_is_refused_in_deployments() -> None:
+    props = deployment()
+    props["spec"]["template"]["spec"]["hostNetwork"] = True
+    assert violations(ps.no_host_access, DEPLOYMENT, props) == [
+        "pod sets hostNetwork: true, sharing the node's namespace"
+    ]
+
+
+def test_cron_job_templates_are_checked() -> None:
+    template = _restricted_pod()
+    template["spec"]["containers"][0]["securityContext"]["privileged"] = True
+    cron = {"spec": {"jobTemplate": {"spec": {"template": template}}}}
+    assert violations(ps.no_privileged, "kubernetes:batch/v1:CronJob", cron) == [
+        "container 'eliza' runs privileged: remove securityContext.privileged"
+    ]

@@ -17,5 +17,7 @@ def test_load_balancer_refused_unless_allowed() -> None:
 
 def test_node_port_refused_unless_allowed() -> None:
     props = {"spec": {"type": "NodePort"}}
-    assert len(violations(services.no_external_exposure, services.SERVICE, props, {"allowLoadBalancer": True})) == 1
+    assert violations(services.no_external_exposure, services.SERVICE, props, {"allowLoadBalancer": True}) == [
+        "Service type NodePort exposes it outside the cluster; set allowNodePort in the policy config to permit it"
+    ]
     assert violations(services.no_external_exposure, services.SERVICE, props, {"allowNodePort": True}) == []

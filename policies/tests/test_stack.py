@@ -60,3 +60,22 @@ def test_missing_alerts_and_dashboard() -> None:
             "launchpad.dev/agent=omni-agent)",
         ),
     ]
+
+
+def test_an_unscanned_agent_image_is_reported() -> None:
+    assert stack_violations(stack.images_scanned, _fleet()) == []
+    resources = _fleet()
+    resources[1][2]["metadata"]["annotations"]["launchpad.dev/scan"] = "false"
+    assert stack_violations(stack.images_scanned, resources) == [
+        (
+            urn(DEPLOYMENT, "omni"),
+            "agent omni-agent runs an image that was not vulnerability-scanned (stack setting scan: false)",
+        )
+    ]
+
+
+def test_stack_policies_ignore_non_agent_deployments() -> None:
+    other = {"metadata": {"name": "x", "namespace": "default", "annotations": {"launchpad.dev/scan": "false"}}}
+    resources = [(DEPLOYMENT, "other", other)]
+    for policy in stack.POLICIES:
+        assert stack_violations(policy, resources) == [], policy.name

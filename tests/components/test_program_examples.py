@@ -205,7 +205,10 @@ def test_every_agent_has_alert_rules_and_a_dashboard(resources: list) -> None:
     (rule,) = _of(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
     alerted = {r["labels"]["agent"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
     assert set(EXAMPLES) <= alerted
-    dashboards = [r for r in _of(resources, "kubernetes:core/v1:ConfigMap")
-                  if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"]
+    dashboards = [
+        r
+        for r in _of(resources, "kubernetes:core/v1:ConfigMap")
+        if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
+    ]
     per_agent = {d.inputs["metadata"]["labels"].get("launchpad.dev/agent") for d in dashboards}
     assert set(EXAMPLES) <= per_agent

@@ -35,7 +35,11 @@ def resources(tmp_path_factory: pytest.TempPathFactory) -> list:
 def test_schema_and_one_registration_per_agent(resources: list) -> None:
     dynamic = [r for r in resources if r.typ.startswith(DYNAMIC)]
     assert sorted(r.name for r in dynamic) == [
-        "control-plane-migrations", "crypto-trading-bot-registry", "omni-agent-registry", "support-assistant-registry"]
+        "control-plane-migrations",
+        "crypto-trading-bot-registry",
+        "omni-agent-registry",
+        "support-assistant-registry",
+    ]
     assert [r.name for r in resources if r.typ == "agent-launchpad:index:SupabaseSchema"] == ["control-plane"]
 
 

@@ -3,6 +3,8 @@ and their Deployments run it by digest."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.pulumi_mocks import MOCKS, fake_digest, install, run_program, stack_config
@@ -23,12 +25,21 @@ DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
 SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
 
 
-def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str) -> list:
+def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str, scan: bool = False) -> list:
     monkeypatch.chdir(tmp_path)
     write_fleet(tmp_path, files)
-    with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": image_build}, SECRETS):
+    plain = {"renderDir": str(tmp_path / "render"), "imageBuild": image_build, "scan": str(scan).lower()}
+    with stack_config(plain, SECRETS):
         run_program(program.run)
     return list(MOCKS.resources)
+
+
+def _fake_trivy_on_path(tmp_path, monkeypatch) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "trivy").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "trivy").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
 
 
 def test_autoscaled_web_agent_gets_hpa_pdb_and_rolling_updates(tmp_path, monkeypatch) -> None:
@@ -82,3 +93,50 @@ def test_skipped_build_references_the_computed_tag(tmp_path, monkeypatch, build:
     (deployment,) = [r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"]
     image = deployment.inputs["spec"]["template"]["spec"]["containers"][0]["image"]
     assert image.startswith("registry.example.com/agents/eliza-runtime:") and len(image.rsplit(":", 1)[1]) == 16
+
+
+BUILT = {
+    "defaults.yaml": DEFAULTS,
+    "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
+}
+
+
+def test_built_images_are_scanned_before_their_deployments(tmp_path, monkeypatch) -> None:
+    _fake_trivy_on_path(tmp_path, monkeypatch)
+    captured: dict = {}
+    from components import fleet
+
+    real = fleet.ElizaAgent
+
+    def spy(name, args, opts=None):  # type: ignore[no-untyped-def]
+        captured[name] = args
+        return real(name, args, opts)
+
+    monkeypatch.setattr(fleet, "ElizaAgent", spy)
+    resources = _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True)
+    (scan,) = [r for r in resources if r.typ == "pulumi-python:dynamic/launchpad:ImageScan"]
+    (image,) = [r for r in resources if r.typ == "docker:index/image:Image"]
+    assert scan.inputs["image"] == image.inputs["imageName"].rsplit(":", 1)[0] + "@" + fake_digest(
+        image.inputs["imageName"]
+    )
+    assert scan.inputs["threshold"] == "HIGH" and scan.inputs["report_path"].endswith(".json")
+    gates = captured["bot"].depends_on
+    assert {type(g).__name__ for g in gates} == {"AgentImage", "ImageScan"}
+
+
+def test_a_stack_that_must_scan_without_trivy_registers_nothing(tmp_path, monkeypatch) -> None:
+    import pulumi
+
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    with pytest.raises(pulumi.RunError) as caught:
+        _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True)
+    assert MOCKS.resources == []
+    assert "agent-launchpad:scan: cannot scan image registry.example.com/agents/eliza-runtime:" in str(caught.value)
+    assert "trivy is not installed" in str(caught.value)
+
+
+def test_scan_false_registers_no_scan_and_marks_the_agents(tmp_path, monkeypatch) -> None:
+    resources = _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=False)
+    assert not [r for r in resources if r.typ.endswith(":ImageScan")]
+    (deployment,) = [r for r in resources if r.typ == "kubernetes:apps/v1:Deployment"]
+    assert deployment.inputs["metadata"]["annotations"]["launchpad.dev/scan"] == "false"

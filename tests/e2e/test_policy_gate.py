@@ -3,6 +3,7 @@ the production config (mandatory) and only warn with the dev config (advisory)."
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import pytest
 from tests.e2e.workspace import ROOT, Workspace, engine_env
 
 PROGRAM = Path(__file__).parent / "unsafe_program"
+# "- [mandatory] [severity: critical]  pod-no-privileged  (kubernetes:apps/v1:Deployment: unsafe)"
+VIOLATION = re.compile(r"- \[(advisory|mandatory)\] \[severity: \w+\]\s+(\S+)\s+\(([^)]*)\)")
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,12 @@ def test_prod_gate_blocks_with_the_violation_text(unsafe: Workspace) -> None:
     result = _preview(unsafe, "prod.json")
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "[mandatory]" in output
+    # Exactly what is wrong with the program, nothing more: the privileged container, the literal token, and
+    # the image that is not pinned by digest (production pins digests).
+    assert sorted(VIOLATION.findall(output)) == [
+        ("mandatory", policy, "kubernetes:apps/v1:Deployment: unsafe")
+        for policy in ("env-no-credential-literals", "image-digest-pinned", "pod-no-privileged")
+    ]
     assert "container 'bot' runs privileged: remove securityContext.privileged" in output
     assert (
         "container 'bot' env DISCORD_API_TOKEN holds a literal credential (value not shown): use valueFrom.secretKeyRef"

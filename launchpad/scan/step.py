@@ -1,0 +1,32 @@
+"""The scan gate as one deploy step, for the Pulumi dynamic provider in components/image_scan.py: scan the
+built image with Trivy, write the report next to the other build output, and refuse the step (so nothing
+that uses the image is deployed) when fixed vulnerabilities at or above the threshold remain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from launchpad.scan.allowlist import load_allowlist
+from launchpad.scan.trivy import Runner, run_scan
+
+
+class ScanGateFailed(RuntimeError):
+    """The image has blocking vulnerabilities; the message holds the summary table."""
+
+
+def scan_image(props: dict[str, Any], runner: Runner | None = None, today: dt.date | None = None) -> dict[str, Any]:
+    """Outputs for the scan resource; raises ScanGateFailed (with the table) or the scanner's own errors."""
+    image, report = str(props["image"]), str(props["report_path"])
+    allowlist = load_allowlist(props["allowlist_path"]) if props.get("allowlist_path") else ()
+    kwargs: dict[str, Any] = {"threshold": props["threshold"], "allowlist": allowlist, "today": today,
+                              "required": bool(props.get("required", True))}
+    if runner is not None:
+        kwargs["runner"] = runner
+    result = run_scan(image, Path(report), **kwargs)
+    if result is None:  # not installed and not required
+        return {**props, "status": "skipped: trivy not installed", "blocking": 0, "allowlisted": 0}
+    if not result.passed:
+        raise ScanGateFailed(result.failure_message(image, report))
+    return {**props, "status": result.summary(), "blocking": 0, "allowlisted": len(result.allowlisted)}

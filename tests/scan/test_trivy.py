@@ -1,0 +1,86 @@
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from launchpad.scan import TrivyError, TrivyNotFound, find_trivy, run_scan, trivy_command
+from tests.scan.recorded import FIXTURES
+
+IMAGE = "registry.launchpad.internal:5000/agents/eliza-runtime:1.7.2"
+
+
+def test_the_command_leaves_the_decision_to_the_gate() -> None:
+    assert trivy_command(IMAGE, "build/scan/r.json") == [
+        "trivy", "image", "--format", "json", "--severity", "CRITICAL,HIGH", "--ignore-unfixed",
+        "--exit-code", "0", "--output", "build/scan/r.json", IMAGE,
+    ]  # fmt: skip
+    assert trivy_command(IMAGE, "r.json", "MEDIUM", "/opt/trivy")[0:6] == [
+        "/opt/trivy", "image", "--format", "json", "--severity", "CRITICAL,HIGH,MEDIUM",
+    ]  # fmt: skip
+
+
+def test_find_trivy_looks_on_path(tmp_path: Path) -> None:
+    assert find_trivy(str(tmp_path)) is None
+    fake = tmp_path / "trivy"
+    fake.write_text("#!/bin/sh\n")
+    fake.chmod(0o755)
+    assert find_trivy(str(tmp_path)) == str(fake)
+
+
+def test_missing_trivy_is_a_clear_error_when_scanning_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(TrivyNotFound) as caught:
+        run_scan(IMAGE, "r.json")
+    assert str(caught.value) == (
+        f"cannot scan image {IMAGE}: trivy is not installed (not found on PATH) and this stack requires the "
+        "vulnerability scan gate. Install Trivy (https://trivy.dev/latest/getting-started/installation/), or on "
+        "a dev stack only set `pulumi config set agent-launchpad:scan false` (the policy pack reports unscanned "
+        "agents)."
+    )
+    assert run_scan(IMAGE, "r.json", required=False) is None
+
+
+def _recording_trivy(fixture: str, calls: list[list[str]], returncode: int = 0) -> Any:
+    """Stands in for subprocess.run: writes a recorded report where --output says, as trivy would."""
+
+    def run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        calls.append(command)
+        output = Path(command[command.index("--output") + 1])
+        shutil.copy(FIXTURES / f"eliza-runtime-{fixture}.json", output)
+        return subprocess.CompletedProcess(command, returncode, "", "FATAL db download failed" if returncode else "")
+
+    return run
+
+
+def test_run_scan_writes_the_report_and_gates_it(tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+    report = tmp_path / "scan" / "eliza-runtime.json"
+    runner = _recording_trivy("high", calls)
+    result = run_scan(IMAGE, report, trivy="/usr/bin/trivy", runner=runner, today=dt.date(2026, 11, 24))
+    assert calls == [trivy_command(IMAGE, report, "HIGH", "/usr/bin/trivy")]
+    assert report.exists()
+    assert result is not None and not result.passed
+    assert {f.vulnerability_id for f in result.blocking} == {"CVE-2024-2961", "CVE-2024-21538", "CVE-2024-45296"}
+
+
+def test_run_scan_passes_a_fixed_image(tmp_path: Path) -> None:
+    result = run_scan(IMAGE, tmp_path / "r.json", trivy="trivy", runner=_recording_trivy("medium", []))
+    assert result is not None and result.passed
+
+
+def test_a_failing_trivy_is_not_a_pass(tmp_path: Path) -> None:
+    with pytest.raises(TrivyError, match=r"^trivy failed on .* \(exit 1\): FATAL db download failed$"):
+        run_scan(IMAGE, tmp_path / "r.json", trivy="trivy", runner=_recording_trivy("clean", [], returncode=1))
+
+
+@pytest.mark.skipif(
+    find_trivy() is None or not os.environ.get("LAUNCHPAD_TRIVY_LIVE"), reason="live Trivy scan is opt-in (network)"
+)
+def test_live_trivy(tmp_path: Path) -> None:
+    # Opt-in (needs the internet for Trivy's DB): LAUNCHPAD_TRIVY_LIVE=1 on a machine with trivy.
+    result = run_scan("alpine:3.20.3", tmp_path / "alpine.json", threshold="CRITICAL")
+    assert result is not None
