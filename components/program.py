@@ -5,6 +5,7 @@ registered, so an invalid fleet changes nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -25,7 +26,7 @@ from launchpad.views import agent_record, monitored_agent
 BUILD_ROOT = Path("build")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     # RunError prints the message alone, without a Python traceback: the user needs the FILE:LINE list.
     raise pulumi.RunError(message)
 
