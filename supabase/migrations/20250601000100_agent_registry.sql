@@ -82,12 +82,17 @@ create policy agent_secrets_delete_own on public.agent_secrets for delete to aut
 grant select, insert, update, delete on public.agents, public.agent_secrets to anon, authenticated;
 grant all on public.agents, public.agent_secrets to service_role;
 
--- Idempotent, and a no-op when the publication already covers every table (FOR ALL TABLES).
-do $$
+-- Realtime: add tables to the supabase_realtime publication. Idempotent, and a no-op when the publication
+-- already covers every table (FOR ALL TABLES). Private schema: PostgREST exposes public functions as RPC.
+create schema if not exists launchpad_private;
+revoke all on schema launchpad_private from public;
+
+create or replace function launchpad_private.publish_realtime(tables regclass[]) returns void
+language plpgsql as $$
 declare
   t regclass;
 begin
-  foreach t in array array['public.agents', 'public.agent_secrets']::regclass[] loop
+  foreach t in array tables loop
     if not exists (select 1 from pg_publication where pubname = 'supabase_realtime' and puballtables)
        and not exists (select 1 from pg_publication_rel pr join pg_publication p on p.oid = pr.prpubid
                        where p.pubname = 'supabase_realtime' and pr.prrelid = t) then
@@ -96,3 +101,6 @@ begin
   end loop;
 end
 $$;
+revoke execute on function launchpad_private.publish_realtime(regclass[]) from public;
+
+select launchpad_private.publish_realtime(array['public.agents', 'public.agent_secrets']::regclass[]);

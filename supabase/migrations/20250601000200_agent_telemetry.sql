@@ -128,16 +128,4 @@ create policy agent_logs_delete_own on public.agent_logs for delete to authentic
 grant select, insert, update, delete on public.agent_metrics, public.agent_logs to anon, authenticated;
 grant all on public.agent_metrics, public.agent_logs to service_role;
 
-do $$
-declare
-  t regclass;
-begin
-  foreach t in array array['public.agent_metrics', 'public.agent_logs']::regclass[] loop
-    if not exists (select 1 from pg_publication where pubname = 'supabase_realtime' and puballtables)
-       and not exists (select 1 from pg_publication_rel pr join pg_publication p on p.oid = pr.prpubid
-                       where p.pubname = 'supabase_realtime' and pr.prrelid = t) then
-      execute format('alter publication supabase_realtime add table %s', t);
-    end if;
-  end loop;
-end
-$$;
+select launchpad_private.publish_realtime(array['public.agent_metrics', 'public.agent_logs']::regclass[]);

@@ -75,16 +75,4 @@ grant select, insert, update, delete on public.system_alerts to anon, authentica
 grant select, insert on public.security_events to anon, authenticated;
 grant all on public.system_alerts, public.security_events to service_role;
 
-do $$
-declare
-  t regclass;
-begin
-  foreach t in array array['public.system_alerts', 'public.security_events']::regclass[] loop
-    if not exists (select 1 from pg_publication where pubname = 'supabase_realtime' and puballtables)
-       and not exists (select 1 from pg_publication_rel pr join pg_publication p on p.oid = pr.prpubid
-                       where p.pubname = 'supabase_realtime' and pr.prrelid = t) then
-      execute format('alter publication supabase_realtime add table %s', t);
-    end if;
-  end loop;
-end
-$$;
+select launchpad_private.publish_realtime(array['public.system_alerts', 'public.security_events']::regclass[]);

@@ -36,6 +36,12 @@ def test_existing_auth_objects_are_kept(database_url: str, migrations_dir: Path)
         )}
         assert {"agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts",
                 "security_events"} == published
+        # The helper that publishes them is not an RPC anyone can call.
+        for role in ("anon", "authenticated"):
+            assert conn.execute(
+                "select has_function_privilege(%s, 'launchpad_private.publish_realtime(regclass[])', 'execute')",
+                (role,),
+            ).fetchone() == (False,)
 
 
 def test_updated_at_is_maintained_by_trigger(database_url: str, migrations_dir: Path) -> None:
