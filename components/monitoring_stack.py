@@ -65,7 +65,9 @@ class MonitoringStack(pulumi.ComponentResource):
             operator = self._install(name, s, child)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=operator)
 
-        rule = rules.prometheus_rule(args.agents, args.fleet, s.namespace, s.ruleLabels, s.restartStormPods)
+        rule = rules.prometheus_rule(
+            args.agents, args.fleet, s.namespace, s.ruleLabels, s.restartStormPods, health_probes=s.blackbox.enabled
+        )
         _custom(f"{name}-rules", rule, crd_opts)
 
         names = []
@@ -121,10 +123,12 @@ class MonitoringStack(pulumi.ComponentResource):
     def _alertmanager(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions) -> None:
         s = args.settings
         # The URLs stay Pulumi secrets end to end: encrypted in state, stored only in this Secret.
-        urls = {severity: pulumi.Output.secret(args.receiver_urls[severity]) for severity in s.receivers}
+        urls: dict[str, pulumi.Output[str]] = {
+            severity: pulumi.Output.secret(args.receiver_urls[severity]) for severity in s.receivers
+        }
         secret = k8s.core.v1.Secret(
             f"{name}-alert-receivers",
-            metadata=alertmanager.secret_metadata(s, args.fleet),
+            metadata=k8s.meta.v1.ObjectMetaArgs(**alertmanager.secret_metadata(s, args.fleet)),
             type="Opaque",
             string_data=urls,
             opts=pulumi.ResourceOptions.merge(

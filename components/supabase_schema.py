@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
 
 from launchpad.db.files import discover
 from launchpad.db.record import AgentRecord
@@ -26,10 +26,16 @@ class _MigrationsProvider(ResourceProvider):
     # Method bodies import launchpad.db only: dill pickles this class into the state by value.
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         from launchpad.db import provider_ops
+        from launchpad.db.errors import MigrationError
 
         inputs = dict(news)
         applied = list((_olds or {}).get("applied_versions") or [])
-        inputs["pending"] = provider_ops.pending_versions(news.get("database_url"), news["migrations_dir"], applied)
+        try:
+            inputs["pending"] = provider_ops.pending_versions(news.get("database_url"), news["migrations_dir"], applied)
+        except MigrationError as exc:
+            # Drift or a broken file: a check failure is reported as one line naming the file, where a raised
+            # exception would reach the user as a provider traceback. The messages never hold the URL.
+            return CheckResult(inputs, [CheckFailure("migrations_dir", str(exc))])
         return CheckResult(inputs, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
-from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations, labels
+from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -88,7 +88,7 @@ def _observability(args: StackValidationArgs, report: ReportViolation) -> None:
 
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
     for agent, deployment in _agents(args):
-        if annotations(deployment.props).get(SCAN_ANNOTATION) == "false":
+        if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
             report(
                 f"agent {agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
                 deployment.urn,

@@ -5,11 +5,13 @@ what the kubelet cannot report, e.g. a Service that selects no ready pod."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from launchpad import naming
 from launchpad.monitoring.model import MonitoredAgent
-from launchpad.monitoring.settings import MonitoringSettings
+
+if TYPE_CHECKING:  # settings imports rules, which imports this module for the probe's job and URL
+    from launchpad.monitoring.settings import MonitoringSettings
 
 HEALTH_PATH = "/health"
 JOB_NAME = "launchpad-agent-health"

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, get_args
 
 from launchpad import naming
+from launchpad.monitoring import probes
 from launchpad.monitoring import selectors as sel
 from launchpad.monitoring.model import MonitoredAgent
 
@@ -130,7 +131,24 @@ def agent_at_max_replicas(a: MonitoredAgent) -> Rule:
     }
 
 
-def _per_agent(a: MonitoredAgent) -> list[Callable[[MonitoredAgent], Rule]]:
+def agent_health_check_failing(a: MonitoredAgent) -> Rule:
+    # `instance` is the probed URL, which holds the Service's namespace: unique in the cluster, whatever
+    # other fleets share this Prometheus. `job` is the Probe's jobName.
+    s = f'{{job="{probes.JOB_NAME}", instance="{probes.health_url(a)}"}}'
+    return {
+        "alert": "AgentHealthCheckFailing",
+        # Pods can be Ready while the Service routes nowhere (a selector or NetworkPolicy mistake): only a
+        # probe from outside the pod sees that. AgentDown covers the case where no replica is available.
+        "expr": f"max by (instance) (probe_success{s}) == 0",
+        "for": "5m",
+        "severity": CRITICAL,
+        "summary": f"Agent {a.name}: {probes.HEALTH_PATH} through its Service has failed for 5 minutes",
+        "runbook": f"kubectl -n {a.namespace} get endpoints {a.service}; check the Service selector, the "
+        "NetworkPolicy (ingress from the monitoring namespace) and the probe_* series of the agent dashboard.",
+    }
+
+
+def _per_agent(a: MonitoredAgent, health_probes: bool) -> list[Callable[[MonitoredAgent], Rule]]:
     makers: list[Callable[[MonitoredAgent], Rule]] = [
         agent_down,
         agent_crash_looping,
@@ -141,6 +159,8 @@ def _per_agent(a: MonitoredAgent) -> list[Callable[[MonitoredAgent], Rule]]:
     # Without an autoscaler (or with min == max) the agent always runs at its maximum: nothing to report.
     if a.autoscaled and a.max_replicas > a.min_replicas:
         makers.append(agent_at_max_replicas)
+    if health_probes:
+        makers.append(agent_health_check_failing)
     return makers
 
 
@@ -175,12 +195,18 @@ def _finish(rule: Rule, agent: MonitoredAgent, fleet: str) -> Rule:
     return out
 
 
-def rule_groups(agents: Sequence[MonitoredAgent], fleet: str, restart_storm_pods: int | None = None) -> dict[str, Any]:
-    """The PrometheusRule `spec`: one group per agent (evaluated independently), and a fleet group."""
+def rule_groups(
+    agents: Sequence[MonitoredAgent],
+    fleet: str,
+    restart_storm_pods: int | None = None,
+    health_probes: bool = False,
+) -> dict[str, Any]:
+    """The PrometheusRule `spec`: one group per agent (evaluated independently), and a fleet group.
+    `health_probes`: the stack runs the blackbox `/health` probes (probes.py), so their failure is alerted."""
     groups: list[dict[str, Any]] = [
         {
             "name": f"launchpad.{fleet}.agent.{a.name}",
-            "rules": [_finish(make(a), a, fleet) for make in _per_agent(a)],
+            "rules": [_finish(make(a), a, fleet) for make in _per_agent(a, health_probes)],
         }
         for a in sorted(agents, key=lambda a: a.name)
     ]
@@ -200,6 +226,7 @@ def prometheus_rule(
     namespace: str,
     extra_labels: dict[str, str] | None = None,
     restart_storm_pods: int | None = None,
+    health_probes: bool = False,
 ) -> dict[str, Any]:
     """The fleet's PrometheusRule manifest, labelled `launchpad.dev/fleet` (the architecture contract)."""
     return {
@@ -210,5 +237,5 @@ def prometheus_rule(
             "namespace": namespace,
             "labels": {**(extra_labels or {}), naming.FLEET_LABEL: fleet, "app.kubernetes.io/part-of": naming.PART_OF},
         },
-        "spec": rule_groups(agents, fleet, restart_storm_pods),
+        "spec": rule_groups(agents, fleet, restart_storm_pods, health_probes),
     }

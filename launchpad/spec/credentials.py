@@ -17,6 +17,8 @@ CREDENTIAL_VALUE_PATTERNS = {
     "an OpenAI/Anthropic-style API key": re.compile(r"\bsk-[A-Za-z0-9_-]{20,}"),
     "a Slack token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    # Long-term (AKIA) and temporary (ASIA) AWS access key ids: the secret half is useless without one.
+    "an AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
     "a Telegram bot token": re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$"),
     "a Discord bot token": re.compile(r"^[MNO][A-Za-z\d_-]{23,27}\.[\w-]{6}\.[\w-]{27,}$"),
     "a JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),

@@ -12,14 +12,14 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, agent_name, annotations
+from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, agent_name, annotations_of
 
 
 def _plugin_allowlist(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = set(args.get_config().get("allowedPlugins") or [])
     if args.resource_type != DEPLOYMENT or agent_name(args.props) is None or not allowed:
         return
-    plugins = [p.strip() for p in (annotations(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p.strip()]
+    plugins = [p.strip() for p in (annotations_of(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p.strip()]
     for plugin in plugins:
         package = plugin.rpartition("@")[0] or plugin  # "@scope/name@1.2.3" -> "@scope/name"
         if plugin not in allowed and package not in allowed:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from policies.kubernetes.workloads import DEPLOYMENT, SINGLE_IDENTITY_ANNOTATION, annotations
+from policies.kubernetes.workloads import DEPLOYMENT, SINGLE_IDENTITY_ANNOTATION, annotations_of
 
 HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler"
 
@@ -20,7 +20,7 @@ def _bounds(args: ResourceValidationArgs, report: ReportViolation) -> None:
 
 
 def _single_identity(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if annotations(args.props).get(SINGLE_IDENTITY_ANNOTATION) != "true":
+    if annotations_of(args.props).get(SINGLE_IDENTITY_ANNOTATION) != "true":
         return
     spec = args.props.get("spec") or {}
     if args.resource_type == HPA and (spec.get("maxReplicas") or 1) > 1:

@@ -50,7 +50,7 @@ def labels(props: Props) -> Mapping[str, str]:
     return (props.get("metadata") or {}).get("labels") or {}
 
 
-def annotations(props: Props) -> Mapping[str, str]:
+def annotations_of(props: Props) -> Mapping[str, str]:
     return (props.get("metadata") or {}).get("annotations") or {}
 
 

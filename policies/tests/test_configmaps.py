@@ -15,3 +15,10 @@ def test_credential_keys_and_values_are_refused() -> None:
         "key 'settings.json' holds what looks like an OpenAI/Anthropic-style API key (value not shown): "
         "keep it in a Secret",
     ]
+
+
+def test_binary_data_keys_named_like_credentials_are_refused() -> None:
+    props = {"binaryData": {"logo.png": "iVBORw0KGgo=", "tls.key": "LS0tLS1CRUdJTg=="}}
+    assert violations(configmaps.no_secret_data, CM, props) == [
+        "binaryData key 'tls.key' is named like a credential: keep it in a Secret",
+    ]

@@ -26,5 +26,5 @@ def test_init_containers_come_first() -> None:
 def test_agent_name_and_annotations() -> None:
     props = {"metadata": {"labels": {w.AGENT_LABEL: "a"}, "annotations": {w.SCAN_ANNOTATION: "false"}}}
     assert w.agent_name(props) == "a"
-    assert w.annotations(props) == {"launchpad.dev/scan": "false"}
+    assert w.annotations_of(props) == {"launchpad.dev/scan": "false"}
     assert w.agent_name({}) is None

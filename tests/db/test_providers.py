@@ -47,6 +47,21 @@ def test_unknown_url_during_preview_falls_back_to_state(migrations_dir: Path) ->
     assert checked["pending"] == sorted(news["checksums"])[2:]
 
 
+def test_drift_in_preview_is_a_check_failure_naming_the_file(database_url: str, migrations_dir: Path) -> None:
+    provider = _MigrationsProvider()
+    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
+            "checksums": local_checksums(str(migrations_dir))}
+    provider.create(provider.check({}, news).inputs)
+    first = sorted(migrations_dir.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited after it was applied\n")
+    failures = provider.check({}, dict(news, checksums=local_checksums(str(migrations_dir)))).failures
+    assert [(f.property, f.reason) for f in failures] == [
+        ("migrations_dir", f"applied migration(s) changed since they were applied: {first.name}; restore the "
+         "applied content and put the change in a new migration file")
+    ]
+    assert database_url not in repr(failures)
+
+
 def test_files_changed_after_preview_are_refused(database_url: str, migrations_dir: Path, tmp_path: Path) -> None:
     planned = local_checksums(str(migrations_dir))
     first = sorted(migrations_dir.glob("*.sql"))[0]

@@ -207,6 +207,27 @@ def restart_storm(agents: Sequence[MonitoredAgent], threshold: int) -> Case:
     )
 
 
+def health_check_failing(a: MonitoredAgent) -> Case:
+    instance = f"http://{a.service}.{a.namespace}.svc:3000/health"
+    # What the blackbox exporter's Probe produces: job = the Probe's jobName, the Probe's static labels.
+    probe = {"job": "launchpad-agent-health", "instance": instance, "agent": a.name, "tenant": a.tenant, "fleet": FLEET}
+    # The near miss: a different agent's probe failing must not page for this one.
+    other = f"http://other.{a.namespace}.svc:3000/health"
+    return Case(
+        "AgentHealthCheckFailing",
+        a.name,
+        "10m",
+        fire=[{"series": series("probe_success", probe), "values": "1 1 0x12"}],
+        quiet=[
+            {"series": series("probe_success", probe), "values": "1 1 0 0 0 1x10"},  # a blip shorter than `for`
+            {"series": series("probe_success", {**probe, "instance": other}), "values": "0x12"},
+        ],
+        labels={**_static(a, "critical"), "instance": instance},
+        summary=f"Agent {a.name}: /health through its Service has failed for 5 minutes",
+        runbook_has=f"kubectl -n {a.namespace} get endpoints {a.service}",
+    )
+
+
 PER_AGENT: dict[str, Callable[[MonitoredAgent], Case]] = {
     "AgentDown": down,
     "AgentCrashLooping": crash_looping,
@@ -214,6 +235,7 @@ PER_AGENT: dict[str, Callable[[MonitoredAgent], Case]] = {
     "AgentMemoryNearLimit": memory_near_limit,
     "AgentCPUThrottled": cpu_throttled,
     "AgentAtMaxReplicas": at_max_replicas,
+    "AgentHealthCheckFailing": health_check_failing,
 }
 
 

@@ -63,6 +63,14 @@ def test_install_false_adds_only_this_projects_objects() -> None:
         "http://bot.tenant-acme.svc:3000/health",
         "http://web.agent-web.svc:3000/health",
     ]
+    # Each probe has its alert.
+    health = {
+        r["labels"]["agent"]
+        for g in rule.inputs["spec"]["groups"]
+        for r in g["rules"]
+        if r["alert"] == "AgentHealthCheckFailing"
+    }
+    assert health == {a.name for a in AGENTS}
     assert len(_custom(resources, "AlertmanagerConfig")) == 1
     assert {r.typ for r in resources} == {
         "agent-launchpad:index:MonitoringStack",
@@ -77,6 +85,8 @@ def test_install_false_adds_only_this_projects_objects() -> None:
 def test_blackbox_off_means_no_probes_and_no_receivers_no_alertmanager_config() -> None:
     resources = _deploy({})
     assert not _custom(resources, "Probe")
+    (rule,) = _custom(resources, "PrometheusRule")
+    assert "AgentHealthCheckFailing" not in {r["alert"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
     assert not _custom(resources, "AlertmanagerConfig")
     assert not [r for r in resources if r.typ == SECRET]
 

@@ -16,7 +16,8 @@ from tests.monitoring.agents import AGENTS, FLEET, by_name
 
 pytestmark = pytest.mark.promtool
 
-SPEC = rules.rule_groups(AGENTS, FLEET)
+# With the blackbox probes on, so every alert the project can raise is tested.
+SPEC = rules.rule_groups(AGENTS, FLEET, health_probes=True)
 THRESHOLD = rules.restart_storm_threshold(AGENTS)
 
 

@@ -12,7 +12,7 @@ from tests.monitoring.agents import AGENTS, FLEET, agent
 
 
 def _rules() -> list[dict]:
-    return [r for g in rules.rule_groups(AGENTS, FLEET)["groups"] for r in g["rules"]]
+    return [r for g in rules.rule_groups(AGENTS, FLEET, health_probes=True)["groups"] for r in g["rules"]]
 
 
 def test_every_rule_has_agent_tenant_severity_summary_and_runbook() -> None:
@@ -26,6 +26,16 @@ def test_every_rule_has_agent_tenant_severity_summary_and_runbook() -> None:
 def test_at_max_replicas_only_for_autoscaled_agents() -> None:
     at_max = {r["labels"]["agent"] for r in _rules() if r["alert"] == "AgentAtMaxReplicas"}
     assert at_max == {"bot-two", "web"}
+
+
+def test_health_check_alert_only_with_the_blackbox_probes() -> None:
+    def alerted(spec: dict) -> set[str]:
+        return {
+            r["labels"]["agent"] for g in spec["groups"] for r in g["rules"] if r["alert"] == "AgentHealthCheckFailing"
+        }
+
+    assert alerted(rules.rule_groups(AGENTS, FLEET)) == set()
+    assert alerted(rules.rule_groups(AGENTS, FLEET, health_probes=True)) == {"bot", "bot-two", "web"}
 
 
 def test_prometheus_rule_is_labelled_with_the_fleet() -> None:

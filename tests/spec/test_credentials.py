@@ -23,12 +23,15 @@ def test_plain_setting_names(name: str) -> None:
         ("postgresql://app:s3cret@db.internal:5432/app", "a URL with a password"),
         ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "a GitHub token"),
         ("-----BEGIN RSA PRIVATE KEY-----", "a private key"),
+        ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
     ],
 )
 def test_credential_values(value: str, kind: str) -> None:
     assert credential_kind(value) == kind
 
 
-@pytest.mark.parametrize("value", ["info", "https://api.example.com/v1", "postgresql://db.internal:5432/app", "true"])
+@pytest.mark.parametrize(
+    "value", ["info", "https://api.example.com/v1", "postgresql://db.internal:5432/app", "true", "AKIA-not-a-key"]
+)
 def test_plain_values(value: str) -> None:
     assert credential_kind(value) is None
