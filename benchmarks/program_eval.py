@@ -3,6 +3,11 @@ and, in the same run, register the same number of plain pulumi_kubernetes resour
 created directly). Prints ms per agent, peak memory and the ratio to the floor. Target: ratio <= 1.25 at
 N = 200.
 
+The floor holds every manifest the program declares: the agents' objects, the tenant namespaces, the
+fleet's PrometheusRule and dashboard ConfigMaps; only the program's component resources are stood in for by
+small ConfigMaps. (Padding the monitoring objects with small ConfigMaps too would charge the program for
+serialising the alert rules and dashboards, which any program declaring them pays.)
+
 Each measurement runs in a fresh subprocess, so peak RSS and Pulumi's global mock state are per scenario.
 
     .venv/bin/python benchmarks/program_eval.py [--agents 50 200]
@@ -21,6 +26,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+FLEET = "bench"  # the stack name, which names the fleet in its monitoring objects
 sys.path.insert(0, str(ROOT))
 
 TEMPLATES = {
@@ -118,10 +124,13 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     mocks = _install_mocks()
     import pulumi_kubernetes as k8s
 
+    from launchpad.monitoring import dashboards, rules
     from launchpad.spec import load_fleet
-    from launchpad.workloads.agent_objects import agent_manifests, config_secret_env
+    from launchpad.views import monitored_agent
+    from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
 
     fleet = load_fleet([workdir / "agents"])  # untimed: the floor is the registration alone
+    monitored = [monitored_agent(a) for a in fleet.agents]
     kinds = {
         "Namespace": k8s.core.v1.Namespace,
         "ServiceAccount": k8s.core.v1.ServiceAccount,
@@ -134,12 +143,21 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
         "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
     }
     manifests = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
+    manifests += [namespace_manifest(ns, tenant) for ns, tenant in sorted(fleet.namespaces().items()) if tenant]
+    manifests += [
+        dashboards.fleet_config_map(monitored, FLEET),
+        *(dashboards.agent_config_map(a, FLEET) for a in monitored),
+    ]
+    rule = rules.prometheus_rule(monitored, FLEET, "monitoring")
 
     def declare() -> None:
         for i, m in enumerate(manifests):
             body = {k: v for k, v in m.items() if k not in ("apiVersion", "kind")}
             kinds[m["kind"]](f"r{i}", **_snake(body))
-        for i in range(resources - len(manifests)):
+        k8s.apiextensions.CustomResource(
+            "rule", api_version=rule["apiVersion"], kind=rule["kind"], metadata=rule["metadata"], spec=rule["spec"]
+        )
+        for i in range(resources - len(manifests) - 1):
             k8s.core.v1.ConfigMap(f"pad{i}", metadata={"name": f"pad{i}"}, data={"k": "v"})
 
     start = time.perf_counter()
