@@ -26,6 +26,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     migrate.add_argument("--dry-run", action="store_true", help="list pending migrations and change nothing")
     migrate.add_argument(
+        "--include-all",
+        action="store_true",
+        help="also apply pending migrations older than the latest applied one (refused by default)",
+    )
+    migrate.add_argument(
         "--migrations-dir", type=Path, default=DEFAULT_DIR, help=f"directory of migrations (default: {DEFAULT_DIR})"
     )
     migrate.set_defaults(func=run)
@@ -39,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         print("migrate: no database URL: pass --database-url or set DATABASE_URL", file=sys.stderr)
         return 1
     try:
-        result = migrate(url, args.migrations_dir, dry_run=args.dry_run)
+        result = migrate(url, args.migrations_dir, dry_run=args.dry_run, include_all=args.include_all)
     except MigrationError as exc:
         print(f"migrate: {redact(str(exc), url)}", file=sys.stderr)
         return 1

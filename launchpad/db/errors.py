@@ -29,6 +29,10 @@ class MigrationDrift(MigrationError):
     """An applied migration's file changed after it was applied."""
 
 
+class MigrationOutOfOrder(MigrationError):
+    """A pending migration sorts before the latest applied one (as `supabase db push` refuses it)."""
+
+
 class DatabaseUnavailable(MigrationError):
     """Connecting to the database failed (message redacted)."""
 

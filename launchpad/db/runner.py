@@ -9,7 +9,7 @@ import psycopg
 
 from launchpad.db import history
 from launchpad.db.connect import connect
-from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed
+from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationOutOfOrder
 from launchpad.db.files import MigrationFile, discover
 from launchpad.db.lock import migration_lock
 from launchpad.db.redact import redact
@@ -36,11 +36,30 @@ class Result:
     dry_run: bool = False
 
 
-def plan(conn: Connection, files: list[MigrationFile]) -> Plan:
-    """Read-only: what is applied, what is pending. Raises on drift or on history the files lack."""
+def plan(conn: Connection, files: list[MigrationFile], include_all: bool = False) -> Plan:
+    """Read-only: what is applied, what is pending. Raises on drift, on history the files lack and, unless
+    `include_all`, on a pending file older than the latest applied one."""
     applied = history.read(conn)
     check_consistency(files, applied)
-    return Plan(files, applied)
+    current = Plan(files, applied)
+    if not include_all:
+        check_order(current)
+    return current
+
+
+def check_order(current: Plan) -> None:
+    """A file that sorts before what is already applied was usually written on a branch before the others
+    merged: applying it now runs it after SQL it was not written against. The Supabase CLI refuses it unless
+    told `--include-all`; so does this runner, so both tools treat the shared history alike."""
+    if not current.applied:
+        return
+    latest = max(current.applied)
+    older = [f.filename for f in current.pending if f.version < latest]
+    if older:
+        raise MigrationOutOfOrder(
+            f"pending migration(s) sort before the latest applied version {latest}: {', '.join(older)}; "
+            "give them a newer timestamp, or apply them as they are with `migrate --include-all`"
+        )
 
 
 def check_consistency(files: list[MigrationFile], applied: dict[str, history.Applied]) -> None:
@@ -63,18 +82,18 @@ def check_consistency(files: list[MigrationFile], applied: dict[str, history.App
         )
 
 
-def migrate(url: str, directory: Path, *, dry_run: bool = False) -> Result:
+def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bool = False) -> Result:
     files = discover(directory)
     # Parse every file first: a syntax error anywhere is reported before anything is applied.
     parsed = {f.version: split(f.sql, f.filename) for f in files}
     conn = connect(url)
     try:
         if dry_run:
-            current = plan(conn, files)
+            current = plan(conn, files, include_all)
             return Result(current.pending, applied_versions=sorted(current.applied), dry_run=True)
         with migration_lock(conn):
             history.ensure_table(conn)
-            current = plan(conn, files)  # re-read under the lock: another runner may have just applied
+            current = plan(conn, files, include_all)  # re-read under the lock: another runner may have just applied
             result = Result(current.pending)
             for file in current.pending:
                 apply_file(conn, file, parsed[file.version], url)

@@ -21,6 +21,22 @@ def _run(argv: list[str]) -> int:
 
 
 @pytest.mark.postgres
+def test_out_of_order_file_exits_1_then_include_all_applies_it(
+    database_url: str, migrations_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["migrate", "--database-url", database_url, "--migrations-dir", str(migrations_dir)]
+    assert _run(base) == 0
+    (migrations_dir / "20240101000000_from_a_branch.sql").write_text("select 1;\n")
+    capsys.readouterr()
+    assert _run(base) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("migrate: pending migration(s) sort before the latest applied version")
+    assert "20240101000000_from_a_branch.sql" in err
+    assert _run([*base, "--include-all"]) == 0
+    assert "applied 20240101000000_from_a_branch.sql" in capsys.readouterr().out
+
+
+@pytest.mark.postgres
 def test_dry_run_then_migrate_then_up_to_date(
     database_url: str, migrations_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -62,6 +62,18 @@ def test_drift_in_preview_is_a_check_failure_naming_the_file(database_url: str, 
     assert database_url not in repr(failures)
 
 
+def test_out_of_order_file_in_preview_is_a_check_failure(database_url: str, migrations_dir: Path) -> None:
+    provider = _MigrationsProvider()
+    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
+            "checksums": local_checksums(str(migrations_dir))}
+    provider.create(provider.check({}, news).inputs)
+    (migrations_dir / "20240101000000_from_a_branch.sql").write_text("select 1;\n")
+    failures = provider.check({}, dict(news, checksums=local_checksums(str(migrations_dir)))).failures
+    assert len(failures) == 1 and failures[0].property == "migrations_dir"
+    assert failures[0].reason.startswith("pending migration(s) sort before the latest applied version")
+    assert "20240101000000_from_a_branch.sql" in failures[0].reason
+
+
 def test_files_changed_after_preview_are_refused(database_url: str, migrations_dir: Path, tmp_path: Path) -> None:
     planned = local_checksums(str(migrations_dir))
     first = sorted(migrations_dir.glob("*.sql"))[0]

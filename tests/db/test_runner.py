@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from launchpad.db.errors import MigrationDrift, MigrationFailed
+from launchpad.db.errors import MigrationDrift, MigrationFailed, MigrationOutOfOrder
 from launchpad.db.files import discover
 from launchpad.db.runner import Result, migrate
 from launchpad.db.statements import split
@@ -41,8 +41,14 @@ def test_applies_every_file_once_and_records_it_like_the_supabase_cli(database_u
     history = _history(database_url)
     assert [(v, n, c) for v, n, _, c in history] == [(f.version, f.name, f.checksum) for f in files]
     assert all(count > 0 for _, _, count, _ in history)
-    assert {"public.agents", "public.agent_secrets", "public.agent_metrics", "public.agent_logs",
-            "public.system_alerts", "public.security_events"} <= _tables(database_url)
+    assert {
+        "public.agents",
+        "public.agent_secrets",
+        "public.agent_metrics",
+        "public.agent_logs",
+        "public.system_alerts",
+        "public.security_events",
+    } <= _tables(database_url)
     again = migrate(database_url, migrations_dir)
     assert again.applied_now == [] and again.applied_versions == [f.version for f in files]
 
@@ -113,6 +119,28 @@ def test_changed_applied_file_is_refused_naming_it(database_url: str, migrations
     with pytest.raises(MigrationDrift, match=f"changed since they were applied: {edited.name};"):
         migrate(database_url, migrations_dir)
     assert "public.not_applied" not in _tables(database_url)
+
+
+def test_pending_file_older_than_the_latest_applied_is_refused_unless_include_all(
+    database_url: str, migrations_dir: Path
+) -> None:
+    migrate(database_url, migrations_dir)
+    latest = discover(migrations_dir)[-1].version
+    (migrations_dir / "20240101000000_from_a_branch.sql").write_text("create table public.late (id int);\n")
+    (migrations_dir / "20990101000000_new.sql").write_text("create table public.newer (id int);\n")
+    expected = (
+        f"pending migration(s) sort before the latest applied version {latest}: 20240101000000_from_a_branch.sql; "
+        "give them a newer timestamp, or apply them as they are with `migrate --include-all`"
+    )
+    for dry_run in (True, False):
+        with pytest.raises(MigrationOutOfOrder) as exc:
+            migrate(database_url, migrations_dir, dry_run=dry_run)
+        assert str(exc.value) == expected
+    assert {"public.late", "public.newer"}.isdisjoint(_tables(database_url))  # nothing applied, not even the newer
+
+    result = migrate(database_url, migrations_dir, include_all=True)
+    assert result.applied_now == ["20240101000000", "20990101000000"]
+    assert {"public.late", "public.newer"} <= _tables(database_url)
 
 
 def test_history_version_without_local_file_is_refused(database_url: str, migrations_dir: Path) -> None:
