@@ -82,7 +82,7 @@ def _install_mocks():  # type: ignore[no-untyped-def]
         def call(self, args):  # type: ignore[no-untyped-def]
             return {}
 
-    pulumi.runtime.set_mocks(Mocks(), project="agent-launchpad", stack="bench", preview=False)
+    pulumi.runtime.set_mocks(Mocks(), project="agent-launchpad", stack=FLEET, preview=False)
     return Mocks
 
 

@@ -16,10 +16,15 @@ pytestmark = pytest.mark.postgres
 OWNER = "00000000-0000-4000-8000-0000000000d1"
 
 
+def _inputs(url: object, migrations_dir: Path) -> dict[str, object]:
+    """The Migrations resource's inputs as the engine passes them: the URL in wire form, the files' checksums."""
+    checksums = local_checksums(str(migrations_dir))
+    return {"database_url": url, "migrations_dir": str(migrations_dir), "checksums": checksums}
+
+
 def test_preview_shows_pending_then_up_applies_and_nothing_is_left(database_url: str, migrations_dir: Path) -> None:
     provider = _MigrationsProvider()
-    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
-            "checksums": local_checksums(str(migrations_dir))}
+    news = _inputs(secret(database_url), migrations_dir)
     checked = provider.check({}, news).inputs
     assert checked["pending"] == sorted(news["checksums"])
     outs = provider.create(checked).outs
@@ -40,8 +45,7 @@ def test_preview_shows_pending_then_up_applies_and_nothing_is_left(database_url:
 
 
 def test_unknown_url_during_preview_falls_back_to_state(migrations_dir: Path) -> None:
-    news = {"database_url": UNKNOWN, "migrations_dir": str(migrations_dir),
-            "checksums": local_checksums(str(migrations_dir))}
+    news = _inputs(UNKNOWN, migrations_dir)
     applied = sorted(news["checksums"])[:2]
     checked = _MigrationsProvider().check({"applied_versions": applied}, news).inputs
     assert checked["pending"] == sorted(news["checksums"])[2:]
@@ -49,12 +53,11 @@ def test_unknown_url_during_preview_falls_back_to_state(migrations_dir: Path) ->
 
 def test_drift_in_preview_is_a_check_failure_naming_the_file(database_url: str, migrations_dir: Path) -> None:
     provider = _MigrationsProvider()
-    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
-            "checksums": local_checksums(str(migrations_dir))}
+    news = _inputs(secret(database_url), migrations_dir)
     provider.create(provider.check({}, news).inputs)
     first = sorted(migrations_dir.glob("*.sql"))[0]
     first.write_text(first.read_text() + "\n-- edited after it was applied\n")
-    failures = provider.check({}, dict(news, checksums=local_checksums(str(migrations_dir)))).failures
+    failures = provider.check({}, _inputs(secret(database_url), migrations_dir)).failures
     assert [(f.property, f.reason) for f in failures] == [
         ("migrations_dir", f"applied migration(s) changed since they were applied: {first.name}; restore the "
          "applied content and put the change in a new migration file")
@@ -64,11 +67,10 @@ def test_drift_in_preview_is_a_check_failure_naming_the_file(database_url: str, 
 
 def test_out_of_order_file_in_preview_is_a_check_failure(database_url: str, migrations_dir: Path) -> None:
     provider = _MigrationsProvider()
-    news = {"database_url": secret(database_url), "migrations_dir": str(migrations_dir),
-            "checksums": local_checksums(str(migrations_dir))}
+    news = _inputs(secret(database_url), migrations_dir)
     provider.create(provider.check({}, news).inputs)
     (migrations_dir / "20240101000000_from_a_branch.sql").write_text("select 1;\n")
-    failures = provider.check({}, dict(news, checksums=local_checksums(str(migrations_dir)))).failures
+    failures = provider.check({}, _inputs(secret(database_url), migrations_dir)).failures
     assert len(failures) == 1 and failures[0].property == "migrations_dir"
     assert failures[0].reason.startswith("pending migration(s) sort before the latest applied version")
     assert "20240101000000_from_a_branch.sql" in failures[0].reason
