@@ -4,7 +4,7 @@ created directly). Prints ms per agent, peak memory and the ratio to the floor. 
 N = 200.
 
 The floor holds every manifest the program declares: the agents' objects, the tenant namespaces, the
-fleet's PrometheusRule and dashboard ConfigMaps; only the program's component resources are stood in for by
+fleet's PrometheusRule and its two dashboard ConfigMaps; only the program's component resources are stood in for by
 small ConfigMaps. (Padding the monitoring objects with small ConfigMaps too would charge the program for
 serialising the alert rules and dashboards, which any program declaring them pays.)
 
@@ -124,13 +124,12 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     mocks = _install_mocks()
     import pulumi_kubernetes as k8s
 
-    from launchpad.monitoring import dashboards, rules
+    from launchpad.monitoring.objects import fleet_objects
+    from launchpad.monitoring.settings import MonitoringSettings
     from launchpad.spec import load_fleet
-    from launchpad.views import monitored_agent
     from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
 
     fleet = load_fleet([workdir / "agents"])  # untimed: the floor is the registration alone
-    monitored = [monitored_agent(a) for a in fleet.agents]
     kinds = {
         "Namespace": k8s.core.v1.Namespace,
         "ServiceAccount": k8s.core.v1.ServiceAccount,
@@ -144,11 +143,9 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     }
     manifests = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
     manifests += [namespace_manifest(ns, tenant) for ns, tenant in sorted(fleet.namespaces().items()) if tenant]
-    manifests += [
-        dashboards.fleet_config_map(monitored, FLEET),
-        *(dashboards.agent_config_map(a, FLEET) for a in monitored),
-    ]
-    rule = rules.prometheus_rule(monitored, FLEET, "monitoring")
+    monitoring = fleet_objects(MonitoringSettings(), FLEET)
+    rule = monitoring.pop("rules")
+    manifests += monitoring.values()
 
     def declare() -> None:
         for i, m in enumerate(manifests):

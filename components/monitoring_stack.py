@@ -1,19 +1,23 @@
 """`agent-launchpad:index:MonitoringStack`: the fleet's alert rules, dashboards, Alertmanager routing and
 health probes, and (with `monitoring.install: true`) kube-prometheus-stack itself. The objects come from
 `launchpad.monitoring`; this component only registers them, as its children, so a `provider` given in
-`opts` (e.g. the dev stack's render-to-directory provider) reaches every one of them."""
+`opts` (e.g. the dev stack's render-to-directory provider) reaches every one of them.
+
+It takes no agents: the rules, dashboards and health scrape select every agent by its labels, so its
+objects are the same whatever the fleet, and it can live in a stack of its own (the platform stack of a
+sharded fleet) with nothing to wait for in the agents' stacks."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from launchpad.monitoring import alertmanager, dashboards, probes, rules, values
-from launchpad.monitoring.model import MonitoredAgent
+from launchpad.monitoring import alertmanager, values
+from launchpad.monitoring.objects import fleet_objects
 from launchpad.monitoring.settings import MonitoringSettings
 
 Manifest = dict[str, Any]
@@ -21,15 +25,10 @@ Manifest = dict[str, Any]
 
 @dataclass
 class MonitoringStackArgs:
-    agents: Sequence[MonitoredAgent]
     fleet: str  # the stack name: labels the PrometheusRule and every alert
     settings: MonitoringSettings
     # severity -> receiver URL, read from the Pulumi config secret that settings.receivers names.
     receiver_urls: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    # Agent name -> what that agent's objects (dashboard, probe) must wait for: its namespace. Per agent,
-    # not the whole fleet: a dependency on every ElizaAgent would give each object an edge to every
-    # resource of the fleet, which grows with the square of its size.
-    agent_dependencies: Mapping[str, Sequence[pulumi.Resource]] = field(default_factory=dict)
 
 
 def _custom(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> k8s.apiextensions.CustomResource:
@@ -59,34 +58,24 @@ class MonitoringStack(pulumi.ComponentResource):
             raise ValueError(f"no receiver URL for severities {missing}: read them from their urlSecret config keys")
 
         child = pulumi.ResourceOptions(parent=self)
-        # The CRDs (PrometheusRule, Probe, AlertmanagerConfig) come with the chart: wait for it when installing.
+        # The CRDs (PrometheusRule, ScrapeConfig, AlertmanagerConfig) come with the chart: wait for it when installing.
         operator: list[pulumi.Resource] = []
         if s.install:
             operator = self._install(name, s, child)
         crd_opts = pulumi.ResourceOptions(parent=self, depends_on=operator)
 
-        rule = rules.prometheus_rule(
-            args.agents, args.fleet, s.namespace, s.ruleLabels, s.restartStormPods, health_probes=s.blackbox.enabled
-        )
-        _custom(f"{name}-rules", rule, crd_opts)
+        objects = fleet_objects(s, args.fleet)
+        amc = objects.pop("alertmanager-config", None)
+        for suffix, manifest in objects.items():
+            if manifest["kind"] == "ConfigMap":
+                _config_map(f"{name}-{suffix}", manifest, crd_opts)
+            else:
+                _custom(f"{name}-{suffix}", manifest, crd_opts)
+        if amc is not None:
+            self._alertmanager(name, args, amc, crd_opts)
 
-        names = []
-        fleet_cm = dashboards.fleet_config_map(args.agents, args.fleet, s.namespace)
-        _config_map(f"{name}-fleet-dashboard", fleet_cm, crd_opts)
-        names.append(fleet_cm["metadata"]["name"])
-        for agent in args.agents:
-            agent_opts = pulumi.ResourceOptions(
-                parent=self, depends_on=[*operator, *args.agent_dependencies.get(agent.name, ())]
-            )
-            cm = dashboards.agent_config_map(agent, args.fleet)
-            _config_map(f"{name}-{agent.name}-dashboard", cm, agent_opts)
-            names.append(f"{agent.namespace}/{cm['metadata']['name']}")
-            if s.blackbox.enabled:
-                _custom(f"{name}-{agent.name}-health", probes.probe(agent, s, args.fleet), agent_opts)
-
-        if s.receivers:
-            self._alertmanager(name, args, crd_opts)
-
+        rule = objects["rules"]
+        names = [f"{s.namespace}/{m['metadata']['name']}" for m in objects.values() if m["kind"] == "ConfigMap"]
         self.prometheus_rule = pulumi.Output.from_input(f"{s.namespace}/{rule['metadata']['name']}")
         self.dashboards = pulumi.Output.from_input(names)
         self.register_outputs({"prometheusRule": self.prometheus_rule, "dashboards": self.dashboards})
@@ -120,7 +109,9 @@ class MonitoringStack(pulumi.ComponentResource):
             )
         return installed
 
-    def _alertmanager(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions) -> None:
+    def _alertmanager(
+        self, name: str, args: MonitoringStackArgs, config: Manifest, opts: pulumi.ResourceOptions
+    ) -> None:
         s = args.settings
         # The URLs stay Pulumi secrets end to end: encrypted in state, stored only in this Secret.
         urls: dict[str, pulumi.Output[str]] = {
@@ -137,6 +128,6 @@ class MonitoringStack(pulumi.ComponentResource):
         )
         _custom(
             f"{name}-alertmanager-config",
-            alertmanager.alertmanager_config(s, args.fleet),
+            config,
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[secret])),
         )

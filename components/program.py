@@ -21,7 +21,7 @@ from launchpad.scan.trivy import find_trivy, missing_trivy_message
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
 from launchpad.spec.fleet import Agent
-from launchpad.views import agent_record, monitored_agent
+from launchpad.views import agent_record
 
 BUILD_ROOT = Path("build")
 
@@ -135,11 +135,9 @@ def run() -> None:
     agents = deploy_fleet(fleet_args, opts)
     receiver_urls = {sev: stack_config.secret(key) for sev, key in monitoring.secret_keys().items()}
     monitoring_args = MonitoringStackArgs(
-        agents=[monitored_agent(a) for a in fleet.agents],
         fleet=pulumi.get_stack(),
         settings=monitoring,
         receiver_urls={sev: url for sev, url in receiver_urls.items() if url is not None},
-        agent_dependencies={name: [a.namespace_resource] for name, a in agents.items()},
     )
     MonitoringStack("monitoring", monitoring_args, opts)
     outputs = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}

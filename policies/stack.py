@@ -1,8 +1,8 @@
 """Stack-wide gates: what must exist beside every elizaOS agent. Each agent (a Deployment labelled
-`launchpad.dev/agent`) needs a restricted Pod Security namespace with a NetworkPolicy that selects it, an
-alert rule and a dashboard (the MonitoringStack contract in docs/architecture.md), and an image that went
-through the vulnerability scan gate: a stack with `scan: false` (dev only) marks its agent Deployments with
-the annotation `launchpad.dev/scan: "false"`."""
+`launchpad.dev/agent`) needs a restricted Pod Security namespace with a NetworkPolicy that selects it, the
+fleet's alert rules and agent dashboard selecting it (observability.py, the MonitoringStack contract in
+docs/architecture.md), and an image that went through the vulnerability scan gate: a stack with
+`scan: false` (dev only) marks its agent Deployments with the annotation `launchpad.dev/scan: "false"`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
+from policies.observability import validate as _observability
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
-CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
 
 
@@ -63,29 +62,6 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
             report(f"agent {agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
 
 
-def _observability(args: StackValidationArgs, report: ReportViolation) -> None:
-    alerted = {
-        (rule.get("labels") or {}).get("agent")
-        for resource in _of_type(args, PROMETHEUS_RULE)
-        for group in (resource.props.get("spec") or {}).get("groups") or []
-        for rule in group.get("rules") or []
-    }
-    dashboards = {
-        labels(c.props).get("launchpad.dev/agent")
-        for c in _of_type(args, CONFIG_MAP)
-        if labels(c.props).get("grafana_dashboard") == "1"
-    }
-    for agent, deployment in _agents(args):
-        if agent not in alerted:
-            report(f"agent {agent} has no alert rule (a PrometheusRule rule labelled agent={agent})", deployment.urn)
-        if agent not in dashboards:
-            report(
-                f"agent {agent} has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
-                f"launchpad.dev/agent={agent})",
-                deployment.urn,
-            )
-
-
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
     for agent, deployment in _agents(args):
         if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
@@ -103,7 +79,7 @@ namespace_isolation = StackValidationPolicy(
 )
 observability = StackValidationPolicy(
     name="agent-observability",
-    description="Every agent has an alert rule and a dashboard.",
+    description="Every agent is selected by the fleet's alert rules and its agent dashboard.",
     severity=Severity.MEDIUM,
     validate=_observability,
 )

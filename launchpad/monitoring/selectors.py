@@ -1,59 +1,129 @@
-"""PromQL label selectors that pick one agent's series out of cAdvisor and kube-state-metrics.
+"""How the fleet's rules find every agent by its labels, whatever the fleet's size.
 
-elizaOS exports no metrics of its own, and neither exporter sees our `launchpad.dev/agent` label by default
-(kube-state-metrics drops pod labels unless allow-listed). So an agent's pods are recognised by name:
-a Deployment's pods are `<deployment>-<pod-template-hash>-<5 chars>`. PromQL regexes are fully anchored, so
-`bot-[a-z0-9]+-[a-z0-9]{5}` never matches the pods of a sibling Deployment `bot-two` in a shared tenant
-namespace (those have one more dash-separated segment)."""
+elizaOS exports no metrics of its own: container series come from cAdvisor (`namespace`, `pod`, `container`
+labels only) and object state from kube-state-metrics. Neither carries an agent's Kubernetes labels, so, as
+kube-prometheus does with `kube_pod_owner` for workloads, the rules first record one "info" series per agent
+object from kube-state-metrics' `kube_<kind>_labels` (value 1, labels `agent` and `tenant` copied from the
+object's `launchpad.dev/agent` and `launchpad.dev/tenant`), then join every source series to it
+`on (namespace, <object>)`. No rule names an agent, so adding an agent changes no rule.
+
+kube-state-metrics exports an object's labels only when allow-listed (`--metric-labels-allowlist`,
+`metric_labels_allowlist()` below; the kube-prometheus-stack values in values.py set it). It names a label
+`label_<key>` with every character outside [a-zA-Z0-9_] replaced by `_` (kube-state-metrics
+internal/store/utils.go `SanitizeLabelName`, then snake case): `launchpad.dev/agent` ->
+`label_launchpad_dev_agent`."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
-from launchpad.monitoring.model import MonitoredAgent
+from launchpad import naming
 
-POD_SUFFIX = "-[a-z0-9]+-[a-z0-9]{5}"
-
-
-def quote(value: str) -> str:
-    """A PromQL string literal."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_INVALID = re.compile(r"[^a-zA-Z0-9_]")
+_CAPITAL = re.compile(r"([a-z0-9])([A-Z])")
 
 
-def pod_regex(deployments: Iterable[str]) -> str:
-    names = sorted(set(deployments))
-    alternatives = names[0] if len(names) == 1 else "(" + "|".join(names) + ")"
-    # Deployment names are DNS labels (no regex metacharacters but `-`, which is literal outside brackets).
-    return alternatives + POD_SUFFIX
+def sanitize(key: str) -> str:
+    """A Kubernetes label key as a Prometheus label name, as both kube-state-metrics and Prometheus' service
+    discovery make it: every character outside [a-zA-Z0-9_] becomes `_`."""
+    return _INVALID.sub("_", key)
 
 
-def container(agent: MonitoredAgent, **extra: str) -> str:
-    """Series of the agent's main container, by namespace, pod and container (cAdvisor, kube-state-metrics)."""
-    pairs = {"namespace": agent.namespace, "container": agent.container, **extra}
-    body = ", ".join(f"{k}={quote(v)}" for k, v in pairs.items())
-    return "{" + body + f", pod=~{quote(pod_regex([agent.deployment]))}" + "}"
+def ksm_label(key: str) -> str:
+    """The label kube-state-metrics gives the Kubernetes label `key` in its `kube_<kind>_labels` series."""
+    return "label_" + _CAPITAL.sub(r"\1_\2", sanitize(key)).lower()
 
 
-def deployment(agent: MonitoredAgent) -> str:
-    return "{" + f"namespace={quote(agent.namespace)}, deployment={quote(agent.deployment)}" + "}"
+AGENT = ksm_label(naming.AGENT_LABEL)
+TENANT = ksm_label(naming.TENANT_LABEL)
 
 
-def hpa(agent: MonitoredAgent) -> str:
-    # The HPA is named like the Deployment (launchpad.naming).
-    return "{" + f"namespace={quote(agent.namespace)}, horizontalpodautoscaler={quote(agent.deployment)}" + "}"
+@dataclass(frozen=True)
+class AgentObjects:
+    """One kind of agent object as kube-state-metrics sees it, and the info series recorded from it."""
+
+    kind: str  # the Kubernetes kind, as in manifests
+    resource: str  # its plural, as in `--metric-labels-allowlist`
+    object_label: str  # the label naming the object in kube-state-metrics' series
+    record: str  # the recording rule's name
+
+    @property
+    def source(self) -> str:
+        return f"kube_{self.object_label}_labels"
+
+    @property
+    def selector(self) -> str:
+        """Every agent object of this kind: those labelled with an agent."""
+        return f'{self.source}{{{AGENT}!=""}}'
+
+    def join(self, expr: str) -> str:
+        """`expr` (a vector with `namespace` and the object label) with the agent's `agent` and `tenant`."""
+        return f"{expr} * on (namespace, {self.object_label}) group_left (agent, tenant) {self.record}"
+
+    def info_expr(self) -> str:
+        copied = f'label_replace({self.selector}, "agent", "$1", "{AGENT}", "(.*)")'
+        copied = f'label_replace({copied}, "tenant", "$1", "{TENANT}", "(.*)")'
+        # `max by` keeps one series per object when several kube-state-metrics replicas (or shards) report it.
+        return f"max by (namespace, {self.object_label}, agent, tenant) ({copied})"
 
 
-def fleet_containers(agents: Iterable[MonitoredAgent]) -> str:
-    """Series of every agent container of the fleet."""
-    agents = list(agents)
-    namespaces = sorted({a.namespace for a in agents})
-    containers = sorted({a.container for a in agents})
-    # Namespaces and Deployment names are DNS labels: nothing in them needs regex escaping. Tenant namespaces
-    # hold only agents, so the pod regex across namespaces cannot pick up another workload's pods.
-    ns = "|".join(namespaces)
-    return (
-        "{"
-        + f"namespace=~{quote(ns)}, container=~{quote('|'.join(containers))}, "
-        + f"pod=~{quote(pod_regex(a.deployment for a in agents))}"
-        + "}"
-    )
+PODS = AgentObjects("Pod", "pods", "pod", "launchpad:agent_pod:info")
+DEPLOYMENTS = AgentObjects("Deployment", "deployments", "deployment", "launchpad:agent_deployment:info")
+SERVICES = AgentObjects("Service", "services", "service", "launchpad:agent_service:info")
+HPAS = AgentObjects(
+    "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", "launchpad:agent_hpa:info"
+)
+KINDS = (PODS, DEPLOYMENTS, SERVICES, HPAS)
+
+# The agent's main container in cAdvisor and kube-state-metrics series (a sidecar is not the agent).
+CONTAINER = f'container="{naming.CONTAINER_NAME}"'
+
+
+def metric_labels_allowlist() -> list[str]:
+    """kube-state-metrics `--metric-labels-allowlist` entries the rules need, one per kind."""
+    keys = f"{naming.AGENT_LABEL},{naming.TENANT_LABEL}"
+    return [f"{kind.resource}=[{keys}]" for kind in KINDS]
+
+
+def ksm_series_labels(kind: AgentObjects, namespace: str, name: str, labels: Mapping[str, str]) -> dict[str, str]:
+    """The labels of the `kube_<kind>_labels` series kube-state-metrics exports for an object carrying
+    `labels`, given the allowlist above (only those keys are exported)."""
+    allowed = (naming.AGENT_LABEL, naming.TENANT_LABEL)
+    exported = {ksm_label(k): v for k, v in labels.items() if k in allowed}
+    return {"namespace": namespace, kind.object_label: name, **exported}
+
+
+# --- reading selectors back out of PromQL (the policy pack checks what the rules really select) ---
+
+# A vector selector `metric{matchers}`; label values are double-quoted strings with backslash escapes.
+_SELECTOR = re.compile(r"([a-zA-Z_:][a-zA-Z0-9_:]*)\s*\{((?:[^{}\"]|\"(?:[^\"\\]|\\.)*\")*)\}")
+_MATCHER = re.compile(r"\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*\"((?:[^\"\\]|\\.)*)\"\s*(?:,|$)")
+
+_ESCAPE = re.compile(r"\\(.)")  # PromQL string escapes; `\\.` in a regex value is the regex `\.`
+Matcher = tuple[str, str, str]  # (label, operator, value)
+
+
+def selectors(expr: str) -> Iterator[tuple[str, list[Matcher]]]:
+    """(metric, matchers) of every `metric{...}` vector selector in `expr`."""
+    for found in _SELECTOR.finditer(expr):
+        body = found.group(2)
+        matchers = [(m[1], m[2], _ESCAPE.sub(r"\1", m[3])) for m in _MATCHER.finditer(body)]
+        yield found.group(1), matchers
+
+
+def matches(matchers: list[Matcher], labels: Mapping[str, str]) -> bool:
+    """Whether a series with `labels` is selected (a missing label is the empty string, as in PromQL;
+    regexes are fully anchored, as in PromQL)."""
+    for name, op, value in matchers:
+        actual = labels.get(name, "")
+        if op == "=" and actual != value:
+            return False
+        if op == "!=" and actual == value:
+            return False
+        if op == "=~" and not re.fullmatch(value, actual):
+            return False
+        if op == "!~" and re.fullmatch(value, actual):
+            return False
+    return True

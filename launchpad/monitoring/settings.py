@@ -57,7 +57,8 @@ class MonitoringSettings(_Strict):
     release: str = Field("kube-prometheus-stack", pattern=_DNS_LABEL)
     receivers: dict[Severity, Receiver] = Field(default_factory=dict)
     blackbox: Blackbox = Blackbox()
-    # Extra labels on the PrometheusRule and Probes, for an existing Prometheus whose selectors need them.
+    # Extra labels on the PrometheusRule and the health ScrapeConfig, for an existing Prometheus whose selectors
+    # need them.
     ruleLabels: dict[str, str] = Field(default_factory=dict)
     # Restarting agent pods (in 15 minutes) that make AgentRestartStorm fire; default: a third of the fleet, >= 3.
     restartStormPods: int | None = Field(None, ge=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from launchpad.monitoring.dashboards import FOLDER_ANNOTATION, SIDECAR_LABEL
+from launchpad.monitoring.selectors import metric_labels_allowlist
 from launchpad.monitoring.settings import MonitoringSettings
 
 PROMETHEUS_COMMUNITY = "https://prometheus-community.github.io/helm-charts"
@@ -17,8 +18,7 @@ def kube_prometheus_stack(settings: MonitoringSettings) -> dict[str, Any]:
             "sidecar": {
                 "dashboards": {
                     "enabled": True,
-                    # Per-agent dashboards live in the agents' namespaces.
-                    "searchNamespace": "ALL",
+                    # The fleet's dashboards live in the chart's namespace: the sidecar's default reach.
                     "label": SIDECAR_LABEL,
                     "labelValue": "1",
                     "folderAnnotation": FOLDER_ANNOTATION,
@@ -26,14 +26,18 @@ def kube_prometheus_stack(settings: MonitoringSettings) -> dict[str, Any]:
                 }
             }
         },
+        # The rules find agents through their objects' labels (selectors.py): kube-state-metrics exports
+        # them only when allow-listed.
+        "kube-state-metrics": {"metricLabelsAllowlist": metric_labels_allowlist()},
         "prometheus": {
             "prometheusSpec": {
-                # false: select every ServiceMonitor/PodMonitor/PrometheusRule/Probe, not only the release's own,
-                # or this project's objects (not labelled `release: <release>`) would be ignored.
+                # false: select every ServiceMonitor/PodMonitor/PrometheusRule/Probe/ScrapeConfig, not only the
+                # release's own, or this project's objects (not labelled `release: <release>`) would be ignored.
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
                 "ruleSelectorNilUsesHelmValues": False,
                 "probeSelectorNilUsesHelmValues": False,
+                "scrapeConfigSelectorNilUsesHelmValues": False,
             }
         },
         "alertmanager": {

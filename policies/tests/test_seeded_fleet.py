@@ -1,10 +1,12 @@
-"""A seeded-bad fleet: every agent complete (namespace, policies, alerts, dashboard, digest-pinned image)
-except for the rules it breaks on purpose. The prod pack must report exactly those, nothing more."""
+"""A seeded-bad fleet: every agent complete (namespace, policies, the fleet's alerts and dashboards selecting
+it, digest-pinned image) except for the rules it breaks on purpose. The prod pack must report exactly those,
+nothing more."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from launchpad.monitoring import dashboards, rules
 from policies.tests.harness import PROD_CONFIG, container, evaluate, example_manifests
 
 NS, DEP, SVC = "kubernetes:core/v1:Namespace", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"
@@ -17,29 +19,28 @@ Resources = list[tuple[str, str, dict[str, Any]]]
 
 def _agent(agent: str) -> dict[str, dict[str, Any]]:
     """An agent's objects as ElizaAgent renders them, plus what the fleet adds: its namespace (tenant
-    namespaces are shared, so ElizaAgent does not render them) and its dashboard; image pinned as prod."""
+    namespaces are shared, so ElizaAgent does not render them); image pinned as prod."""
     m = example_manifests(agent)
     ns = m["Deployment"]["metadata"]["namespace"]
     restricted = {"pod-security.kubernetes.io/enforce": "restricted"}
     m.setdefault("Namespace", {"metadata": {"name": ns, "labels": restricted}})
-    dashboard_labels = {"grafana_dashboard": "1", "launchpad.dev/agent": agent}
-    m["Dashboard"] = {
-        "metadata": {"name": f"{agent}-dashboard", "namespace": ns, "labels": dashboard_labels},
-        "data": {f"{agent}.json": '{"title": "agent"}'},
-    }
     container(m["Deployment"])["image"] = PINNED
     return m
 
 
 def _resources(agent: str, m: dict[str, dict[str, Any]]) -> Resources:
     kinds = {"Namespace": NS, "Deployment": DEP, "Service": SVC, "NetworkPolicy": NETPOL, "ConfigMap": CM,
-             "Dashboard": CM, "HorizontalPodAutoscaler": HPA}  # fmt: skip
+             "HorizontalPodAutoscaler": HPA}  # fmt: skip
     return [(kinds[k], f"{agent}-{k.lower()}", props) for k, props in m.items() if k in kinds]
 
 
-def _alerts(*agents: str) -> tuple[str, str, dict[str, Any]]:
-    rules = [{"alert": "AgentDown", "labels": {"agent": a, "severity": "critical"}} for a in agents]
-    return RULE, "fleet-rules", {"spec": {"groups": [{"name": "agents", "rules": rules}]}}
+def _monitoring() -> Resources:
+    """The fleet's monitoring objects: the same for any agents."""
+    return [
+        (RULE, "fleet-rules", rules.prometheus_rule("prod", "monitoring")),
+        (CM, "fleet-dashboard", dashboards.fleet_config_map("prod")),
+        (CM, "agent-dashboard", dashboards.agent_config_map("prod")),
+    ]
 
 
 def seeded_fleet() -> Resources:
@@ -50,8 +51,8 @@ def seeded_fleet() -> Resources:
     container(root["Deployment"])["securityContext"].update({"runAsNonRoot": False, "privileged": True})
     pod["volumes"].append({"name": "host", "hostPath": {"path": "/"}})
 
-    # leaky: a literal bot token, an API key from a ConfigMap, :latest, too little memory, no dashboard,
-    # a namespace without the restricted profile.
+    # leaky: a literal bot token, an API key from a ConfigMap, :latest, too little memory, a namespace without
+    # the restricted profile.
     leaky = _agent("support-assistant")
     eliza = container(leaky["Deployment"])
     eliza["env"] = [e for e in eliza["env"] if e["name"] != "TELEGRAM_BOT_TOKEN"]
@@ -60,11 +61,10 @@ def seeded_fleet() -> Resources:
     eliza["env"].append({"name": "OPENAI_API_KEY", "valueFrom": from_config_map})
     eliza["image"] = "registry.launchpad.internal:5000/agents/eliza-runtime:latest"
     eliza["resources"]["limits"]["memory"] = "1Gi"
-    del leaky["Dashboard"]
     leaky["Namespace"]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] = "baseline"
 
     # omni: exposed, scaled past its single bot identity, a token in its character ConfigMap, a plugin
-    # nobody approved, not scanned, no NetworkPolicy, no alert rule.
+    # nobody approved, not scanned, no NetworkPolicy, pods the fleet's alerts cannot see (no agent label).
     omni = _agent("omni-agent")
     omni["Service"]["spec"]["type"] = "LoadBalancer"
     omni["Deployment"]["spec"]["replicas"] = 3
@@ -77,6 +77,7 @@ def seeded_fleet() -> Resources:
     annotations["launchpad.dev/plugins"] += ",@evil/plugin-miner@0.1.0"
     annotations["launchpad.dev/scan"] = "false"
     del omni["NetworkPolicy"]
+    del omni["Deployment"]["spec"]["template"]["metadata"]["labels"]["launchpad.dev/agent"]
 
     # Not an agent: a migration Job pulling from Docker Hub, no requests or limits (restricted otherwise).
     restricted_container = example_manifests()["Deployment"]["spec"]["template"]["spec"]["containers"][0]
@@ -88,7 +89,7 @@ def seeded_fleet() -> Resources:
         *_resources("root", root),
         *_resources("leaky", leaky),
         *_resources("omni", omni),
-        _alerts("crypto-trading-bot", "support-assistant"),
+        *_monitoring(),
         job,
     ]
 
@@ -128,12 +129,6 @@ EXPECTED = {
         "agent-memory-floor",
         "leaky-deployment",
         "container 'eliza' memory limit 1Gi is below the 2Gi an elizaOS agent needs (~2.1 GB RSS at boot)",
-    ),
-    (
-        "agent-observability",
-        "leaky-deployment",
-        "agent support-assistant has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
-        "launchpad.dev/agent=support-assistant)",
     ),
     (
         "agent-namespace-isolation",
@@ -183,7 +178,9 @@ EXPECTED = {
     (
         "agent-observability",
         "omni-deployment",
-        "agent omni-agent has no alert rule (a PrometheusRule rule labelled agent=omni-agent)",
+        "agent omni-agent: its Pod omni-agent-* is not selected by the fleet's rule launchpad:agent_pod:info "
+        "(kube-state-metrics would export kube_pod_labels with {'label_launchpad_dev_tenant': 'default', "
+        "'namespace': 'agent-omni-agent', 'pod': 'omni-agent-*'}); label it launchpad.dev/agent=omni-agent",
     ),
     (
         "container-requests-and-limits",
@@ -214,4 +211,4 @@ def test_the_same_fleet_unseeded_is_clean() -> None:
     # Guards the test itself: the baseline every agent starts from passes, so each violation above is seeded.
     agents = {"root": "crypto-trading-bot", "leaky": "support-assistant", "omni": "omni-agent"}
     clean = [r for short, agent in agents.items() for r in _resources(short, _agent(agent))]
-    assert evaluate([*clean, _alerts(*agents.values())], PROD_CONFIG) == set()
+    assert evaluate([*clean, *_monitoring()], PROD_CONFIG) == set()

@@ -1,4 +1,5 @@
-from policies import stack
+from launchpad.monitoring import dashboards, rules
+from policies import observability, stack
 from policies.tests.harness import DEPLOYMENT, example_manifests, stack_violations, urn
 
 NS = "kubernetes:core/v1:Namespace"
@@ -10,12 +11,8 @@ def _fleet(**drop: bool) -> list[tuple[str, str, dict]]:
         (NS, "ns", m["Namespace"]),
         (DEPLOYMENT, "omni", m["Deployment"]),
         (stack.NETWORK_POLICY, "netpol", m["NetworkPolicy"]),
-        (stack.PROMETHEUS_RULE, "rules", {"spec": {"groups": [{"rules": [{"labels": {"agent": "omni-agent"}}]}]}}),
-        (
-            stack.CONFIG_MAP,
-            "dash",
-            {"metadata": {"labels": {"grafana_dashboard": "1", "launchpad.dev/agent": "omni-agent"}}},
-        ),
+        (observability.PROMETHEUS_RULE, "rules", rules.prometheus_rule("dev", "monitoring")),
+        (observability.CONFIG_MAP, "dash", dashboards.agent_config_map("dev")),
     ]
     return [r for r in resources if not drop.get(r[1])]
 
@@ -52,12 +49,13 @@ def test_missing_alerts_and_dashboard() -> None:
     assert stack_violations(stack.observability, _fleet(rules=True, dash=True)) == [
         (
             urn(DEPLOYMENT, "omni"),
-            "agent omni-agent has no alert rule (a PrometheusRule rule labelled agent=omni-agent)",
+            "agent omni-agent is not selected by any alert rule: no PrometheusRule in this stack records the "
+            "agents' info series (launchpad:agent_pod:info, ...: the rules of MonitoringStack)",
         ),
         (
             urn(DEPLOYMENT, "omni"),
-            "agent omni-agent has no dashboard (a ConfigMap labelled grafana_dashboard=1 and "
-            "launchpad.dev/agent=omni-agent)",
+            "agent omni-agent is not selected by any dashboard (a ConfigMap labelled grafana_dashboard=1 whose "
+            "`agent` variable lists the label_values of an info series the fleet's rules record for it)",
         ),
     ]
 

@@ -14,6 +14,7 @@ from tests.pulumi_mocks import MOCKS, install, is_secret, run_program, stack_con
 install()
 
 from components import program  # noqa: E402 - mocks first
+from launchpad.monitoring import rules  # noqa: E402
 from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, example_secrets  # noqa: E402
 
 K8S = "kubernetes:"
@@ -51,7 +52,7 @@ def test_each_example_gets_its_full_set_of_objects(resources: list) -> None:
         "pulumi:providers:kubernetes": 1,
         "kubernetes:core/v1:Namespace": 3,  # tenant-trading, tenant-support, agent-omni-agent
         "kubernetes:core/v1:ServiceAccount": 3,
-        "kubernetes:core/v1:ConfigMap": 7,  # 3 characters, 3 agent dashboards, 1 fleet dashboard
+        "kubernetes:core/v1:ConfigMap": 5,  # 3 characters; the fleet overview and agent dashboards
         "kubernetes:core/v1:Secret": 3,
         DEPLOYMENT: 3,
         "kubernetes:core/v1:Service": 3,
@@ -191,7 +192,7 @@ def test_children_inherit_the_render_provider_through_their_parent(resources: li
     # The render provider is given to each ElizaAgent only; a child reaches it only through parent=self.
     (provider,) = _of(resources, "pulumi:providers:kubernetes")
     children = [r for r in resources if r.typ.startswith(K8S) and r.typ != "pulumi:providers:kubernetes"]
-    assert len(children) == 21 + 5  # agents' objects, then rules and dashboards
+    assert len(children) == 21 + 3  # agents' objects, then the rules and the two dashboards
     for r in children:
         assert r.provider and r.provider.split("::")[-2] == provider.name, (r.name, r.provider)
 
@@ -201,14 +202,14 @@ def test_render_dir_is_absolute(resources: list) -> None:
     assert Path(provider.inputs["renderYamlToDirectory"]).is_absolute()
 
 
-def test_every_agent_has_alert_rules_and_a_dashboard(resources: list) -> None:
+def test_the_fleets_monitoring_objects_name_no_agent(resources: list) -> None:
+    """One rule set and two dashboards for the fleet, selecting agents by label (the policy pack checks they
+    select each agent: policies/tests/test_observability.py)."""
     (rule,) = _of(resources, "kubernetes:monitoring.coreos.com/v1:PrometheusRule")
-    alerted = {r["labels"]["agent"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
-    assert set(EXAMPLES) <= alerted
+    assert rule.inputs["spec"] == rules.rule_groups("dev")
     dashboards = [
-        r
+        r.inputs["metadata"]["name"]
         for r in _of(resources, "kubernetes:core/v1:ConfigMap")
         if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
     ]
-    per_agent = {d.inputs["metadata"]["labels"].get("launchpad.dev/agent") for d in dashboards}
-    assert set(EXAMPLES) <= per_agent
+    assert dashboards == ["launchpad-dev-fleet-dashboard", "launchpad-dev-agent-dashboard"]

@@ -80,7 +80,7 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
     state = json.loads(ws.pulumi("stack", "export", "--stack", "dev").stdout)
     kubernetes = [r for r in state["deployment"]["resources"] if r["type"].startswith("kubernetes:")]
     files = ws.rendered_files()
-    assert len(files) == len(kubernetes) == 36  # one manifest per Kubernetes object
+    assert len(files) == len(kubernetes) == 33  # one manifest per Kubernetes object
     assert len([f for f in files if "-deployment-" in f.name]) == 4
     assert set(_agents_in_db(ws)) == AGENTS
     with psycopg.connect(ws.database_url) as conn:
@@ -125,11 +125,10 @@ def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace)
     steps = ws.preview_steps(*POLICY)
     assert {s["op"] for s in steps if _owner(s) == "support-assistant"} == {"delete"}
     others = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if _owner(s) != "support-assistant"}
-    # Its tenant's namespace (it was the tenant's only agent) and its dashboard go too; the fleet's rules
-    # and overview follow the fleet. Nothing of another agent changes.
+    # Its tenant's namespace (it was the tenant's only agent) goes too. Nothing of another agent changes, and
+    # nothing of the fleet's monitoring: it selects agents by their labels.
     assert others.pop("tenant-support") == "delete"
-    assert others.pop("monitoring-support-assistant-dashboard") == "delete"
-    assert set(others) <= {"monitoring-rules", "monitoring-fleet-dashboard"}
+    assert others == {}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}
     assert not [f for f in ws.rendered_files() if "support-assistant" in f.name]

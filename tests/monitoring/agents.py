@@ -1,41 +1,89 @@
-"""A small fleet covering the cases the selectors must tell apart: two agents of one tenant whose names share
-a prefix (`bot`, `bot-two`: same namespace, pod names that a loose regex would confuse), an agent in its own
-namespace, autoscaled and fixed-size agents."""
+"""A small fleet covering the cases the rules must tell apart: two agents of one tenant whose names share a
+prefix (`bot`, `bot-two`: same namespace), an agent in its own namespace (tenant `default`), a third tenant,
+autoscaled and fixed-size agents. Nothing here is read by the rules: they select agents by labels only."""
 
 from __future__ import annotations
 
-from launchpad.monitoring.model import MonitoredAgent
+from dataclasses import dataclass
 
+FLEET = "dev"
+KSM = {"job": "kube-state-metrics"}
+CADVISOR = {"job": "kubelet", "metrics_path": "/metrics/cadvisor"}
 # A round number, so humanizePercentage gives exact text in the promtool expectations.
 LIMIT = 2_000_000_000
 
 
-def agent(name: str, tenant: str | None, *, autoscaled: bool = False) -> MonitoredAgent:
-    return MonitoredAgent(
-        name=name,
-        tenant=tenant or "default",
-        namespace=f"tenant-{tenant}" if tenant else f"agent-{name}",
-        deployment=name,
-        container="eliza",
-        service=name,
-        port=3000,
-        memory_limit_bytes=LIMIT,
-        cpu_limit_cores=1.0,
-        min_replicas=2 if autoscaled else 1,
-        max_replicas=6 if autoscaled else 1,
-        autoscaled=autoscaled,
-    )
+@dataclass(frozen=True)
+class Agent:
+    name: str
+    tenant: str
+    namespace: str
+    autoscaled: bool
 
 
-FLEET = "dev"
-AGENTS = [agent("bot", "acme"), agent("bot-two", "acme", autoscaled=True), agent("web", None, autoscaled=True)]
+def agent(name: str, tenant: str | None, *, autoscaled: bool = False) -> Agent:
+    return Agent(name, tenant or "default", f"tenant-{tenant}" if tenant else f"agent-{name}", autoscaled)
 
 
-def by_name(name: str) -> MonitoredAgent:
+AGENTS = [
+    agent("bot", "acme"),
+    agent("bot-two", "acme", autoscaled=True),
+    agent("web", None, autoscaled=True),
+    agent("helper", "zeta"),
+]
+
+
+def by_name(name: str) -> Agent:
     (found,) = [a for a in AGENTS if a.name == name]
     return found
 
 
-def pod(a: MonitoredAgent, replica: int = 0) -> str:
+def pod(a: Agent, replica: int = 0) -> str:
     """A pod name as the Deployment controller makes it: <deployment>-<template hash>-<5 chars>."""
-    return f"{a.deployment}-7d9f5c6b8-{'abcde'[replica:]}{'fghij'[:replica]}"
+    return f"{a.name}-7d9f5c6b8-{'abcde'[replica:]}{'fghij'[:replica]}"
+
+
+def series(metric: str, labels: dict[str, str]) -> str:
+    return metric + "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
+
+
+def _labels(a: Agent) -> dict[str, str]:
+    # What kube-state-metrics exports with `--metric-labels-allowlist=<kind>=[launchpad.dev/agent,
+    # launchpad.dev/tenant]`: `label_` + the key with `.` and `/` as `_` (written out by hand on purpose).
+    return {"label_launchpad_dev_agent": a.name, "label_launchpad_dev_tenant": a.tenant, **KSM}
+
+
+def info_series(a: Agent, pods: int = 1) -> list[dict[str, str]]:
+    """kube-state-metrics' label series of the agent's objects, as they are while it runs."""
+    found = [
+        series("kube_deployment_labels", {"namespace": a.namespace, "deployment": a.name, **_labels(a)}),
+        series("kube_service_labels", {"namespace": a.namespace, "service": a.name, **_labels(a)}),
+    ]
+    found += [
+        series(
+            "kube_pod_labels", {"namespace": a.namespace, "pod": pod(a, r), "uid": f"uid-{a.name}-{r}", **_labels(a)}
+        )
+        for r in range(pods)
+    ]
+    if a.autoscaled:
+        found.append(
+            series(
+                "kube_horizontalpodautoscaler_labels",
+                {"namespace": a.namespace, "horizontalpodautoscaler": a.name, **_labels(a)},
+            )
+        )
+    return [{"series": s, "values": "1x40"} for s in found]
+
+
+def available(a: Agent, values: str = "1x40") -> dict[str, str]:
+    return {
+        "series": series(
+            "kube_deployment_status_replicas_available", {"namespace": a.namespace, "deployment": a.name, **KSM}
+        ),
+        "values": values,
+    }
+
+
+def healthy_fleet(agents: list[Agent] = AGENTS) -> list[dict[str, str]]:
+    """Every agent labelled and available."""
+    return [s for a in agents for s in [*info_series(a), available(a)]]

@@ -1,20 +1,26 @@
-"""Dashboards: every PromQL query in them parsed by the real promtool (as recording rules), and the
-per-agent defaults the code fills in."""
+"""Dashboards: valid Grafana JSON with template variables, every PromQL query parsed by the real promtool
+(as recording rules), and the agent dashboard's variables and panels evaluated by promtool against a fleet of
+several tenants: they list the agents and show the chosen agent only."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from launchpad import naming
-from launchpad.monitoring import dashboards, promtool
-from tests.monitoring.agents import AGENTS, FLEET, LIMIT, by_name
+from launchpad.monitoring import dashboards, promtool, rules
+from tests.monitoring.agents import AGENTS, FLEET, by_name, healthy_fleet, pod
+from tests.monitoring.alert_cases import memory
+
+LIMIT_SHARE = {"bot": 40, "bot-two": 60, "web": 70, "helper": 80}  # % of the memory limit each agent uses
 
 
 def _all_dashboards() -> list[dashboards.Dashboard]:
-    return [dashboards.fleet_dashboard(AGENTS, FLEET)] + [dashboards.agent_dashboard(a, FLEET) for a in AGENTS]
+    return [dashboards.fleet_dashboard(FLEET), dashboards.agent_dashboard(FLEET)]
 
 
 def _check(promtool_bin: str, tmp_path: Path, found: list[tuple[str, str]]) -> str:
@@ -28,19 +34,88 @@ def _check(promtool_bin: str, tmp_path: Path, found: list[tuple[str, str]]) -> s
 @pytest.mark.promtool
 def test_every_dashboard_query_parses(promtool_bin: str, tmp_path: Path) -> None:
     found = [q for d in _all_dashboards() for q in promtool.queries(d)]
-    # Both files, every panel target, plus the namespace variable of each agent dashboard.
-    assert len(found) >= 8 + 14 * len(AGENTS)
+    # Every panel target of both files, plus the query variables (tenant twice, agent, namespace).
+    assert len(found) >= 8 + 15 + 4
     assert f"SUCCESS: {len(found)} rules found" in _check(promtool_bin, tmp_path, found)
 
 
 @pytest.mark.promtool
 def test_a_broken_dashboard_query_fails(promtool_bin: str, tmp_path: Path) -> None:
-    d = dashboards.agent_dashboard(by_name("bot"), FLEET)
+    d = dashboards.agent_dashboard(FLEET)
     next(iter(dashboards.panels(d)))["targets"][0]["expr"] = (
         'sum(rate(container_cpu_usage_seconds_total{pod="$agent"}[5m]'
     )
     with pytest.raises(AssertionError, match="unclosed left parenthesis"):
         _check(promtool_bin, tmp_path, list(promtool.queries(d)))
+
+
+def _evaluate(promtool_bin: str, tmp_path: Path, tests: list[dict[str, Any]]) -> None:
+    """promtool `promql_expr_test`s over the fleet's rules (they record the info series the dashboards read)."""
+    rule_file = promtool.write_rules(rules.rule_groups(FLEET), tmp_path / "rules.yaml")
+    inputs = healthy_fleet()
+    for a in AGENTS:
+        where = {"namespace": a.namespace, "pod": pod(a), "container": "eliza"}
+        inputs += memory(where, 2_000_000_000 * LIMIT_SHARE[a.name] // 100)
+    group = {"interval": "1m", "input_series": inputs, "promql_expr_test": tests}
+    test = {"rule_files": [rule_file.name], "evaluation_interval": "1m", "tests": [group]}
+    (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False, width=1000))
+    result = promtool.run(promtool_bin, "test", "rules", tmp_path / "test.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _variable_query(d: dashboards.Dashboard, name: str) -> str:
+    query = dashboards.variables(d)[name]["query"]["query"]
+    assert query.startswith("label_values(") and query.endswith(")")
+    return query[len("label_values(") : query.rindex(",")]
+
+
+@pytest.mark.promtool
+def test_the_agent_variables_list_the_fleet_by_tenant(promtool_bin: str, tmp_path: Path) -> None:
+    d = dashboards.agent_dashboard(FLEET)
+    info = "launchpad:agent_deployment:info"
+
+    def row(a: Any) -> dict[str, Any]:
+        labels = {"__name__": info, "agent": a.name, "deployment": a.name, "namespace": a.namespace, "tenant": a.tenant}
+        return {"labels": "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}", "value": 1}
+
+    tests = [
+        # tenant: every tenant of the fleet; agent (tenant acme): acme's agents only; namespace of the agent.
+        {"expr": _variable_query(d, "tenant"), "eval_time": "5m", "exp_samples": [row(a) for a in AGENTS]},
+        {
+            "expr": promtool.substitute(_variable_query(d, "agent"), {"tenant": "acme"}),
+            "eval_time": "5m",
+            "exp_samples": [row(by_name("bot")), row(by_name("bot-two"))],
+        },
+        {
+            "expr": promtool.substitute(_variable_query(d, "namespace"), {"agent": "web"}),
+            "eval_time": "5m",
+            "exp_samples": [row(by_name("web"))],
+        },
+    ]
+    _evaluate(promtool_bin, tmp_path, tests)
+
+
+@pytest.mark.promtool
+def test_the_memory_panel_shows_the_chosen_agent_only(promtool_bin: str, tmp_path: Path) -> None:
+    d = dashboards.agent_dashboard(FLEET)
+    (panel,) = [p for p in dashboards.panels(d) if p["title"] == "Memory working set"]
+    targets = {t["refId"]: t["expr"] for t in panel["targets"]}
+    a = by_name("bot-two")
+    values = {**promtool.variable_values(d), "agent": a.name, "tenant": a.tenant, "namespace": a.namespace}
+    tests = [
+        {
+            "expr": promtool.substitute(targets["A"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": f'{{pod="{pod(a)}"}}', "value": 2_000_000_000 * LIMIT_SHARE[a.name] // 100}],
+        },
+        # The line where AgentMemoryNearLimit fires: 90% of this agent's limit.
+        {
+            "expr": promtool.substitute(targets["C"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": "{}", "value": 1.8e9}],
+        },
+    ]
+    _evaluate(promtool_bin, tmp_path, tests)
 
 
 def test_variables_are_substituted_and_typos_rejected() -> None:
@@ -59,8 +134,22 @@ def test_no_query_is_left_with_a_template_variable() -> None:
             assert "$" not in expr.replace('"$1"', ""), where
 
 
+def test_the_agent_dashboard_is_templated_on_tenant_and_agent() -> None:
+    d = dashboards.agent_dashboard(FLEET)
+    variables = dashboards.variables(d)
+    for name in ("tenant", "agent", "namespace"):
+        assert variables[name]["type"] == "query"
+        assert variables[name]["query"]["query"].startswith("label_values(launchpad:agent_deployment:info")
+    assert (
+        variables["agent"]["query"]["query"] == 'label_values(launchpad:agent_deployment:info{tenant="$tenant"}, agent)'
+    )
+    assert variables["container"]["current"]["value"] == naming.CONTAINER_NAME
+    assert variables["memory_near_limit"]["current"]["value"] == str(rules.MEMORY_NEAR_LIMIT)
+    assert len(d["uid"]) <= 40
+
+
 def test_fleet_overview_covers_what_operators_need() -> None:
-    d = dashboards.fleet_dashboard(AGENTS, FLEET)
+    d = dashboards.fleet_dashboard(FLEET)
     titles = {p["title"] for p in dashboards.panels(d)}
     assert {
         "Agents up by tenant",
@@ -71,25 +160,16 @@ def test_fleet_overview_covers_what_operators_need() -> None:
         "Top memory consumers",
         "Top CPU consumers",
     } <= titles
-    values = promtool.variable_values(d)
-    assert values["namespaces"] == "agent-web|tenant-acme"
-    assert values["agents"] == "bot|bot-two|web"
-    assert values["fleet"] == FLEET
+    assert promtool.variable_values(d)["fleet"] == FLEET
+    tenant = dashboards.variables(d)["tenant"]
+    assert (tenant["type"], tenant["multi"], tenant["includeAll"]) == ("query", True, True)
 
 
-def test_agent_dashboard_opens_on_its_agent() -> None:
-    a = by_name("bot-two")
-    d = dashboards.agent_dashboard(a, FLEET)
-    agent_var = dashboards.variables(d)["agent"]
-    assert agent_var["current"]["value"] == "bot-two"
-    assert [o["value"] for o in agent_var["options"]] == ["bot-two"]  # its own agent only: O(fleet) in all
-    assert dashboards.variables(d)["namespaces"]["current"]["value"] == "tenant-acme"
-    assert dashboards.variables(d)["namespace"]["current"]["value"] == "tenant-acme"
-    (memory,) = [p for p in dashboards.panels(d) if p["title"] == dashboards.MEMORY_PANEL]
-    assert memory["fieldConfig"]["defaults"]["thresholds"]["steps"][-1]["value"] == LIMIT * 9 // 10
-    assert len(d["uid"]) <= 40
-    other = dashboards.agent_dashboard(by_name("bot"), FLEET)
-    assert other["uid"] != d["uid"]
+def test_the_dashboards_are_the_same_json_for_every_fleet_size() -> None:
+    """Nothing in them depends on the agents: the same two ConfigMaps for 1 agent or 10,000."""
+    for cm in (dashboards.fleet_config_map(FLEET), dashboards.agent_config_map(FLEET)):
+        (body,) = cm["data"].values()
+        assert "bot" not in body and "tenant-" not in body
 
 
 def test_long_names_give_short_distinct_uids() -> None:
@@ -98,18 +178,14 @@ def test_long_names_give_short_distinct_uids() -> None:
     assert a != b
 
 
-def test_config_maps_are_labelled_for_the_sidecar_and_the_policy_pack() -> None:
-    fleet_cm = dashboards.fleet_config_map(AGENTS, FLEET)
-    assert fleet_cm["metadata"]["namespace"] == naming.MONITORING_NAMESPACE
-    assert fleet_cm["metadata"]["labels"]["grafana_dashboard"] == "1"
-    for a in AGENTS:
-        cm = dashboards.agent_config_map(a, FLEET)
+def test_config_maps_are_labelled_for_the_sidecar() -> None:
+    for cm in (dashboards.fleet_config_map(FLEET), dashboards.agent_config_map(FLEET)):
         meta = cm["metadata"]
-        assert meta["namespace"] == a.namespace
+        assert meta["namespace"] == naming.MONITORING_NAMESPACE
         assert meta["labels"]["grafana_dashboard"] == "1"
-        assert meta["labels"][naming.AGENT_LABEL] == a.name
-        (body,) = cm["data"].values()
-        assert json.loads(body)["uid"] == dashboards.agent_dashboard(a, FLEET)["uid"]
+        assert meta["labels"][naming.FLEET_LABEL] == FLEET
+        (name, body) = next(iter(cm["data"].items()))
+        assert name == f"{json.loads(body)['uid']}.json"
 
 
 def test_every_dashboard_file_is_used() -> None:

@@ -1,9 +1,11 @@
-"""MonitoringStack under Pulumi mocks: which resources it declares, the chart values with install: true,
-the dashboard ConfigMap labels, and the receiver URLs staying secret."""
+"""MonitoringStack under Pulumi mocks: which resources it declares (the same whatever the fleet: it takes
+no agents), the chart values with install: true, the dashboard ConfigMaps, and the receiver URLs staying
+secret."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import pulumi
@@ -17,8 +19,9 @@ import pulumi_kubernetes as k8s  # noqa: E402
 
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs  # noqa: E402
 from launchpad import naming  # noqa: E402
+from launchpad.monitoring import dashboards, rules  # noqa: E402
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring  # noqa: E402
-from tests.monitoring.agents import AGENTS, FLEET  # noqa: E402
+from tests.monitoring.agents import FLEET  # noqa: E402
 
 CHART = "kubernetes:helm.sh/v4:Chart"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -32,7 +35,6 @@ def _deploy(settings: dict[str, Any], urls: dict[str, str] | None = None, **opts
         MonitoringStack(
             "monitoring",
             MonitoringStackArgs(
-                agents=AGENTS,
                 fleet=FLEET,
                 settings=parse_monitoring(settings, "dev"),
                 receiver_urls={k: pulumi.Output.secret(v) for k, v in (urls or {}).items()},
@@ -54,39 +56,30 @@ def test_install_false_adds_only_this_projects_objects() -> None:
     (rule,) = _custom(resources, "PrometheusRule")
     assert rule.inputs["apiVersion"] == "monitoring.coreos.com/v1"
     assert rule.inputs["metadata"]["labels"][naming.FLEET_LABEL] == FLEET
-    # The policy pack's contract: a rule labelled with each agent.
-    agents = {r["labels"]["agent"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
-    assert {a.name for a in AGENTS} <= agents
-    probes = _custom(resources, "Probe")
-    assert sorted(p.inputs["spec"]["targets"]["staticConfig"]["static"][0] for p in probes) == [
-        "http://bot-two.tenant-acme.svc:3000/health",
-        "http://bot.tenant-acme.svc:3000/health",
-        "http://web.agent-web.svc:3000/health",
+    assert rule.inputs["spec"] == rules.rule_groups(FLEET, health_probes=True)
+    # One health scrape for every agent, whose failure is alerted.
+    (health,) = _custom(resources, "ScrapeConfig")
+    assert health.inputs["apiVersion"] == "monitoring.coreos.com/v1alpha1"
+    assert health.inputs["spec"]["kubernetesSDConfigs"][0]["selectors"] == [
+        {"role": "Service", "label": naming.AGENT_LABEL}
     ]
-    # Each probe has its alert.
-    health = {
-        r["labels"]["agent"]
-        for g in rule.inputs["spec"]["groups"]
-        for r in g["rules"]
-        if r["alert"] == "AgentHealthCheckFailing"
-    }
-    assert health == {a.name for a in AGENTS}
+    assert "AgentHealthCheckFailing" in rules.alert_names(rule.inputs["spec"])
     assert len(_custom(resources, "AlertmanagerConfig")) == 1
-    assert {r.typ for r in resources} == {
-        "agent-launchpad:index:MonitoringStack",
-        "kubernetes:monitoring.coreos.com/v1:PrometheusRule",
-        "kubernetes:monitoring.coreos.com/v1:Probe",
-        "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig",
-        CONFIG_MAP,
-        SECRET,
+    assert Counter(r.typ for r in resources) == {
+        "agent-launchpad:index:MonitoringStack": 1,
+        "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
+        "kubernetes:monitoring.coreos.com/v1alpha1:ScrapeConfig": 1,
+        "kubernetes:monitoring.coreos.com/v1alpha1:AlertmanagerConfig": 1,
+        CONFIG_MAP: 2,
+        SECRET: 1,
     }
 
 
 def test_blackbox_off_means_no_probes_and_no_receivers_no_alertmanager_config() -> None:
     resources = _deploy({})
-    assert not _custom(resources, "Probe")
+    assert not _custom(resources, "ScrapeConfig")
     (rule,) = _custom(resources, "PrometheusRule")
-    assert "AgentHealthCheckFailing" not in {r["alert"] for g in rule.inputs["spec"]["groups"] for r in g["rules"]}
+    assert "AgentHealthCheckFailing" not in rules.alert_names(rule.inputs["spec"])
     assert not _custom(resources, "AlertmanagerConfig")
     assert not [r for r in resources if r.typ == SECRET]
 
@@ -101,16 +94,22 @@ def test_install_true_installs_the_pinned_chart_with_selectors_open() -> None:
     values = chart.inputs["values"]
     dashboards = values["grafana"]["sidecar"]["dashboards"]
     assert dashboards["enabled"] is True
-    assert dashboards["searchNamespace"] == "ALL"
+    assert "searchNamespace" not in dashboards  # the dashboards live in the chart's own namespace
     assert dashboards["label"] == "grafana_dashboard"
+    # kube-state-metrics exports the agent labels the rules select on.
+    assert values["kube-state-metrics"]["metricLabelsAllowlist"] == [
+        f"{kind}=[launchpad.dev/agent,launchpad.dev/tenant]"
+        for kind in ("pods", "deployments", "services", "horizontalpodautoscalers")
+    ]
     spec = values["prometheus"]["prometheusSpec"]
-    for key in ("serviceMonitor", "rule", "podMonitor", "probe"):
+    for key in ("serviceMonitor", "rule", "podMonitor", "probe", "scrapeConfig"):
         assert spec[f"{key}SelectorNilUsesHelmValues"] is False, key
     assert values["alertmanager"]["alertmanagerSpec"]["alertmanagerConfigMatcherStrategy"] == {"type": "None"}
     (ns,) = [r for r in resources if r.typ == "kubernetes:core/v1:Namespace"]
     assert ns.inputs["metadata"]["name"] == "observability"
     (rule,) = _custom(resources, "PrometheusRule")
     assert rule.inputs["metadata"]["namespace"] == "observability"
+    assert {r.inputs["metadata"]["namespace"] for r in resources if r.typ == CONFIG_MAP} == {"observability"}
 
 
 def test_install_true_with_blackbox_chart_version_installs_the_exporter_too() -> None:
@@ -122,19 +121,13 @@ def test_install_true_with_blackbox_chart_version_installs_the_exporter_too() ->
     assert charts["prometheus-blackbox-exporter"]["values"]["fullnameOverride"] == "prometheus-blackbox-exporter"
 
 
-def test_dashboard_config_maps_are_labelled_and_placed() -> None:
+def test_two_dashboard_config_maps_in_the_monitoring_namespace() -> None:
     resources = _deploy({})
     maps = {r.name: r.inputs for r in resources if r.typ == CONFIG_MAP}
-    assert set(maps) == {"monitoring-fleet-dashboard"} | {f"monitoring-{a.name}-dashboard" for a in AGENTS}
-    assert maps["monitoring-fleet-dashboard"]["metadata"]["namespace"] == naming.MONITORING_NAMESPACE
-    assert maps["monitoring-fleet-dashboard"]["metadata"]["labels"]["grafana_dashboard"] == "1"
-    for a in AGENTS:
-        meta = maps[f"monitoring-{a.name}-dashboard"]["metadata"]
-        assert meta["namespace"] == a.namespace
-        assert meta["labels"]["grafana_dashboard"] == "1"
-        assert meta["labels"][naming.AGENT_LABEL] == a.name
-        (body,) = maps[f"monitoring-{a.name}-dashboard"]["data"].values()
-        assert json.loads(body)["templating"]["list"][1]["current"]["value"] == a.name
+    assert maps == {
+        "monitoring-fleet-dashboard": dashboards.fleet_config_map(FLEET),
+        "monitoring-agent-dashboard": dashboards.agent_config_map(FLEET),
+    }
 
 
 def test_receiver_urls_are_secret_and_only_referenced() -> None:
@@ -175,7 +168,7 @@ def test_every_child_uses_the_given_provider(how: str) -> None:
         settings = {"install": True, "chartVersion": "77.1.0", "blackbox": {"enabled": True}, "receivers": RECEIVERS}
         MonitoringStack(
             "monitoring",
-            MonitoringStackArgs(AGENTS, FLEET, parse_monitoring(settings, "dev"), URLS),
+            MonitoringStackArgs(FLEET, parse_monitoring(settings, "dev"), URLS),
             opts=opts,
         )
 
@@ -188,12 +181,15 @@ def test_every_child_uses_the_given_provider(how: str) -> None:
 
 @pulumi.runtime.test
 def test_outputs_name_the_rule_and_every_dashboard() -> Any:
-    stack = MonitoringStack("outputs", MonitoringStackArgs(AGENTS, FLEET, MonitoringSettings()))
+    stack = MonitoringStack("outputs", MonitoringStackArgs(FLEET, MonitoringSettings()))
 
     def check(args: list[Any]) -> None:
         rule, maps = args
         assert rule == f"monitoring/launchpad-{FLEET}-agents"
-        assert maps == [f"launchpad-{FLEET}-fleet-dashboard"] + [f"{a.namespace}/{a.name}-dashboard" for a in AGENTS]
+        assert maps == [
+            f"monitoring/launchpad-{FLEET}-fleet-dashboard",
+            f"monitoring/launchpad-{FLEET}-agent-dashboard",
+        ]
 
     return pulumi.Output.all(stack.prometheus_rule, stack.dashboards).apply(check)
 
@@ -203,7 +199,7 @@ def test_an_assertion_inside_apply_does_fail() -> None:
 
     @pulumi.runtime.test
     def wrong() -> Any:
-        stack = MonitoringStack("wrong", MonitoringStackArgs(AGENTS, FLEET, MonitoringSettings()))
+        stack = MonitoringStack("wrong", MonitoringStackArgs(FLEET, MonitoringSettings()))
         return stack.prometheus_rule.apply(lambda rule: _fail(rule == "nothing"))
 
     with pytest.raises(AssertionError):

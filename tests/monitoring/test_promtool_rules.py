@@ -1,5 +1,6 @@
 """The generated rules checked by the real promtool: `check rules` parses them, and `test rules` runs every
-alert of every agent against synthetic series that must make it fire, and a near miss that must not."""
+alert for every agent of a fleet of several tenants against synthetic series where it must fire for that
+agent and no other, and a near miss where it must not fire at all."""
 
 from __future__ import annotations
 
@@ -12,58 +13,52 @@ import yaml
 
 from launchpad.monitoring import promtool, rules
 from tests.monitoring import alert_cases
-from tests.monitoring.agents import AGENTS, FLEET, by_name
+from tests.monitoring.agents import AGENTS, FLEET, agent, available, by_name, healthy_fleet, info_series, pod
 
 pytestmark = pytest.mark.promtool
 
 # With the blackbox probes on, so every alert the project can raise is tested.
-SPEC = rules.rule_groups(AGENTS, FLEET, health_probes=True)
-THRESHOLD = rules.restart_storm_threshold(AGENTS)
+SPEC = rules.rule_groups(FLEET, health_probes=True)
 
 
 def _cases() -> list[alert_cases.Case]:
     found = []
-    for group in SPEC["groups"]:
-        for rule in group["rules"]:
-            agent = rule["labels"]["agent"]
-            if agent == rules.FLEET_WIDE:
-                found.append(alert_cases.restart_storm(AGENTS, THRESHOLD))
-            else:
-                # KeyError here: a new alert without test cases.
-                found.append(alert_cases.PER_AGENT[rule["alert"]](by_name(agent)))
+    for name in sorted(rules.alert_names(SPEC) - {"AgentRestartStorm"}):
+        make = alert_cases.PER_AGENT[name]  # KeyError here: a new alert without test cases
+        # Only autoscaled agents have an HPA, so only they can run at their maximum.
+        found += [make(a) for a in AGENTS if a.autoscaled or name != "AgentAtMaxReplicas"]
     return found
 
 
 CASES = _cases()
 
 
-def _rule(case: alert_cases.Case) -> dict[str, Any]:
-    (found,) = [
-        r for g in SPEC["groups"] for r in g["rules"] if r["alert"] == case.alert and r["labels"]["agent"] == case.agent
-    ]
+def _rule(alert: str, spec: dict[str, Any] = SPEC) -> dict[str, Any]:
+    (found,) = [r for g in spec["groups"] for r in g["rules"] if r.get("alert") == alert]
     return found
 
 
-def _expected_runbook(case: alert_cases.Case) -> str:
-    runbook: str = _rule(case)["annotations"]["runbook"]
-    return runbook.replace("{{ $labels.pod }}", case.labels.get("pod", ""))
+def _expected_runbook(case: alert_cases.Case, spec: dict[str, Any] = SPEC) -> str:
+    runbook: str = _rule(case.alert, spec)["annotations"]["runbook"]
+    return re.sub(r"\{\{ \$labels\.(\w+) \}\}", lambda m: case.labels[m.group(1)], runbook)
 
 
-def _promtool_test(promtool_bin: str, tmp_path: Path, case: alert_cases.Case, fires: bool) -> None:
-    rule_file = promtool.write_rules(SPEC, tmp_path / "rules.yaml")
-    test = alert_cases.test_file(rule_file.name, case, _expected_runbook(case), fires)
+def _promtool_test(
+    promtool_bin: str, tmp_path: Path, case: alert_cases.Case, fires: bool, spec: dict[str, Any] = SPEC
+) -> None:
+    rule_file = promtool.write_rules(spec, tmp_path / "rules.yaml")
+    test = alert_cases.test_file(rule_file.name, case, _expected_runbook(case, spec), fires)
     test_file = tmp_path / "test.yaml"
     test_file.write_text(yaml.safe_dump(test, sort_keys=False, width=1000))
     result = promtool.run(promtool_bin, "test", "rules", test_file)
     assert result.returncode == 0, f"{case.id} ({'fires' if fires else 'quiet'}):\n{result.stdout}\n{result.stderr}"
 
 
-def test_every_agent_has_every_alert_it_should() -> None:
-    autoscaled = {a.name for a in AGENTS if a.autoscaled}
+def test_every_alert_is_tested_for_every_agent_it_applies_to() -> None:
     expected = {(alert, a.name) for a in AGENTS for alert in alert_cases.PER_AGENT}
-    expected -= {("AgentAtMaxReplicas", a.name) for a in AGENTS if a.name not in autoscaled}
-    expected.add(("AgentRestartStorm", rules.FLEET_WIDE))
+    expected -= {("AgentAtMaxReplicas", a.name) for a in AGENTS if not a.autoscaled}
     assert {(c.alert, c.agent) for c in CASES} == expected
+    assert len({a.tenant for a in AGENTS}) >= 3
 
 
 def test_rules_pass_promtool_check(promtool_bin: str, tmp_path: Path) -> None:
@@ -74,7 +69,7 @@ def test_rules_pass_promtool_check(promtool_bin: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_alert_fires_with_labels_and_annotations(promtool_bin: str, tmp_path: Path, case: alert_cases.Case) -> None:
+def test_alert_fires_for_its_agent_only(promtool_bin: str, tmp_path: Path, case: alert_cases.Case) -> None:
     assert case.runbook_has in _expected_runbook(case)
     _promtool_test(promtool_bin, tmp_path, case, fires=True)
 
@@ -84,19 +79,47 @@ def test_alert_stays_quiet_on_a_near_miss(promtool_bin: str, tmp_path: Path, cas
     _promtool_test(promtool_bin, tmp_path, case, fires=False)
 
 
-def test_agent_down_fires_when_the_deployment_is_missing(promtool_bin: str, tmp_path: Path) -> None:
-    """The absent() branch: the fleet declares the agent but kube-state-metrics has no such Deployment."""
-    case = alert_cases.down(by_name("web"))
-    case.fire = []
-    case.labels = {k: v for k, v in case.labels.items() if k != "job"}  # absent() keeps the matchers only
+def test_agent_down_fires_when_the_deployment_is_gone_but_the_service_is_not(promtool_bin: str, tmp_path: Path) -> None:
+    """An agent whose Deployment was deleted has no replica series at all: its Service still declares it."""
+    web = by_name("web")
+    case = alert_cases.down(web)
+    case.baseline = [s for a in AGENTS if a != web for s in healthy_fleet([a])]
+    case.baseline += [s for s in info_series(web) if "kube_service_labels" in s["series"]]
+    case.fire = [available(a) for a in AGENTS if a != web]
     _promtool_test(promtool_bin, tmp_path, case, fires=True)
 
 
-def test_memory_near_limit_falls_back_to_the_declared_limit(promtool_bin: str, tmp_path: Path) -> None:
-    """Without kube-state-metrics' limits series the alert still fires, against the limit the fleet declares."""
-    case = alert_cases.memory_near_limit(by_name("bot"))
-    case.fire = [s for s in case.fire if "resource_limits" not in s["series"]]
+def test_memory_near_limit_falls_back_to_the_cgroup_limit(promtool_bin: str, tmp_path: Path) -> None:
+    """Without kube-state-metrics' limits series the alert still fires, against cAdvisor's cgroup limit."""
+    bot = by_name("bot")
+    case = alert_cases.memory_near_limit(bot)
+    where = {"namespace": bot.namespace, "pod": pod(bot), "container": "eliza"}
+    case.fire = [
+        *alert_cases.memory(where, alert_cases.LIMIT * 95 // 100, limit_series=False),
+        {
+            "series": alert_cases.series("container_spec_memory_limit_bytes", {**where, **alert_cases.CADVISOR}),
+            "values": f"{alert_cases.LIMIT}x20",
+        },
+    ]
     _promtool_test(promtool_bin, tmp_path, case, fires=True)
+
+
+@pytest.mark.parametrize(("agents", "threshold"), [(AGENTS, 3), ([agent(f"a{i}", "big") for i in range(12)], 4)])
+def test_restart_storm_threshold_is_a_third_of_the_fleet_at_least_three(
+    promtool_bin: str, tmp_path: Path, agents: list, threshold: int
+) -> None:
+    """The threshold is computed in PromQL from the agents Prometheus sees: 4 agents -> 3 (the minimum),
+    12 agents -> 4. The rule text is the same for both fleets."""
+    case = alert_cases.restart_storm(agents, threshold)
+    _promtool_test(promtool_bin, tmp_path, case, fires=True)
+    _promtool_test(promtool_bin, tmp_path, case, fires=False)
+
+
+def test_a_fixed_restart_storm_threshold(promtool_bin: str, tmp_path: Path) -> None:
+    spec = rules.rule_groups(FLEET, restart_storm_pods=2)
+    case = alert_cases.restart_storm(AGENTS, 2)
+    _promtool_test(promtool_bin, tmp_path, case, fires=True, spec=spec)
+    _promtool_test(promtool_bin, tmp_path, case, fires=False, spec=spec)
 
 
 def test_a_wrong_expectation_fails(promtool_bin: str, tmp_path: Path) -> None:
@@ -104,6 +127,14 @@ def test_a_wrong_expectation_fails(promtool_bin: str, tmp_path: Path) -> None:
     case = alert_cases.memory_near_limit(by_name("bot"))
     case.fire = case.quiet
     with pytest.raises(AssertionError, match="AgentMemoryNearLimit-bot"):
+        _promtool_test(promtool_bin, tmp_path, case, fires=True)
+
+
+def test_an_alert_for_the_wrong_agent_fails(promtool_bin: str, tmp_path: Path) -> None:
+    """Expecting bot's alert where bot-two misbehaves fails: the labels come from the series, not the rule."""
+    case = alert_cases.memory_near_limit(by_name("bot-two"))
+    case.labels = {**case.labels, "agent": "bot"}
+    with pytest.raises(AssertionError, match="AgentMemoryNearLimit-bot-two"):
         _promtool_test(promtool_bin, tmp_path, case, fires=True)
 
 

@@ -1,0 +1,195 @@
+"""Every agent is selected by the fleet's alert rules and its agent dashboard.
+
+The fleet's rules name no agent (launchpad.monitoring.selectors): they record an `agent`/`tenant` info
+series from kube-state-metrics' `kube_<kind>_labels` of every labelled agent object and join to it. So "the
+agent has alerts" means: for each of the agent's objects in the stack (its pods, from the Deployment's
+template, the Deployment, Service and HPA), the series kube-state-metrics would export for it is selected by
+the matching recording rule of a PrometheusRule in the stack; its pods have a container the alerts select;
+and a dashboard ConfigMap has an `agent` variable listing the values of a recorded info series that holds
+this agent. The selectors are read back out of the rules' PromQL, so a changed rule or a dropped label fails
+here, not silently in production."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
+
+from launchpad import naming
+from launchpad.monitoring.selectors import (
+    KINDS,
+    PODS,
+    AgentObjects,
+    Matcher,
+    ksm_series_labels,
+    matches,
+    selectors,
+)
+from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
+
+PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
+TYPES = {
+    "Deployment": DEPLOYMENT,
+    "Service": "kubernetes:core/v1:Service",
+    "HorizontalPodAutoscaler": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+}
+DASHBOARD_LABEL = "grafana_dashboard"
+# A Grafana query variable `label_values(<selector>, agent)`.
+_AGENT_VALUES = re.compile(r"^\s*label_values\((.*),\s*agent\s*\)\s*$", re.S)
+_BARE = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*$")  # a selector that is a metric name alone
+
+Props = Mapping[str, Any]
+
+
+def _meta(props: Props) -> Props:
+    return props.get("metadata") or {}
+
+
+def _rules(args: StackValidationArgs) -> list[Props]:
+    return [
+        rule
+        for r in args.resources
+        if r.resource_type == PROMETHEUS_RULE
+        for group in (r.props.get("spec") or {}).get("groups") or []
+        for rule in group.get("rules") or []
+    ]
+
+
+def _objects(deployment: PolicyResource, owned: list[PolicyResource]) -> Iterator[tuple[AgentObjects, str, Props]]:
+    """(kind, name, labels) of the agent's objects in the stack; its pods come from the Deployment's template."""
+    template = (deployment.props.get("spec") or {}).get("template") or {}
+    yield PODS, f"{_meta(deployment.props).get('name')}-*", (template.get("metadata") or {}).get("labels") or {}
+    for kind in KINDS:
+        for r in owned:
+            if r.resource_type == TYPES.get(kind.kind):
+                yield kind, str(_meta(r.props).get("name")), labels(r.props)
+
+
+def _selected(expr: str, metric: str, series: Mapping[str, str]) -> bool:
+    return any(m == metric and matches(matchers, series) for m, matchers in selectors(expr))
+
+
+def _agent_variables(args: StackValidationArgs) -> list[str]:
+    """The selectors of the `agent` variables of every dashboard ConfigMap in the stack."""
+    found = []
+    for r in args.resources:
+        if r.resource_type != CONFIG_MAP or labels(r.props).get(DASHBOARD_LABEL) != "1":
+            continue
+        for text in (r.props.get("data") or {}).values():
+            try:
+                dashboard = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+            for var in (dashboard.get("templating") or {}).get("list") or []:
+                query = var.get("query")
+                query = query.get("query") if isinstance(query, Mapping) else query
+                if var.get("name") == "agent" and isinstance(query, str) and (m := _AGENT_VALUES.match(query)):
+                    found.append(m.group(1))
+    return found
+
+
+def _variable_free(matchers: list[Matcher]) -> list[Matcher]:
+    """A matcher on a dashboard variable (`tenant="$tenant"`) matches whatever the user picks: drop it."""
+    return [m for m in matchers if "$" not in m[2]]
+
+
+def _dashboard_selects(variables: list[str], info: Mapping[str, Mapping[str, str]]) -> bool:
+    for selector in variables:
+        found = list(selectors(selector)) or ([(selector.strip(), [])] if _BARE.match(selector) else [])
+        for metric, matchers in found:
+            if metric in info and matches(_variable_free(matchers), info[metric]):
+                return True
+    return False
+
+
+def validate(args: StackValidationArgs, report: ReportViolation) -> None:
+    rules = _rules(args)
+    recorded = {str(r["record"]): str(r.get("expr", "")) for r in rules if r.get("record")}
+    containers = _container_matchers(rules)
+    variables = _agent_variables(args)
+    owned: dict[str, list[PolicyResource]] = {}  # agent -> its objects: one pass, not one per agent
+    for r in args.resources:
+        if (name := agent_name(r.props)) is not None:
+            owned.setdefault(name, []).append(r)
+    for agent, objects in owned.items():
+        for deployment in (r for r in objects if r.resource_type == DEPLOYMENT):
+            if not recorded:
+                report(
+                    f"agent {agent} is not selected by any alert rule: no PrometheusRule in this stack records "
+                    f"the agents' info series ({PODS.record}, ...: the rules of MonitoringStack)",
+                    deployment.urn,
+                )
+            info = _selected_objects(agent, deployment, objects, recorded, report) if recorded else {}
+            _check_containers(agent, deployment, containers, report)
+            if not _dashboard_selects(variables, info):
+                report(
+                    f"agent {agent} is not selected by any dashboard (a ConfigMap labelled {DASHBOARD_LABEL}=1 "
+                    "whose `agent` variable lists the label_values of an info series the fleet's rules record "
+                    "for it)",
+                    deployment.urn,
+                )
+
+
+def _selected_objects(
+    agent: str,
+    deployment: PolicyResource,
+    owned: list[PolicyResource],
+    recorded: Mapping[str, str],
+    report: ReportViolation,
+) -> dict[str, dict[str, str]]:
+    """Check each of the agent's objects is selected by its recording rule; return the info series recorded
+    for the agent, by record name."""
+    namespace = str(_meta(deployment.props).get("namespace") or "default")
+    info: dict[str, dict[str, str]] = {}
+    for kind, name, object_labels in _objects(deployment, owned):
+        expr = recorded.get(kind.record)
+        series = ksm_series_labels(kind, namespace, name, object_labels)
+        if expr is None:
+            report(f"agent {agent}: no PrometheusRule in this stack records {kind.record}", deployment.urn)
+        elif not _selected(expr, kind.source, series):
+            report(
+                f"agent {agent}: its {kind.kind} {name} is not selected by the fleet's rule {kind.record} "
+                f"(kube-state-metrics would export {kind.source} with {dict(sorted(series.items()))}); "
+                f"label it {naming.AGENT_LABEL}={agent}",
+                deployment.urn,
+            )
+        else:
+            info[kind.record] = {
+                "namespace": namespace,
+                kind.object_label: name,
+                "agent": object_labels.get(naming.AGENT_LABEL, ""),
+                "tenant": object_labels.get(naming.TENANT_LABEL, ""),
+            }
+    return info
+
+
+def _container_matchers(rules: list[Props]) -> list[tuple[str, list[Matcher]]]:
+    """(alert, its `container` matchers) of every alert that selects containers by name."""
+    found = []
+    for rule in rules:
+        if rule.get("alert"):
+            for _, matchers in selectors(str(rule.get("expr", ""))):
+                if wanted := [m for m in matchers if m[0] == "container"]:
+                    found.append((str(rule["alert"]), wanted))
+                    break
+    return found
+
+
+def _check_containers(
+    agent: str, deployment: PolicyResource, alerts: list[tuple[str, list[Matcher]]], report: ReportViolation
+) -> None:
+    """The alerts select the agent's main container by name: one of the pod's containers must match."""
+    pod = ((deployment.props.get("spec") or {}).get("template") or {}).get("spec") or {}
+    names = [str(c.get("name")) for c in pod.get("containers") or []]
+    for alert, wanted in alerts:
+        if not any(matches(wanted, {"container": n}) for n in names):
+            shown = ", ".join(f"{n}{op}{v!r}" for n, op, v in wanted)
+            report(
+                f"agent {agent}: the fleet's alert {alert} selects containers {shown} and none of its containers "
+                f"({', '.join(names)}) matches",
+                deployment.urn,
+            )
