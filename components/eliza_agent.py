@@ -27,7 +27,8 @@ class ElizaAgentArgs:
     image: pulumi.Input[str] | None = None
     # The tenant's shared namespace; None: the agent gets a namespace of its own, as a child.
     namespace: pulumi.Resource | None = None
-    # What the Deployment must wait for besides the namespace: the image build and its scan gate.
+    # What the Deployment must wait for besides the namespace: the image build, its scan gate, the agent's
+    # PriorityClass (pods naming a missing class are refused).
     depends_on: Sequence[pulumi.Resource] = ()
     scan: bool = True
     registrar: Registrar | None = None
@@ -79,7 +80,10 @@ class ElizaAgent(pulumi.ComponentResource):
         # No explicit dependency on the ConfigMap/Secret: the kubelet waits for them to mount, and fewer
         # edges keep large fleets fast to evaluate (benchmarks/program_eval.py).
         deployment = k8s.apps.v1.Deployment(
-            f"{name}-deployment", metadata=_meta(m.deployment), spec=m.deployment["spec"], opts=in_ns
+            f"{name}-deployment",
+            metadata=_meta(m.deployment),
+            spec=m.deployment["spec"],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource, *args.depends_on]),
         )
         service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
         if m.hpa is not None:

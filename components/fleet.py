@@ -1,5 +1,6 @@
-"""The whole fleet as Pulumi resources: tenant namespaces, one AgentImage per distinct runtime image, and
-one ElizaAgent per agent. `__main__.py` calls `deploy_fleet` and exports what it returns."""
+"""The whole fleet as Pulumi resources: the tier PriorityClasses, tenant namespaces with their quota and
+LimitRange, one AgentImage per distinct runtime image, and one ElizaAgent per agent (an agent's own namespace
+gets its quota and LimitRange here too). `__main__.py` calls `deploy_fleet` and exports what it returns."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from components.eliza_agent import ElizaAgent, ElizaAgentArgs, Registrar
 from components.image_scan import ImageScan
 from launchpad.settings import StackSettings
 from launchpad.spec.fleet import Fleet
+from launchpad.spec.tiers import priority_class_name
 from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
+from launchpad.workloads.tenant_objects import Manifest, namespace_objects, priority_classes
 
 
 @dataclass
@@ -28,14 +31,44 @@ class FleetArgs:
     registrar: Registrar | None = None
 
 
+def _priority_classes(opts: pulumi.ResourceOptions | None) -> dict[str, pulumi.Resource]:
+    return {
+        m["metadata"]["name"]: k8s.scheduling.v1.PriorityClass(
+            m["metadata"]["name"],
+            metadata=m["metadata"],
+            value=m["value"],
+            preemption_policy=m["preemptionPolicy"],
+            global_default=m["globalDefault"],
+            description=m["description"],
+            opts=opts,
+        )
+        for m in priority_classes()
+    }
+
+
+def _namespace_policies(
+    namespace: str, manifests: list[Manifest], created: pulumi.Resource, opts: pulumi.ResourceOptions | None
+) -> None:
+    """The namespace's ResourceQuota and LimitRange, once the namespace exists."""
+    in_ns = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[created]))
+    for m in manifests:
+        if m["kind"] == "ResourceQuota":
+            k8s.core.v1.ResourceQuota(f"{namespace}-quota", metadata=m["metadata"], spec=m["spec"], opts=in_ns)
+        else:
+            k8s.core.v1.LimitRange(f"{namespace}-limits", metadata=m["metadata"], spec=m["spec"], opts=in_ns)
+
+
 def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) -> dict[str, ElizaAgent]:
     fleet, settings = args.fleet, args.settings
+    classes = _priority_classes(opts)
+    policies = namespace_objects(fleet)
     namespaces: dict[str, pulumi.Resource] = {}
     for namespace, tenant in sorted(fleet.namespaces().items()):
         if tenant is not None:  # an agent's own namespace is a child of its ElizaAgent
             namespaces[namespace] = k8s.core.v1.Namespace(
                 namespace, metadata=namespace_manifest(namespace, tenant)["metadata"], opts=opts
             )
+            _namespace_policies(namespace, policies.get(namespace, []), namespaces[namespace], opts)
     images: dict[str, AgentImage] = {}
     if settings.imageBuild == "docker":
         for ref, build in sorted(fleet.images().items()):
@@ -55,7 +88,8 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
     agents: dict[str, ElizaAgent] = {}
     for agent in fleet.agents:
         built = images.get(agent.image_ref)
-        gates = [g for g in (built, scans.get(agent.image_ref)) if g is not None]
+        gates: list[pulumi.Resource] = [g for g in (built, scans.get(agent.image_ref)) if g is not None]
+        gates.append(classes[priority_class_name(agent.tier)])
         agents[agent.name] = ElizaAgent(
             agent.name,
             ElizaAgentArgs(
@@ -69,4 +103,8 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
             ),
             opts=opts,
         )
+        if agent.spec.tenant is None:
+            _namespace_policies(
+                agent.namespace, policies.get(agent.namespace, []), agents[agent.name].namespace_resource, opts
+            )
     return agents

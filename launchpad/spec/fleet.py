@@ -12,6 +12,8 @@ from launchpad.images import ImageBuild
 from launchpad.spec.catalog import BASE_PLUGINS, MODEL_PROVIDERS, PLATFORMS
 from launchpad.spec.models import PINNED_PLUGIN, AgentSpec, SecretSource
 from launchpad.spec.rules import platform_mode, single_identity_platforms
+from launchpad.spec.tenants import NamespacePolicy
+from launchpad.spec.tiers import DEFAULT_TIER, Tier
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class Agent:
         return naming.namespace_for(self.spec.name, self.spec.tenant)
 
     @property
+    def tier(self) -> Tier:
+        return self.spec.tier or DEFAULT_TIER
+
+    @property
     def runtime_version(self) -> str:
         build = self.spec.image.build if self.spec.image else None
         return build.runtime if build else "prebuilt"
@@ -59,6 +65,8 @@ class Fleet:
     agents: tuple[Agent, ...]
     registry: str | None
     files: tuple[str, ...] = field(default=())
+    # Namespace -> its quota and LimitRange (launchpad.spec.tenants); empty without a `tenants:` section.
+    tenant_policies: dict[str, NamespacePolicy] = field(default_factory=dict)
 
     def images(self) -> dict[str, ImageBuild]:
         """Distinct images to build, by reference: agents with the same runtime and plugins share one."""

@@ -5,6 +5,7 @@ valid and resolved, or the caller gets the full list of what to fix."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 
 from launchpad.images import ImageBuild
 from launchpad.spec import fleet as resolve
+from launchpad.spec import tenants as tenancy
 from launchpad.spec.character import load_character_file
 from launchpad.spec.errors import FleetError, Problem
 from launchpad.spec.fleet import Agent, ConfigSecretUse, Fleet
@@ -19,7 +21,7 @@ from launchpad.spec.models import AgentSpec, FleetDefaults
 from launchpad.spec.provenance import Provenance, merge_defaults
 from launchpad.spec.pydantic_problems import problems_from
 from launchpad.spec.rules import check_agent
-from launchpad.spec.yaml_source import SourceDoc, load_yaml
+from launchpad.spec.yaml_source import Loc, SourceDoc, load_yaml
 
 DEFAULTS_FILE = "defaults.yaml"
 AGENT_SUFFIXES = (".yaml", ".yml")
@@ -174,6 +176,23 @@ def load_fleet(paths: list[Path] | None = None) -> Fleet:
         if agent is not None:
             agents.append(agent)
     problems += _duplicate_names(agents)
+    policies = _tenant_policies(agents, defaults, defaults_doc)
+    if policies and not problems:
+        footprints = [tenancy.footprint(a.spec, a.namespace, a.single_identity) for a in agents]
+        problems += tenancy.check_tenants(policies, footprints)
     if problems:
         raise FleetError(problems)
-    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p in agent_files))
+    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p in agent_files), policies)
+
+
+def _where(doc: SourceDoc) -> Callable[[Loc], tuple[str, int]]:
+    return lambda loc: (doc.path, doc.line_of(loc))
+
+
+def _tenant_policies(
+    agents: list[Agent], defaults: FleetDefaults, doc: SourceDoc | None
+) -> dict[str, tenancy.NamespacePolicy]:
+    """Each agent namespace's quota and LimitRange, from the defaults file's `tenants:` section."""
+    if defaults.tenants is None or doc is None:
+        return {}
+    return {a.namespace: tenancy.resolve(defaults.tenants, a.spec.tenant, _where(doc)) for a in agents}

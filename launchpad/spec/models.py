@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from launchpad.spec.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PLATFORMS, RUNTIME_VERSION
 from launchpad.spec.quantity import parse_quantity
+from launchpad.spec.tiers import Tier
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -220,6 +221,37 @@ class AgentSpec(Strict):
     secrets: dict[EnvName, Annotated[SecretSource, BeforeValidator(_secret_source)]] = {}
     image: ImageSpec | None = None
     labels: dict[LabelKey, LabelValue] = {}
+    tier: Tier | None = None  # its PriorityClass (launchpad.spec.tiers); default from defaults.yaml, else standard
+
+
+class QuotaSpec(Strict):
+    """A tenant namespace's ResourceQuota: the total its agents may request and be limited to, and pods."""
+
+    requests: ResourceAmounts = ResourceAmounts()
+    limits: ResourceAmounts = ResourceAmounts()
+    pods: int | None = Field(None, ge=1)
+
+
+class LimitRangeSpec(Strict):
+    """A tenant namespace's LimitRange, per container: defaults for containers that set none, and bounds."""
+
+    default: ResourceAmounts = ResourceAmounts()  # limits
+    default_request: ResourceAmounts = ResourceAmounts()
+    min: ResourceAmounts = ResourceAmounts()
+    max: ResourceAmounts = ResourceAmounts()
+
+
+class TenantPolicy(Strict):
+    quota: QuotaSpec | None = None
+    limit_range: LimitRangeSpec | None = None
+
+
+class TenantsSpec(Strict):
+    """`tenants:` in the defaults file: `defaults` for every agent namespace, `overrides` per tenant (merged
+    over the defaults key by key). Rules in launchpad/spec/tenants.py."""
+
+    defaults: TenantPolicy = TenantPolicy()
+    overrides: dict[DnsLabel, TenantPolicy] = {}
 
 
 class FleetDefaults(Strict):
@@ -230,3 +262,5 @@ class FleetDefaults(Strict):
     labels: dict[LabelKey, LabelValue] = {}
     registry: str | None = Field(None, pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")
     scaling: Scaling | None = None
+    tier: Tier | None = None
+    tenants: TenantsSpec | None = None

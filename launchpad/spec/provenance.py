@@ -26,9 +26,9 @@ def _origins_of(doc: SourceDoc, prefix: Loc) -> dict[Loc, tuple[str, int]]:
 
 
 # Sections of the defaults file merged key by key; `image` is replaced whole, because `ref` and `build` are
-# alternatives and merging them would produce both.
+# alternatives and merging them would produce both; `tier` is a single value. (`tenants` is not an agent's.)
 DEEP_MERGED = ("resources", "scaling", "labels")
-REPLACED = ("image",)
+REPLACED = ("image", "tier")
 
 
 def _deep_merge(base: object, over: object) -> object:

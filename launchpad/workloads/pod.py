@@ -10,6 +10,7 @@ from typing import Any
 from launchpad import naming
 from launchpad.images import RUNTIME_UID
 from launchpad.spec.fleet import Agent
+from launchpad.spec.tiers import priority_class_name
 
 CHARACTER_DIR = "/etc/eliza"
 CHARACTER_FILE = "character.json"
@@ -119,6 +120,7 @@ def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, st
         },
         "spec": {
             "serviceAccountName": agent.name,
+            "priorityClassName": priority_class_name(agent.tier),  # launchpad.workloads.tenant_objects
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "terminationGracePeriodSeconds": 30,

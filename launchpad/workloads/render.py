@@ -9,6 +9,7 @@ import yaml
 
 from launchpad.spec.fleet import Fleet
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
+from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
 REDACTED = "<set by pulumi config>"
 
@@ -16,13 +17,20 @@ REDACTED = "<set by pulumi config>"
 def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
     written: list[Path] = []
     out.mkdir(parents=True, exist_ok=True)
+    # Each namespace's quota and LimitRange go with the namespace: a tenant's in its file, an agent's own in
+    # the agent's file.
+    policies = namespace_objects(fleet)
     for namespace, tenant in sorted(fleet.namespaces().items()):
         if tenant is not None:
-            written.append(_write(out / "namespaces" / f"{namespace}.yaml", [namespace_manifest(namespace, tenant)]))
+            shared = [namespace_manifest(namespace, tenant), *policies.get(namespace, [])]
+            written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
+    written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:
         placeholders = dict.fromkeys(config_secret_env(agent), REDACTED)
-        manifests = agent_manifests(agent, placeholders, scan=scan)
-        written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests.all()))
+        manifests = agent_manifests(agent, placeholders, scan=scan).all()
+        if agent.spec.tenant is None:
+            manifests += policies.get(agent.namespace, [])
+        written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests))
     for _, build in sorted(fleet.images().items()):
         folder = out / "images" / build.tag
         folder.mkdir(parents=True, exist_ok=True)

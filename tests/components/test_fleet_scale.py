@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.pulumi_mocks import MOCKS, install, run_program, stack_config
 
@@ -25,6 +26,7 @@ from launchpad.monitoring.objects import fleet_objects  # noqa: E402
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring  # noqa: E402
 from launchpad.spec import load_fleet  # noqa: E402
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest  # noqa: E402
+from launchpad.workloads.tenant_objects import namespace_objects, priority_classes  # noqa: E402
 from tests.components.example_config import ROOT, example_secrets  # noqa: E402
 
 ETCD_LIMIT = 1_572_864  # etcd's default --max-request-bytes (1.5 MiB): the API server refuses larger objects
@@ -47,10 +49,12 @@ secrets:
 
 
 def _write_fleet(folder: Path, count: int) -> Path:
-    """`count` agents, ten to a tenant, with the example defaults; names of one length, so each agent's
-    objects are the same size whichever fleet it is in."""
+    """`count` agents, ten to a tenant, with the example defaults (but the overrides of the example tenants);
+    names of one length, so each agent's objects are the same size whichever fleet it is in."""
     folder.mkdir(parents=True)
-    shutil.copy(ROOT / "agents" / "defaults.yaml", folder / "defaults.yaml")
+    defaults = yaml.safe_load((ROOT / "agents" / "defaults.yaml").read_text())
+    del defaults["tenants"]["overrides"]
+    (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults))
     for i in range(count):
         (folder / f"agent-{i:04d}.yaml").write_text(AGENT.format(name=f"agent-{i:04d}", i=i, tenant=i // 10))
     return folder
@@ -65,6 +69,7 @@ def _objects(folder: Path, settings: MonitoringSettings) -> tuple[list[dict[str,
     fleet = load_fleet([folder])
     found = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
     found += [namespace_manifest(ns, tenant) for ns, tenant in fleet.namespaces().items() if tenant]
+    found += [m for manifests in namespace_objects(fleet).values() for m in manifests] + priority_classes()
     monitoring = fleet_objects(settings, "prod")
     return [*found, *monitoring.values()], monitoring
 
@@ -81,7 +86,8 @@ def test_the_largest_object_is_the_same_at_10_and_1000_agents(fleets: dict) -> N
     print(f"largest object: {large['kind']} {large['metadata']['name']}, {_size(large)} bytes at 1,000 agents")
     assert _size(large) == _size(small)
     assert _size(large) < BOUND < ETCD_LIMIT
-    assert len(fleets[1000][0]) > 6000  # the whole fleet was built
+    assert len(fleets[1000][0]) > 6000  # the whole fleet was built, with its 100 tenants' quotas and LimitRanges
+    assert sum(m["kind"] == "ResourceQuota" for m in fleets[1000][0]) == 100
 
 
 def test_monitoring_objects_are_identical_at_10_and_1000_agents(fleets: dict) -> None:

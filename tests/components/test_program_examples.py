@@ -60,6 +60,10 @@ def test_each_example_gets_its_full_set_of_objects(resources: list) -> None:
         # Every example is a single-identity chat bot at one replica: no HPA, no PDB.
         "agent-launchpad:index:MonitoringStack": 1,
         "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
+        # A quota and a LimitRange per agent namespace; one PriorityClass per tier, whatever the fleet.
+        "kubernetes:core/v1:ResourceQuota": 3,
+        "kubernetes:core/v1:LimitRange": 3,
+        "kubernetes:scheduling.k8s.io/v1:PriorityClass": 3,
     }
 
 
@@ -192,7 +196,8 @@ def test_children_inherit_the_render_provider_through_their_parent(resources: li
     # The render provider is given to each ElizaAgent only; a child reaches it only through parent=self.
     (provider,) = _of(resources, "pulumi:providers:kubernetes")
     children = [r for r in resources if r.typ.startswith(K8S) and r.typ != "pulumi:providers:kubernetes"]
-    assert len(children) == 21 + 3  # agents' objects, then the rules and the two dashboards
+    # agents' objects, quotas, LimitRanges and PriorityClasses, then the rules and the two dashboards
+    assert len(children) == 21 + 3 + 3 + 3 + 3
     for r in children:
         assert r.provider and r.provider.split("::")[-2] == provider.name, (r.name, r.provider)
 

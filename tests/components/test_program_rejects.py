@@ -32,9 +32,10 @@ def test_valid_fleet_registers_resources(tmp_path, monkeypatch) -> None:
     write_fleet(tmp_path, {"bot.yaml": BASE})
     with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": "skip"}, SECRETS):
         run_program(program.run)
-    # provider; agent component, namespace, account, config, secret, deployment, service, netpol;
-    # monitoring component, rules, fleet dashboard, agent dashboard
-    assert len(MOCKS.resources) == 13
+    # provider; 3 tier PriorityClasses; agent component, namespace, account, config, secret, deployment,
+    # service, netpol; monitoring component, rules, fleet dashboard, agent dashboard (no `tenants:` in a
+    # fleet without defaults.yaml: no quota, no LimitRange)
+    assert len(MOCKS.resources) == 16
 
 
 def test_invalid_fleet_registers_nothing(tmp_path, monkeypatch) -> None:

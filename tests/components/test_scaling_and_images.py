@@ -121,7 +121,7 @@ def test_built_images_are_scanned_before_their_deployments(tmp_path, monkeypatch
     )
     assert scan.inputs["threshold"] == "HIGH" and scan.inputs["report_path"].endswith(".json")
     gates = captured["bot"].depends_on
-    assert {type(g).__name__ for g in gates} == {"AgentImage", "ImageScan"}
+    assert {type(g).__name__ for g in gates} == {"AgentImage", "ImageScan", "PriorityClass"}
 
 
 def test_a_stack_that_must_scan_without_trivy_registers_nothing(tmp_path, monkeypatch) -> None:

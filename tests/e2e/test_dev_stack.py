@@ -73,6 +73,9 @@ def test_preview_shows_the_expected_creates(ws: Workspace) -> None:
     assert types["pulumi-python:dynamic/launchpad:AgentRegistration"] == 4
     assert types["pulumi-python:dynamic/launchpad:Migrations"] == 1
     assert types["kubernetes:monitoring.coreos.com/v1:PrometheusRule"] == 1
+    # A quota and a LimitRange for each of the 4 namespaces; one PriorityClass per tier.
+    assert types["kubernetes:core/v1:ResourceQuota"] == types["kubernetes:core/v1:LimitRange"] == 4
+    assert types["kubernetes:scheduling.k8s.io/v1:PriorityClass"] == 3
 
 
 def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Workspace) -> None:
@@ -80,8 +83,11 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
     state = json.loads(ws.pulumi("stack", "export", "--stack", "dev").stdout)
     kubernetes = [r for r in state["deployment"]["resources"] if r["type"].startswith("kubernetes:")]
     files = ws.rendered_files()
-    assert len(files) == len(kubernetes) == 33  # one manifest per Kubernetes object
+    assert len(files) == len(kubernetes) == 44  # one manifest per Kubernetes object
     assert len([f for f in files if "-deployment-" in f.name]) == 4
+    # Pods naming a PriorityClass that does not exist yet are refused: every Deployment waits for its class.
+    for deployment in (r for r in kubernetes if r["type"] == "kubernetes:apps/v1:Deployment"):
+        assert any(d.endswith("::launchpad-standard") for d in deployment["dependencies"]), deployment["urn"]
     assert set(_agents_in_db(ws)) == AGENTS
     with psycopg.connect(ws.database_url) as conn:
         applied = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
@@ -125,9 +131,10 @@ def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace)
     steps = ws.preview_steps(*POLICY)
     assert {s["op"] for s in steps if _owner(s) == "support-assistant"} == {"delete"}
     others = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if _owner(s) != "support-assistant"}
-    # Its tenant's namespace (it was the tenant's only agent) goes too. Nothing of another agent changes, and
-    # nothing of the fleet's monitoring: it selects agents by their labels.
-    assert others.pop("tenant-support") == "delete"
+    # Its tenant's namespace (it was the tenant's only agent), quota and LimitRange go too. Nothing of another
+    # agent changes, and nothing of the fleet's monitoring: it selects agents by their labels.
+    for name in ("tenant-support", "tenant-support-quota", "tenant-support-limits"):
+        assert others.pop(name) == "delete"
     assert others == {}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}

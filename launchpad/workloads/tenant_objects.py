@@ -1,0 +1,81 @@
+"""What the fleet shares out per tenant: each agent namespace's ResourceQuota and LimitRange (from the
+`tenants:` section of the defaults file, launchpad.spec.tenants), and the PriorityClass of each agent tier
+(cluster-scoped: the same few for the whole fleet, launchpad.spec.tiers). Pure manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from launchpad import naming
+from launchpad.spec.fleet import Fleet
+from launchpad.spec.tenants import NamespacePolicy
+from launchpad.spec.tiers import CLASSES, priority_class_name
+
+Manifest = dict[str, Any]
+POLICY_NAME = "launchpad-tenant"  # the ResourceQuota and the LimitRange of an agent namespace
+
+
+def _meta(namespace: str, policy: NamespacePolicy) -> Manifest:
+    return {
+        "name": POLICY_NAME,
+        "namespace": namespace,
+        "labels": {
+            naming.TENANT_LABEL: naming.tenant_value(policy.tenant),
+            "app.kubernetes.io/part-of": naming.PART_OF,
+            "app.kubernetes.io/managed-by": "pulumi",
+        },
+    }
+
+
+def resource_quota(namespace: str, policy: NamespacePolicy) -> Manifest | None:
+    if not policy.quota:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": _meta(namespace, policy),
+        "spec": {"hard": {key: value.value for key, value in sorted(policy.quota.items())}},
+    }
+
+
+def limit_range(namespace: str, policy: NamespacePolicy) -> Manifest | None:
+    bounds = {bound: {r: v.value for r, v in sorted(values.items())} for bound, values in policy.limits.items()}
+    bounds = {bound: values for bound, values in sorted(bounds.items()) if values}
+    if not bounds:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": _meta(namespace, policy),
+        "spec": {"limits": [{"type": "Container", **bounds}]},
+    }
+
+
+def namespace_objects(fleet: Fleet) -> dict[str, list[Manifest]]:
+    """Namespace -> its ResourceQuota and LimitRange (none without a `tenants:` section)."""
+    found: dict[str, list[Manifest]] = {}
+    for namespace in sorted(fleet.namespaces()):
+        policy = fleet.tenant_policies.get(namespace)
+        if policy is not None:
+            found[namespace] = [m for m in (resource_quota(namespace, policy), limit_range(namespace, policy)) if m]
+    return found
+
+
+def priority_classes() -> list[Manifest]:
+    """Every tier's PriorityClass, whether or not an agent uses it: a fixed set, so moving an agent between
+    tiers never creates or deletes a cluster-scoped object."""
+    return [
+        {
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {
+                "name": priority_class_name(tier),
+                "labels": {"app.kubernetes.io/part-of": naming.PART_OF, "app.kubernetes.io/managed-by": "pulumi"},
+            },
+            "value": tier_class.value,
+            "preemptionPolicy": tier_class.preemption_policy,
+            "globalDefault": False,
+            "description": tier_class.description,
+        }
+        for tier, tier_class in CLASSES.items()
+    ]
