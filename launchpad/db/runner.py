@@ -7,7 +7,7 @@ from pathlib import Path
 
 import psycopg
 
-from launchpad.db import history
+from launchpad.db import amended, history
 from launchpad.db.connect import connect
 from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationOutOfOrder
 from launchpad.db.files import MigrationFile, discover
@@ -67,7 +67,9 @@ def check_consistency(files: list[MigrationFile], applied: dict[str, history.App
     drifted = [
         by_version[v].filename
         for v, row in sorted(applied.items())
-        if v in by_version and row.checksum is not None and row.checksum != by_version[v].checksum
+        if v in by_version
+        and row.checksum is not None
+        and not amended.matches(v, row.checksum, by_version[v].checksum)
     ]
     if drifted:
         raise MigrationDrift(

@@ -1,35 +1,114 @@
-"""One fresh database per test on the session's real PostgreSQL (`pg_server`, tests/conftest.py)."""
+"""Databases for the DB tests, of two kinds:
+
+- `postgresql`: a plain PostgreSQL, where the tests connect as the bootstrap superuser (`pg_server`,
+  tests/conftest.py); the migrations create their own Supabase baseline there (the dev stack's case);
+- `supabase`: a database that behaves like a hosted Supabase project (tests/db/hosted_supabase.py), where the
+  tests connect, and migrate, as `postgres`, which is not a superuser there.
+
+`database_url` is a fresh plain database; `any_database_url` and `migrated_url` run a test on both kinds.
+"""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from launchpad.db import local_server
+from tests.db import hosted_supabase
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "supabase" / "migrations"
+KINDS = ["postgresql", "supabase"]
+_TEMPLATE = "supabase_template"
 
 
-def _url_for(server: local_server.LocalServer, database: str) -> str:
-    return server.url.rsplit("/", 1)[0] + "/" + database
+@dataclass(frozen=True)
+class Cluster:
+    """A server and the role tests connect as; new databases are copies of `template` owned by that role."""
+
+    server: local_server.LocalServer
+    user: str
+    template: str = "template1"
+
+    def create(self, prefix: str) -> str:
+        name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.server.url, autocommit=True) as conn:
+            conn.execute(f'create database "{name}" template "{self.template}" owner "{self.user}"')
+        return name
+
+    def url(self, database: str) -> str:
+        return self.server.url_for(self.user, database)
+
+    def drop(self, database: str) -> None:
+        with psycopg.connect(self.server.url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{database}" with (force)')
+
+
+@pytest.fixture(scope="session")
+def supabase_server() -> Iterator[Cluster]:
+    """A second cluster of the same embedded PostgreSQL, bootstrapped as `supabase_admin`, with the roles of
+    a hosted project and a template database holding its `auth` schema and default privileges (~1 s)."""
+    root = Path(tempfile.mkdtemp(prefix="launchpad-supabase-"))
+    server = local_server.start(
+        root / "data", local_server.free_port(), durable=False, superuser=hosted_supabase.ADMIN
+    )
+    try:
+        with psycopg.connect(server.url, autocommit=True) as conn:
+            conn.execute(hosted_supabase.ROLES.encode())
+            conn.execute(f'create database "{_TEMPLATE}" owner "{hosted_supabase.CLIENT}"')
+        with psycopg.connect(server.url_for(hosted_supabase.ADMIN, _TEMPLATE), autocommit=True) as conn:
+            conn.execute(hosted_supabase.DATABASE.encode())
+        yield Cluster(server, hosted_supabase.CLIENT, _TEMPLATE)
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def plain_server(pg_server: local_server.LocalServer) -> Cluster:
+    return Cluster(pg_server, local_server.SUPERUSER)
+
+
+def _cluster(request: pytest.FixtureRequest, kind: str) -> Cluster:
+    cluster: Cluster = request.getfixturevalue("supabase_server" if kind == "supabase" else "plain_server")
+    return cluster
+
+
+@contextmanager
+def _fresh(cluster: Cluster, prefix: str) -> Iterator[str]:
+    name = cluster.create(prefix)
+    try:
+        yield cluster.url(name)
+    finally:
+        cluster.drop(name)
 
 
 @pytest.fixture
-def database_url(pg_server: local_server.LocalServer) -> Iterator[str]:
-    """A new, empty database on the session's server; dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server.url, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    try:
-        yield _url_for(pg_server, name)
-    finally:
-        with psycopg.connect(pg_server.url, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')
+def database_url(plain_server: Cluster) -> Iterator[str]:
+    """A new, empty plain PostgreSQL database (connected as its superuser); dropped afterwards."""
+    with _fresh(plain_server, "t") as url:
+        yield url
+
+
+@pytest.fixture
+def hosted_url(supabase_server: Cluster) -> Iterator[str]:
+    """A new hosted-Supabase-like database, connected as the non-superuser `postgres`; dropped afterwards."""
+    with _fresh(supabase_server, "s") as url:
+        yield url
+
+
+@pytest.fixture(params=KINDS)
+def any_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new database of each kind in turn: the test runs once on plain PostgreSQL, once on hosted-like."""
+    with _fresh(_cluster(request, request.param), "t") as url:
+        yield url
 
 
 @pytest.fixture
@@ -40,18 +119,12 @@ def migrations_dir(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="module")
-def migrated_url(pg_server: local_server.LocalServer) -> Iterator[str]:
-    """A database with every project migration applied, shared by one test module."""
+@pytest.fixture(scope="module", params=KINDS)
+def migrated_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of each kind with every project migration applied (as the kind's user), shared by one
+    test module: each test using it runs on both kinds."""
     from launchpad.db.runner import migrate
 
-    name = f"m_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server.url, autocommit=True) as conn:
-        conn.execute(f'create database "{name}"')
-    url = _url_for(pg_server, name)
-    migrate(url, MIGRATIONS)
-    try:
+    with _fresh(_cluster(request, request.param), "m") as url:
+        migrate(url, MIGRATIONS)
         yield url
-    finally:
-        with psycopg.connect(pg_server.url, autocommit=True) as conn:
-            conn.execute(f'drop database if exists "{name}" with (force)')

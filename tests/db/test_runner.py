@@ -179,3 +179,20 @@ def test_history_table_created_by_the_supabase_cli_is_adopted(database_url: str,
     assert first.version not in result.applied_now  # the CLI's row counts as applied
     assert result.applied_now == [f.version for f in discover(migrations_dir)[1:]]
     assert _history(database_url)[0][3] is None  # no checksum invented for the CLI's row
+
+
+def test_history_of_an_amended_file_as_released_is_not_drift(database_url: str, migrations_dir: Path) -> None:
+    from launchpad.db.amended import AMENDED
+
+    migrate(database_url, migrations_dir)
+    baseline = discover(migrations_dir)[0]
+    (released,) = AMENDED[baseline.version]
+    assert released != baseline.checksum
+    set_checksum = "update supabase_migrations.schema_migrations set checksum = %s where version = %s"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(set_checksum, (released, baseline.version))
+    assert migrate(database_url, migrations_dir).applied_now == []  # applied as released: not drift
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(set_checksum, ("0" * 64, baseline.version))
+    with pytest.raises(MigrationDrift, match=f"changed since they were applied: {baseline.filename};"):
+        migrate(database_url, migrations_dir)
