@@ -33,6 +33,10 @@ class MigrationOutOfOrder(MigrationError):
     """A pending migration sorts before the latest applied one (as `supabase db push` refuses it)."""
 
 
+class HistoryTableError(MigrationError):
+    """The history table cannot be created or completed (no CREATE, not its owner); nothing was applied."""
+
+
 class DatabaseUnavailable(MigrationError):
     """Connecting to the database failed (message redacted)."""
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import psycopg
 from psycopg.types.json import Jsonb
 
+from launchpad.db import pg_errors
 from launchpad.db.connect import connect
 from launchpad.db.errors import RegistryError
 from launchpad.db.record import AgentRecord, SecretLocation
-from launchpad.db.redact import redact
 
 Connection = psycopg.Connection[tuple[object, ...]]
 
@@ -86,7 +86,7 @@ def register(url: str, record: AgentRecord, *, create_owner: bool = False) -> st
         with connect(url, application_name="launchpad-registry") as conn:
             return upsert_agent(conn, record, create_owner=create_owner)
     except psycopg.Error as exc:
-        reason = _reason(exc, url)
+        reason = pg_errors.reason(exc, url)
         raise RegistryError(f"registering agent {record.name!r} (owner {record.user_id}): {reason}") from None
 
 
@@ -95,11 +95,5 @@ def unregister(url: str, user_id: str, name: str) -> bool:
         with connect(url, application_name="launchpad-registry") as conn:
             return delete_agent(conn, user_id, name)
     except psycopg.Error as exc:
-        raise RegistryError(f"removing agent {name!r} (owner {user_id}): {_reason(exc, url)}") from None
+        raise RegistryError(f"removing agent {name!r} (owner {user_id}): {pg_errors.reason(exc, url)}") from None
 
-
-def _reason(exc: psycopg.Error, url: str) -> str:
-    reason = exc.diag.message_primary or str(exc)
-    if exc.diag.message_detail:
-        reason += f" ({exc.diag.message_detail})"
-    return redact(reason, url)

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import psycopg
 
-from launchpad.db import amended, history
+from launchpad.db import amended, history, pg_errors
 from launchpad.db.connect import connect
 from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationOutOfOrder
 from launchpad.db.files import MigrationFile, discover
 from launchpad.db.lock import migration_lock
-from launchpad.db.redact import redact
+from launchpad.db.redact import describe
 from launchpad.db.statements import Statement, line_of, split
 
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -102,6 +102,8 @@ def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bo
                 result.applied_now.append(file.version)
             result.applied_versions = sorted(history.read(conn))
             return result
+    except psycopg.Error as exc:  # reading the history or taking the lock; a file's failure is MigrationFailed
+        raise MigrationError(f"{describe(url)}: {pg_errors.reason(exc, url)}") from None
     finally:
         conn.close()
 
@@ -121,11 +123,7 @@ def apply_file(conn: Connection, file: MigrationFile, statements: list[Statement
 
 
 def _failure(file: MigrationFile, statement: Statement | None, exc: psycopg.Error, url: str) -> MigrationError:
-    message = redact(exc.diag.message_primary or str(exc), url)
-    if exc.diag.message_detail:
-        message += f" ({redact(exc.diag.message_detail, url)})"
-    if exc.sqlstate:
-        message += f" [SQLSTATE {exc.sqlstate}]"
+    message = pg_errors.reason(exc, url)
     if statement is None:
         return MigrationError(f"{file.filename}: recording it in the history failed, file rolled back: {message}")
     line = statement.line

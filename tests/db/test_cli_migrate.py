@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import uuid
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from launchpad.db import cli
 from launchpad.db.files import discover
+from tests.db.conftest import Cluster
 
 PASSWORD = "Sup3r-s3cret-pw"
 
@@ -76,3 +79,66 @@ def test_redact_removes_passwords_in_urls_and_conninfo() -> None:
     text = f"failed: postgresql://u:{PASSWORD}@h/db and password={PASSWORD} and raw {PASSWORD}"
     cleaned = redact(text, f"postgresql://u:{PASSWORD}@h/db")
     assert PASSWORD not in cleaned and "postgresql://***@h/db" in cleaned
+
+
+def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Traceback" not in captured.err
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+@pytest.mark.postgres
+def test_no_create_on_the_database_is_one_line(
+    database_url: str, plain_server: Cluster, migrations_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    role = f"no_create_{uuid.uuid4().hex[:8]}"
+    database = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f"create role {role} login")  # not the owner: no CREATE on the database
+    try:
+        url = plain_server.server.url_for(role, database)
+        assert _run(["migrate", "--database-url", url, "--migrations-dir", str(migrations_dir)]) == 1
+        assert _one_line_error(capsys) == (
+            f"migrate: creating schema supabase_migrations failed: permission denied for database {database} "
+            "[SQLSTATE 42501]; the migrating role needs CREATE on the database (or schema supabase_migrations "
+            "made by a role that has it, with CREATE granted on the schema); nothing was applied"
+        )
+    finally:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            conn.execute(f"drop role {role}")
+
+
+def _history_table_by_admin(supabase_server: Cluster, hosted_url: str, columns: str) -> None:
+    """The history table made by supabase_admin (as the Supabase CLI would, connected as it); postgres may
+    read and write it but does not own it."""
+    admin_url = supabase_server.server.url_for("supabase_admin", hosted_url.rsplit("/", 1)[1])
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("create schema supabase_migrations")
+        conn.execute(f"create table supabase_migrations.schema_migrations (version text not null primary key{columns})")
+        conn.execute("grant usage on schema supabase_migrations to postgres")
+        conn.execute("grant select, insert on supabase_migrations.schema_migrations to postgres")
+
+
+@pytest.mark.postgres
+def test_history_table_owned_by_another_role_is_one_line(
+    hosted_url: str, supabase_server: Cluster, migrations_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _history_table_by_admin(supabase_server, hosted_url, ", statements text[], name text")  # the CLI's shape
+    assert _run(["migrate", "--database-url", hosted_url, "--migrations-dir", str(migrations_dir)]) == 1
+    assert _one_line_error(capsys) == (
+        "migrate: adding column checksum to supabase_migrations.schema_migrations failed: must be owner of table "
+        "schema_migrations [SQLSTATE 42501]; the table belongs to supabase_admin: run migrate as supabase_admin, "
+        "or have it add the missing columns (statements text[], name text, checksum text); nothing was applied"
+    )
+    with psycopg.connect(hosted_url) as conn:
+        assert conn.execute("select to_regclass('public.agents')").fetchone() == (None,)
+
+
+@pytest.mark.postgres
+def test_complete_history_table_of_another_role_needs_no_ownership(
+    hosted_url: str, supabase_server: Cluster, migrations_dir: Path
+) -> None:
+    _history_table_by_admin(supabase_server, hosted_url, ", statements text[], name text, checksum text")
+    assert _run(["migrate", "--database-url", hosted_url, "--migrations-dir", str(migrations_dir)]) == 0
