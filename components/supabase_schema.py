@@ -2,7 +2,8 @@
 through a Pulumi dynamic provider; and `AgentRegistration`, one `agents` row per ElizaAgent.
 
 Preview shows pending migrations (the `pending` property, computed in check) and a changed migration set
-(the `checksums` property) as an update. The database URL is a secret input and never an output of the
+(the `checksums` property) as an update; with nothing pending it also runs `db check` (launchpad.db.check)
+on the live database, and each finding fails the preview. The database URL is a secret input and never an output of the
 schema. Deleting the resource leaves the schema in place: dropping a database is not a deploy's job.
 """
 
@@ -30,13 +31,18 @@ class _MigrationsProvider(ResourceProvider):
 
         inputs = dict(news)
         applied = list((_olds or {}).get("applied_versions") or [])
+        url, migrations_dir = news.get("database_url"), news["migrations_dir"]
         try:
-            inputs["pending"] = provider_ops.pending_versions(news.get("database_url"), news["migrations_dir"], applied)
+            inputs["pending"] = provider_ops.pending_versions(url, migrations_dir, applied)
+            # With migrations pending, the live check waits for `up`: they may be what fixes its findings.
+            found = [] if inputs["pending"] else provider_ops.findings(url, migrations_dir)
         except MigrationError as exc:
             # Drift or a broken file: a check failure is reported as one line naming the file, where a raised
             # exception would reach the user as a provider traceback. The messages never hold the URL.
             return CheckResult(inputs, [CheckFailure("migrations_dir", str(exc))])
-        return CheckResult(inputs, [])
+        # The live database differs from what the migrations declare: one failure per finding, each naming
+        # the object and the fix.
+        return CheckResult(inputs, [CheckFailure("database_url", line) for line in found])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [key for key in ("checksums", "migrations_dir") if olds.get(key) != news.get(key)] + (
@@ -47,13 +53,15 @@ class _MigrationsProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from launchpad.db import provider_ops
 
-        outs = provider_ops.apply(props["database_url"], props["migrations_dir"], props["checksums"])
+        with provider_ops.no_traceback():
+            outs = provider_ops.apply(props["database_url"], props["migrations_dir"], props["checksums"])
         return CreateResult("supabase-schema", outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from launchpad.db import provider_ops
 
-        return UpdateResult(provider_ops.apply(news["database_url"], news["migrations_dir"], news["checksums"]))
+        with provider_ops.no_traceback():
+            return UpdateResult(provider_ops.apply(news["database_url"], news["migrations_dir"], news["checksums"]))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         return None
@@ -105,7 +113,8 @@ class _RegistrationProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         from launchpad.db import provider_ops
 
-        agent_id = provider_ops.register(props["database_url"], props["record"], bool(props.get("create_owner")))
+        with provider_ops.no_traceback():
+            agent_id = provider_ops.register(props["database_url"], props["record"], bool(props.get("create_owner")))
         # The URL stays in the outputs (as a secret) because delete receives only the outputs.
         return CreateResult(
             agent_id,
@@ -115,7 +124,8 @@ class _RegistrationProvider(ResourceProvider):
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         from launchpad.db import provider_ops
 
-        provider_ops.register(news["database_url"], news["record"], bool(news.get("create_owner")))
+        with provider_ops.no_traceback():
+            provider_ops.register(news["database_url"], news["record"], bool(news.get("create_owner")))
         return UpdateResult(
             {"record": news["record"], "database_url": provider_ops.secret(provider_ops.plain(news["database_url"]))}
         )
@@ -123,7 +133,8 @@ class _RegistrationProvider(ResourceProvider):
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         from launchpad.db import provider_ops
 
-        provider_ops.unregister(props["database_url"], props["record"])
+        with provider_ops.no_traceback():
+            provider_ops.unregister(props["database_url"], props["record"])
 
 
 class AgentRegistration(pulumi.dynamic.Resource, module="launchpad", name="AgentRegistration"):

@@ -67,11 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Subcommands owned by other parts of the core register themselves here."""
+    from launchpad.db.check_cli import register as register_db_check
     from launchpad.db.cli import register as register_migrate
     from launchpad.db.dev_cli import register as register_dev_db
 
     register_migrate(sub)
     register_dev_db(sub)
+    register_db_check(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

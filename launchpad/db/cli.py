@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from launchpad.db.check.finding import Finding
 from launchpad.db.errors import MigrationError
 from launchpad.db.redact import describe, redact
 
@@ -17,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     migrate = subparsers.add_parser(
         "migrate",
         help="apply pending supabase/migrations (Supabase CLI history, one transaction per file)",
-        description="Apply pending migrations. Exit 0 when up to date, 1 on any migration error.",
+        description="Apply pending migrations, then check the database (`db check`). Exit 0 when up to date "
+        "and clean; 1 on any migration error or finding.",
     )
     migrate.add_argument(
         "--database-url",
@@ -57,4 +59,15 @@ def run(args: argparse.Namespace) -> int:
     for version in result.applied_now:
         print(f"applied {next(f.filename for f in result.pending if f.version == version)}")
     print(f"{target}: {len(result.applied_now)} applied, {len(result.applied_versions)} in history, up to date")
+    return report_findings(result.findings, f"migrate: the database check found {{}} problem(s) on {target}")
+
+
+def report_findings(findings: list[Finding], summary: str) -> int:
+    """`db check`'s findings, one line each on stdout, then `summary` (with the count) on stderr; the exit
+    code: 1 if there is any."""
+    for finding in findings:
+        print(finding.line())
+    if findings:
+        print(summary.format(len(findings)), file=sys.stderr)
+        return 1
     return 0

@@ -13,4 +13,5 @@ def connect(url: str, *, application_name: str = "launchpad-migrate") -> psycopg
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=application_name)
     except (psycopg.Error, ValueError) as exc:  # ValueError: a malformed URL
-        raise DatabaseUnavailable(f"cannot connect to {describe(url)}: {redact(str(exc), url)}") from None
+        reason = " ".join(redact(str(exc), url).split())  # libpq's message spans lines: keep it to one
+        raise DatabaseUnavailable(f"cannot connect to {describe(url)}: {reason}") from None

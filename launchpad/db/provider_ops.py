@@ -8,10 +8,13 @@ is a dict with a signature key, an unknown is a sentinel string) and nothing her
 from __future__ import annotations
 
 import dataclasses
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from launchpad.db.errors import MigrationError
+from launchpad.db.errors import DatabaseUnavailable, MigrationError
 from launchpad.db.files import discover
 from launchpad.db.record import AgentRecord, SecretLocation
 
@@ -49,10 +52,36 @@ def pending_versions(url: Any, migrations_dir: str, applied_in_state: list[str])
 
         try:
             return [f.version for f in migrate(str(plain(url)), Path(migrations_dir), dry_run=True).pending]
-        except MigrationError as exc:
-            if "cannot connect" not in str(exc):
-                raise  # drift and broken files must stop the preview, not be guessed around
+        except DatabaseUnavailable:
+            pass  # drift and broken files raise on: they must stop the preview, not be guessed around
     return [v for v in versions if v not in set(applied_in_state)]
+
+
+def findings(url: Any, migrations_dir: str) -> list[str]:
+    """`db check` for preview, one line per finding; none when the database cannot be reached (yet)."""
+    if not is_known(url):
+        return []
+    from launchpad.db.check import check_database
+
+    try:
+        return [f.line() for f in check_database(str(plain(url)), Path(migrations_dir))]
+    except DatabaseUnavailable:
+        return []
+
+
+@contextmanager
+def no_traceback() -> Iterator[None]:
+    """Let a MigrationError raised inside reach the user as its type and message only: a failed migration or
+    database check is the user's to fix, not a bug to debug. The engine's host for dynamic providers
+    (`python -m pulumi.dynamic`, one process per run) reports an exception with traceback.format_exc(), which
+    honours sys.tracebacklimit; only that process is changed, never a caller's (tests call these directly)."""
+    try:
+        yield
+    except MigrationError:
+        main = sys.modules.get("__main__")
+        if getattr(getattr(main, "__spec__", None), "name", None) == "pulumi.dynamic.__main__":
+            sys.tracebacklimit = 0
+        raise
 
 
 def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, Any]:
@@ -64,6 +93,12 @@ def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, 
         changed = sorted(v for v in set(on_disk) | set(expected) if on_disk.get(v) != expected.get(v))
         raise MigrationError(f"migration files changed between preview and update: {', '.join(changed)}; re-run")
     result = migrate(str(plain(url)), Path(migrations_dir))
+    if result.findings:
+        lines = "\n".join(f.line() for f in result.findings)
+        raise MigrationError(
+            f"{len(result.applied_now)} migration(s) applied, but the database check found "
+            f"{len(result.findings)} problem(s):\n{lines}"
+        )
     return {
         "migrations_dir": migrations_dir,
         "checksums": on_disk,

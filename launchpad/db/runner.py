@@ -8,6 +8,7 @@ from pathlib import Path
 import psycopg
 
 from launchpad.db import amended, history, pg_errors
+from launchpad.db.check import Finding, check
 from launchpad.db.connect import connect
 from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationOutOfOrder
 from launchpad.db.files import MigrationFile, discover
@@ -34,6 +35,7 @@ class Result:
     applied_now: list[str] = field(default_factory=list)
     applied_versions: list[str] = field(default_factory=list)  # everything in the history afterwards
     dry_run: bool = False
+    findings: list[Finding] = field(default_factory=list)  # `db check` on the result (not on a dry run)
 
 
 def plan(conn: Connection, files: list[MigrationFile], include_all: bool = False) -> Plan:
@@ -101,6 +103,7 @@ def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bo
                 apply_file(conn, file, parsed[file.version], url)
                 result.applied_now.append(file.version)
             result.applied_versions = sorted(history.read(conn))
+            result.findings = check(conn, files)
             return result
     except psycopg.Error as exc:  # reading the history or taking the lock; a file's failure is MigrationFailed
         raise MigrationError(f"{describe(url)}: {pg_errors.reason(exc, url)}") from None

@@ -35,7 +35,10 @@ def test_preview_shows_pending_then_up_applies_and_nothing_is_left(database_url:
     assert again["pending"] == []
     assert provider.diff("supabase-schema", outs, again).changes is False
 
-    (migrations_dir / "20990101000000_more.sql").write_text("create table public.more (id int);\n")
+    # A table with row-level security: without it, `up` applies the file, then fails on the database check.
+    (migrations_dir / "20990101000000_more.sql").write_text(
+        "create table public.more (id int);\nalter table public.more enable row level security;\n"
+    )
     grown = dict(news, checksums=local_checksums(str(migrations_dir)))
     grown = provider.check(outs, grown).inputs
     assert grown["pending"] == ["20990101000000"]

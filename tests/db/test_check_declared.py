@@ -1,0 +1,70 @@
+"""What `db check` reads from the migration files (no database): statements in order, as PostgreSQL would
+leave their objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pglast.stream import RawStream
+
+from launchpad.db.check.declared import Declared, declared
+from launchpad.db.files import discover
+from tests.db.conftest import MIGRATIONS
+
+
+def _declared(tmp_path: Path, *files: str) -> Declared:
+    for i, sql in enumerate(files):
+        (tmp_path / f"2025010100000{i}_f{i}.sql").write_text(sql)
+    return declared(discover(tmp_path))
+
+
+def test_the_projects_migrations() -> None:
+    state = declared(discover(MIGRATIONS))
+    assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
+    assert len(state.policies) == 22
+    crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
+    for table in ("agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts"):
+        assert state.granted(("public", table), "authenticated") == crud
+        assert state.granted(("public", table), "anon") == set()
+    assert state.granted(("public", "security_events"), "authenticated") == {"SELECT", "INSERT"}
+    policy = state.policies[("public", "agents", "agents_select_own")]
+    assert policy.file == "20250601000100_agent_registry.sql"
+    assert RawStream()(policy.statement).endswith("TO authenticated USING ((SELECT auth.uid()) = user_id)")
+
+
+def test_grants_and_revokes_in_order_columns_included(tmp_path: Path) -> None:
+    state = _declared(tmp_path, """
+        create table t (a int, b int);
+        grant all on t to anon;
+        revoke truncate, references on table t from anon;
+        grant update (a) on t to authenticated;
+        grant select on all tables in schema public to public;
+        create table later (x int);
+    """, "revoke update on t from authenticated; grant insert on t, later to service_role;")
+    assert state.granted(("public", "t"), "anon") == {"SELECT", "INSERT", "UPDATE", "DELETE", "TRIGGER",
+                                                      "MAINTAIN", "USAGE"}
+    assert state.granted(("public", "t", "a"), "authenticated") == set()  # the table-level revoke took it
+    assert state.granted(("public", "t"), "public") == {"SELECT"}
+    assert state.granted(("public", "later"), "public") == set()  # created after the ALL TABLES grant
+    assert "service_role" not in state.privileges[("public", "later")]  # not a checked grantee
+
+
+def test_policies_altered_renamed_dropped_and_tables_renamed(tmp_path: Path) -> None:
+    state = _declared(tmp_path, """
+        create schema app;
+        create table app.t (user_id uuid);
+        create policy p on app.t for select to authenticated using (true);
+        create policy q on app.t for delete using (false);
+        alter policy p on app.t to anon using (user_id is not null);
+        alter policy q on app.t rename to r;
+        do $$ begin create policy hidden on app.t using (true); end $$;
+    """, "alter table app.t rename to u; drop policy r on app.u; create table app.gone (); drop table app.gone;")
+    assert state.schemas == {"public", "app"}
+    assert state.relations == {("app", "u")}
+    assert list(state.policies) == [("app", "u", "p")]
+    policy = state.policies[("app", "u", "p")]
+    assert RawStream()(policy.statement) == (
+        "CREATE POLICY p ON app.u AS PERMISSIVE FOR select TO anon USING (user_id IS NOT NULL)"
+    )
+    assert policy.file == "20250101000000_f0.sql"
+
