@@ -41,8 +41,8 @@ class _MigrationsProvider(ResourceProvider):
             # exception would reach the user as a provider traceback. The messages never hold the URL.
             return CheckResult(inputs, [CheckFailure("migrations_dir", str(exc))])
         # The live database differs from what the migrations declare: one failure per finding, each naming
-        # the object and the fix.
-        return CheckResult(inputs, [CheckFailure("database_url", line) for line in found])
+        # the object and the fix. No property: the engine would print the (secret) URL input's placeholder.
+        return CheckResult(inputs, [CheckFailure("", line) for line in found])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         changed = [key for key in ("checksums", "migrations_dir") if olds.get(key) != news.get(key)] + (

@@ -10,8 +10,9 @@ privilege and no declared policy, so the check holds them to "none".
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import pglast
@@ -42,7 +43,7 @@ class DeclaredPolicy:
     file: str  # the last file that created or altered it
 
 
-@dataclass
+@dataclass(eq=False)  # compared and hashed by identity: read-only once built, cached per file set
 class Declared:
     schemas: set[str] = field(default_factory=lambda: {DEFAULT_SCHEMA})  # the schemas the check covers
     relations: set[Relation] = field(default_factory=set)
@@ -56,7 +57,13 @@ class Declared:
         return set(self.privileges.get(target, {}).get(grantee, set()))
 
 
-def declared(files: list[MigrationFile]) -> Declared:
+def declared(files: Sequence[MigrationFile]) -> Declared:
+    """What `files` declare; parsed once per process and file set (a file's checksum is part of it)."""
+    return _declared(tuple(files))
+
+
+@lru_cache(maxsize=4)
+def _declared(files: tuple[MigrationFile, ...]) -> Declared:
     state = Declared()
     for file in files:
         for raw in pglast.parse_sql(file.sql):

@@ -9,6 +9,7 @@ exactly when the policies are."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import psycopg
 from pglast import ast
@@ -16,7 +17,7 @@ from pglast.stream import RawStream
 from psycopg import sql
 
 from launchpad.db import pg_errors
-from launchpad.db.check.declared import DeclaredPolicy, PolicyKey, replaced
+from launchpad.db.check.declared import Declared, DeclaredPolicy, PolicyKey, Relation, replaced
 from launchpad.db.check.finding import Context, Finding, Rule, ident
 
 NAME = "policy_as_declared"
@@ -59,15 +60,15 @@ class Shape:
 
 def run(ctx: Context) -> list[Finding]:
     policies = ctx.declared.policies
-    tables = sorted({key[:2] for key in policies})
+    twins, statements = _plan(ctx.declared)
     exist = {
         str(row[0]) for row in ctx.conn.execute(
-            "select t from unnest(%s::text[]) t where to_regclass(t) is not null", ([ident(*t) for t in tables],)
+            "select t from unnest(%s::text[]) t where to_regclass(t) is not null", ([ident(*t) for t in twins],)
         )
     }
-    twins = {table: f"launchpad_check_{i}" for i, table in enumerate(t for t in tables if ident(*t) in exist)}
+    twins = {table: twin for table, twin in twins.items() if ident(*table) in exist}
     unusable = {key: f"its table {ident(*key[:2])} does not exist" for key in policies if key[:2] not in twins}
-    statements = {key: _on(p.statement, twins[key[:2]]) for key, p in sorted(policies.items()) if key not in unusable}
+    statements = {key: text for key, text in statements.items() if key not in unusable}
     with ctx.migrations_search_path():  # names in the files mean what they meant when the files ran
         if twins:
             ctx.conn.execute(sql.SQL(";").join(
@@ -136,10 +137,16 @@ def _compare(
     return findings
 
 
-def _on(statement: ast.CreatePolicyStmt, twin: str) -> str:
-    """The declared CREATE POLICY, on the twin instead of its table."""
-    table = ast.RangeVar(schemaname="pg_temp", relname=twin, inh=True, relpersistence="p")
-    return str(RawStream()(replaced(statement, table=table)))
+@lru_cache(maxsize=4)
+def _plan(declared: Declared) -> tuple[dict[Relation, str], dict[PolicyKey, str]]:
+    """A twin name per table with declared policies, and each declared CREATE POLICY on its table's twin
+    (deparsed once per file set: the slow part on the client)."""
+    twins = {table: f"launchpad_check_{i}" for i, table in enumerate(sorted({key[:2] for key in declared.policies}))}
+    statements = {}
+    for key, policy in sorted(declared.policies.items()):
+        table = ast.RangeVar(schemaname="pg_temp", relname=twins[key[:2]], inh=True, relpersistence="p")
+        statements[key] = str(RawStream()(replaced(policy.statement, table=table)))
+    return twins, statements
 
 
 def _subject(key: PolicyKey) -> str:
