@@ -3,8 +3,9 @@ through a Pulumi dynamic provider; and `AgentRegistration`, one `agents` row per
 
 Preview shows pending migrations (the `pending` property, computed in check) and a changed migration set
 (the `checksums` property) as an update; with nothing pending it also runs `db check` (launchpad.db.check)
-on the live database, and each finding fails the preview. The database URL is a secret input and never an output of the
-schema. Deleting the resource leaves the schema in place: dropping a database is not a deploy's job.
+on the live database, and each finding fails the preview. The database URL is a secret input and never an
+output of the schema. Deleting the resource leaves the schema in place: dropping a database is not a
+deploy's job.
 """
 
 from __future__ import annotations

@@ -4,11 +4,9 @@ launchpad.cli)."""
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
-from launchpad.db.cli import DEFAULT_DIR, report_findings
+from launchpad.db.cli import add_database_arguments, database_url, report_findings
 from launchpad.db.errors import MigrationError
 from launchpad.db.redact import describe, redact
 
@@ -21,21 +19,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="check the live database against the migrations: RLS, policies, API-role privileges, functions",
         description="One line per finding (level, rule, object, problem, fix). Exit 0 when clean, 1 otherwise.",
     )
-    check.add_argument(
-        "--database-url", default=None, help="postgresql:// URL (default: $DATABASE_URL); it is never printed"
-    )
-    check.add_argument(
-        "--migrations-dir", type=Path, default=DEFAULT_DIR, help=f"directory of migrations (default: {DEFAULT_DIR})"
-    )
+    add_database_arguments(check)
     check.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from launchpad.db.check import RULES, check_database  # psycopg and pglast load only when checking
 
-    url: str | None = args.database_url or os.environ.get("DATABASE_URL")
+    url = database_url(args, "db check")
     if not url:
-        print("db check: no database URL: pass --database-url or set DATABASE_URL", file=sys.stderr)
         return 1
     try:
         findings = check_database(url, args.migrations_dir)

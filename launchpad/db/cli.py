@@ -6,10 +6,13 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from launchpad.db.check.finding import Finding
 from launchpad.db.errors import MigrationError
 from launchpad.db.redact import describe, redact
+
+if TYPE_CHECKING:  # psycopg and pglast load only when a command needs them
+    from launchpad.db.check.finding import Finding
 
 DEFAULT_DIR = Path("supabase/migrations")
 
@@ -21,29 +24,41 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Apply pending migrations, then check the database (`db check`). Exit 0 when up to date "
         "and clean; 1 on any migration error or finding.",
     )
-    migrate.add_argument(
-        "--database-url",
-        default=None,
-        help="postgresql:// URL (default: $DATABASE_URL); it is never printed",
-    )
+    add_database_arguments(migrate)
     migrate.add_argument("--dry-run", action="store_true", help="list pending migrations and change nothing")
     migrate.add_argument(
         "--include-all",
         action="store_true",
         help="also apply pending migrations older than the latest applied one (refused by default)",
     )
-    migrate.add_argument(
+    migrate.set_defaults(func=run)
+
+
+def add_database_arguments(parser: argparse.ArgumentParser) -> None:
+    """--database-url and --migrations-dir, shared by `migrate` and `db check`."""
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="postgresql:// URL (default: $DATABASE_URL); it is never printed",
+    )
+    parser.add_argument(
         "--migrations-dir", type=Path, default=DEFAULT_DIR, help=f"directory of migrations (default: {DEFAULT_DIR})"
     )
-    migrate.set_defaults(func=run)
+
+
+def database_url(args: argparse.Namespace, command: str) -> str | None:
+    """--database-url, else $DATABASE_URL; None (with the message printed) when neither is set."""
+    url: str | None = args.database_url or os.environ.get("DATABASE_URL")
+    if not url:
+        print(f"{command}: no database URL: pass --database-url or set DATABASE_URL", file=sys.stderr)
+    return url
 
 
 def run(args: argparse.Namespace) -> int:
     from launchpad.db.runner import migrate  # psycopg and pglast load only when migrating
 
-    url: str | None = args.database_url or os.environ.get("DATABASE_URL")
+    url = database_url(args, "migrate")
     if not url:
-        print("migrate: no database URL: pass --database-url or set DATABASE_URL", file=sys.stderr)
         return 1
     try:
         result = migrate(url, args.migrations_dir, dry_run=args.dry_run, include_all=args.include_all)

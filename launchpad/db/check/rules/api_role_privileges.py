@@ -49,8 +49,10 @@ def run(ctx: Context) -> list[Finding]:
         held[(str(relation), str(schema), str(name), str(column), str(parent), str(grantee))].add(str(privilege))
     findings = []
     for (relation, schema, name, column, parent, grantee), privileges in held.items():
-        target = (schema, name, column) if column else (schema, name)
-        extra = sorted(privileges - ctx.declared.granted(target, grantee))
+        # What PUBLIC is declared to hold, every role holds; a table privilege covers each column.
+        targets = [(schema, name), (schema, name, column)] if column else [(schema, name)]
+        allowed = {p for t in targets for g in {grantee, "public"} for p in ctx.declared.granted(t, g)}
+        extra = sorted(privileges - allowed)
         if not extra:
             continue
         subject = f"{relation} (partition of {parent})" if parent else relation
