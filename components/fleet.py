@@ -84,7 +84,8 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
             tag = ref.rsplit(":", 1)[1]
             scans[ref] = ImageScan(f"scan-{tag}", image.ref, args.build_root / "scan" / f"{tag}.json",
                                    settings.scanSeverity, allowlist,
-                                   pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=image)))
+                                   pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=image)),
+                                   cache_dir=settings.scanCacheDir)
     agents: dict[str, ElizaAgent] = {}
     for agent in fleet.agents:
         built = images.get(agent.image_ref)

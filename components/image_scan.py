@@ -42,6 +42,7 @@ class ImageScan(pulumi.dynamic.Resource, module="launchpad", name="ImageScan"):
         threshold: str,
         allowlist: Path | None,
         opts: pulumi.ResourceOptions | None = None,
+        cache_dir: str | None = None,
     ) -> None:
         allowlist_sha = hashlib.sha256(allowlist.read_bytes()).hexdigest() if allowlist else None
         super().__init__(_ScanProvider(), name, {
@@ -52,5 +53,6 @@ class ImageScan(pulumi.dynamic.Resource, module="launchpad", name="ImageScan"):
             # An allowlist edit (a new exception, an expiry moved) is a new scan decision: rescan.
             "allowlist_sha256": allowlist_sha,
             "required": True,
+            "cache_dir": cache_dir,  # a mirrored Trivy DB (stack setting scanCacheDir), None: Trivy's own
             "status": None,
         }, opts)

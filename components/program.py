@@ -17,6 +17,7 @@ from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.supabase_schema import AgentRegistration, SupabaseSchema, SupabaseSchemaArgs
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
+from launchpad.scan.database import database_problem
 from launchpad.scan.trivy import find_trivy, missing_trivy_message
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
@@ -94,6 +95,9 @@ def _check_scan_gate(settings: StackSettings, fleet: Fleet, stack: str) -> None:
         return
     if find_trivy() is None:
         _fail(f"Pulumi.{stack}.yaml: {PROJECT}:scan: " + missing_trivy_message(next(iter(fleet.images()))))
+    problem = database_problem(settings.scanCacheDir) if settings.scanCacheDir else None
+    if problem:
+        _fail(f"Pulumi.{stack}.yaml: {PROJECT}:scanCacheDir: {problem}")
     if settings.scanAllowlist:
         try:
             load_allowlist(settings.scanAllowlist)

@@ -4,6 +4,7 @@ validate [PATH ...]   report every problem of the fleet as FILE:LINE: FIELD: mes
 schema                print the JSON Schema of an agent file (committed as agents/agent.schema.json)
 render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (secret values redacted)
 migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
+scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
 """
 
 from __future__ import annotations
@@ -70,10 +71,12 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.db.check_cli import register as register_db_check
     from launchpad.db.cli import register as register_migrate
     from launchpad.db.dev_cli import register as register_dev_db
+    from launchpad.scan.cli import register as register_scan
 
     register_migrate(sub)
     register_dev_db(sub)
     register_db_check(sub)
+    register_scan(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -31,6 +31,9 @@ class StackSettings(BaseModel):
     scan: bool = True
     scanSeverity: Literal["CRITICAL", "HIGH", "MEDIUM", "LOW"] = "HIGH"
     scanAllowlist: str | None = None
+    # A directory holding a mirrored Trivy DB (<dir>/db/trivy.db): Trivy uses it as it is and never downloads
+    # (air-gapped sites, README "Scan gate"). Unset: Trivy keeps its own DB current from the internet.
+    scanCacheDir: str | None = None
     monitoring: dict[str, Any] = Field(default_factory=dict)
     # Register agents in the Supabase schema (needs the `databaseUrl` secret).
     database: bool = False

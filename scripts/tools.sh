@@ -2,7 +2,9 @@
 # Test tools outside the project's virtualenv, each installed once and skipped when present:
 # - promtool (Debian's `prometheus` package) checks and unit-tests the generated alert rules;
 # - checkov (PyPI) scans the rendered manifests and Dockerfiles. It lives in a virtualenv of its own,
-#   outside the clone and keyed by version: its pins clash with the project's (packaging<24).
+#   outside the clone and keyed by version: its pins clash with the project's (packaging<24);
+# - trivy runs the scan gate tests: tools/trivy/ensure.sh uses one on PATH at the pinned version, else builds
+#   it from Go modules into the cache (~6 min once on 2 cores, then instant); the tests find it there.
 set -euo pipefail
 CHECKOV_VERSION=3.3.30
 cache="${LAUNCHPAD_CACHE:-$HOME/.cache/agent-launchpad}"
@@ -24,3 +26,5 @@ if [ "$("$checkov_venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION
   python3 -m venv "$checkov_venv"
   "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
 fi
+
+bash "$(dirname "$0")/../tools/trivy/ensure.sh" >/dev/null

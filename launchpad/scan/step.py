@@ -21,7 +21,7 @@ def scan_image(props: dict[str, Any], runner: Runner | None = None, today: dt.da
     image, report = str(props["image"]), str(props["report_path"])
     allowlist = load_allowlist(props["allowlist_path"]) if props.get("allowlist_path") else ()
     kwargs: dict[str, Any] = {"threshold": props["threshold"], "allowlist": allowlist, "today": today,
-                              "required": bool(props.get("required", True))}
+                              "required": bool(props.get("required", True)), "cache_dir": props.get("cache_dir")}
     if runner is not None:
         kwargs["runner"] = runner
     result = run_scan(image, Path(report), **kwargs)

@@ -128,6 +128,7 @@ def test_a_stack_that_must_scan_without_trivy_registers_nothing(tmp_path, monkey
     import pulumi
 
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.setenv("LAUNCHPAD_CACHE", str(tmp_path / "no-cache"))  # nor one tools/trivy built
     with pytest.raises(pulumi.RunError) as caught:
         _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True)
     assert MOCKS.resources == []

@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from launchpad.scan import TrivyError, TrivyNotFound, find_trivy, run_scan, trivy_command
+from launchpad.scan.trivy import TRIVY_VERSION, Target, cached_trivy
 from tests.scan.recorded import FIXTURES
+
+ROOT = Path(__file__).resolve().parents[2]
 
 IMAGE = "registry.launchpad.internal:5000/agents/eliza-runtime:1.7.2"
 
@@ -23,23 +26,53 @@ def test_the_command_leaves_the_decision_to_the_gate() -> None:
     ]  # fmt: skip
 
 
+def test_the_offline_command_reads_a_tar_or_a_directory_with_a_mirrored_db() -> None:
+    offline = ["--cache-dir", "/srv/trivy", "--skip-db-update", "--skip-java-db-update", "--offline-scan"]
+    assert trivy_command(Target("archive", "img.tar"), "r.json", cache_dir="/srv/trivy")[1:2] == ["image"]
+    assert trivy_command(Target("archive", "img.tar"), "r.json", cache_dir="/srv/trivy")[-7:] == [
+        *offline, "--input", "img.tar",
+    ]  # fmt: skip
+    assert trivy_command(Target("rootfs", "/x"), "r.json", cache_dir="/srv/trivy")[1:2] == ["rootfs"]
+    assert trivy_command(Target("rootfs", "/x"), "r.json", cache_dir="/srv/trivy")[-6:] == [*offline, "/x"]
+
+
 def test_find_trivy_looks_on_path(tmp_path: Path) -> None:
-    assert find_trivy(str(tmp_path)) is None
+    assert find_trivy(str(tmp_path), cache=tmp_path / "no-cache") is None
     fake = tmp_path / "trivy"
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
-    assert find_trivy(str(tmp_path)) == str(fake)
+    assert find_trivy(str(tmp_path), cache=tmp_path / "no-cache") == str(fake)
 
 
-def test_missing_trivy_is_a_clear_error_when_scanning_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_trivy_on_path_the_one_tools_trivy_built_is_used(tmp_path: Path) -> None:
+    built = cached_trivy(tmp_path / "cache")
+    assert built == tmp_path / "cache" / "trivy" / TRIVY_VERSION / "bin" / "trivy"
+    built.parent.mkdir(parents=True)
+    built.write_text("#!/bin/sh\n")
+    assert find_trivy(str(tmp_path / "empty-path"), cache=tmp_path / "cache") is None  # not executable
+    built.chmod(0o755)
+    assert find_trivy(str(tmp_path / "empty-path"), cache=tmp_path / "cache") == str(built)
+
+
+def test_the_version_is_the_one_tools_trivy_builds() -> None:
+    go_mod = (ROOT / "tools" / "trivy" / "go.mod").read_text()
+    required = [line.split()[:2] for line in go_mod.splitlines()]
+    assert ["github.com/aquasecurity/trivy", f"v{TRIVY_VERSION}"] in required
+
+
+def test_missing_trivy_is_a_clear_error_when_scanning_is_required(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setenv("LAUNCHPAD_CACHE", str(tmp_path))
     with pytest.raises(TrivyNotFound) as caught:
         run_scan(IMAGE, "r.json")
     assert str(caught.value) == (
-        f"cannot scan image {IMAGE}: trivy is not installed (not found on PATH) and this stack requires the "
-        "vulnerability scan gate. Install Trivy (https://trivy.dev/latest/getting-started/installation/), or on "
-        "a dev stack only set `pulumi config set agent-launchpad:scan false` (the policy pack reports unscanned "
-        "agents)."
+        f"cannot scan image {IMAGE}: trivy is not installed (not found on PATH nor in {tmp_path}/trivy/"
+        f"{TRIVY_VERSION}/bin) and this stack requires the vulnerability scan gate. Install Trivy "
+        "(https://trivy.dev/latest/getting-started/installation/) or build it from Go modules with "
+        "`bash tools/trivy/ensure.sh`; on a dev stack only, `pulumi config set agent-launchpad:scan false` turns "
+        "the gate off (the policy pack reports unscanned agents)."
     )
     assert run_scan(IMAGE, "r.json", required=False) is None
 

@@ -1,0 +1,105 @@
+"""`trivy config` (the real binary, its embedded checks) over what agent-launchpad deploys, next to checkov:
+everything `python -m launchpad render` writes must have no finding at or above the level
+policies/trivy/trivy.yaml sets, with the fleet's registry declared trusted (KSV-0125)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from launchpad.scan.config_scan import CONFIG, Misconfiguration, fail_at, run_config_scan
+from launchpad.scan.severity import SEVERITIES
+from launchpad.spec import load_fleet
+from tests.scan.trivy_live import ROOT
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "checkov"  # hand-written agents, one safe, one not
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("render")
+    subprocess.run([sys.executable, "-m", "launchpad", "render", "--out", str(out)], cwd=ROOT, check=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def registry() -> str:
+    fleet = load_fleet()
+    assert fleet.registry
+    return fleet.registry
+
+
+def _scan(trivy: str, directory: Path, registries: list[str], tmp_path: Path) -> list[Misconfiguration]:
+    return run_config_scan(directory, registries, tmp_path / "config.json", trivy=trivy, cache_dir=tmp_path / "cache")
+
+
+def test_everything_render_writes_passes(trivy: str, rendered: Path, registry: str, tmp_path: Path) -> None:
+    assert _scan(trivy, rendered, [registry], tmp_path) == []
+    # ... and every file was scanned, each as what it is: nothing passed by being skipped.
+    report = json.loads((tmp_path / "config.json").read_text())
+    scanned = {r["Target"]: r["Type"] for r in report["Results"]}
+    written = {str(p.relative_to(rendered)) for p in rendered.rglob("*") if p.suffix == ".yaml"}
+    dockerfiles = {str(p.relative_to(rendered)) for p in rendered.rglob("Dockerfile")}
+    assert scanned == {**dict.fromkeys(written, "kubernetes"), **dict.fromkeys(dockerfiles, "dockerfile")}
+    assert all(r["MisconfSummary"]["Successes"] > 0 for r in report["Results"])
+
+
+def test_the_fleet_registry_must_be_declared_trusted(trivy: str, rendered: Path, tmp_path: Path) -> None:
+    # Undeclared, each agent's Deployment is a KSV-0125 finding: the declaration is what clears them.
+    findings = _scan(trivy, rendered, [], tmp_path)
+    agents = sorted(a.name for a in load_fleet().agents)
+    assert [(f.check_id, f.severity, f.file) for f in findings] == [
+        ("KSV-0125", "MEDIUM", f"agents/{name}.yaml") for name in agents
+    ]
+    assert findings[0].message.startswith(f"Container eliza in deployment {agents[0]} ")
+
+
+def test_a_restricted_agent_passes_and_an_unsafe_one_fails(trivy: str, registry: str, tmp_path: Path) -> None:
+    assert _scan(trivy, FIXTURES / "good", [registry], tmp_path) == []
+    bad = {(f.check_id, f.severity) for f in _scan(trivy, FIXTURES / "bad", [registry], tmp_path)}
+    assert {
+        ("KSV-0017", "HIGH"),  # privileged
+        ("KSV-0009", "HIGH"),  # hostNetwork
+        ("KSV-0014", "HIGH"),  # writable root filesystem
+        ("KSV-0001", "MEDIUM"),  # allowPrivilegeEscalation
+        ("KSV-0013", "MEDIUM"),  # no image tag
+        ("KSV-0125", "MEDIUM"),  # elizaos/eliza is not from the fleet's registry
+        ("KSV-0011", "LOW"),  # no CPU limit
+        ("DS-0002", "HIGH"),  # Dockerfile without a non-root USER
+    } <= bad
+
+
+def test_the_level_is_set_in_one_place(tmp_path: Path) -> None:
+    assert fail_at() == "LOW"
+    assert yaml.safe_load(CONFIG.read_text())["severity"] == list(SEVERITIES[1:])
+    gappy = tmp_path / "trivy.yaml"
+    gappy.write_text("severity: [MEDIUM, CRITICAL]\n")
+    with pytest.raises(ValueError, match=r"skips a level: list every one from MEDIUM up to CRITICAL"):
+        fail_at(gappy)
+
+
+def test_the_command_fails_on_findings_without_a_traceback(trivy: str, rendered: Path, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "launchpad", "scan-config", str(FIXTURES / "bad"), "--report", str(tmp_path / "r.json"),
+         "--cache-dir", str(tmp_path / "cache")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    privileged = "HIGH KSV-0017 agent.yaml: Container 'eliza' of Deployment 'bad' should set 'securityContext.priv"
+    assert privileged in done.stdout
+    *lines, last = done.stdout.splitlines()
+    assert last.startswith(f"trivy config: {len(lines)} finding(s) at or above LOW in ") and len(lines) > 20
+    missing = subprocess.run(
+        [sys.executable, "-m", "launchpad", "scan-config", str(tmp_path / "not-rendered")],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert (missing.returncode, missing.stdout) == (2, "")
+    assert missing.stderr == (
+        f"scan-config: cannot scan {tmp_path / 'not-rendered'}: no such directory (write it with "
+        "`python -m launchpad render`)\n"
+    )
