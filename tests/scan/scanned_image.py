@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,19 +42,20 @@ def write_excerpt(app: Path, packages: dict[str, str] = RUNTIME_EXCERPT) -> Path
     return app
 
 
-def installed_versions(app: Path, names: Iterable[str]) -> dict[str, set[str]]:
-    """name -> every version of it under app/node_modules (nested copies included), read from the tree."""
-    wanted = set(names)
-    found: dict[str, set[str]] = {name: set() for name in wanted}
-    for manifest in app.rglob("node_modules/**/package.json"):
-        rel = manifest.parent.relative_to(app).parts
-        # node_modules/<name> or node_modules/@scope/<name>, directly under a node_modules dir
-        name = "/".join(rel[-2:]) if len(rel) >= 3 and rel[-2].startswith("@") else rel[-1]
-        parent = rel[-3] if name.startswith("@") else rel[-2]
-        if name in wanted and parent == "node_modules":
-            data = json.loads(manifest.read_text())
-            if data.get("name") == name and data.get("version"):
-                found[name].add(data["version"])
+def packages_in(app: Path) -> set[tuple[str, str, str]]:
+    """(name, version, path) of every package.json under app/node_modules, nested copies included, read from
+    the tree: what Trivy's Node.js analyzer must report, path relative to the image root (app/...)."""
+    found = set()
+    for manifest in app.rglob("package.json"):
+        rel = manifest.relative_to(app)
+        if "node_modules" not in rel.parts:
+            continue
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            continue  # test fixtures inside packages; Trivy skips them too
+        if isinstance(data, dict) and data.get("name") and data.get("version"):
+            found.add((str(data["name"]), str(data["version"]), f"{APP_DIR.strip('/')}/{rel}"))
     return found
 
 
@@ -71,20 +71,17 @@ def _link_tree(source: Path, dest: Path) -> None:
     shutil.copytree(source, dest, symlinks=True, copy_function=link)
 
 
-@dataclass(frozen=True)
-class ScannedImage:
-    tag: str
-    debian: Path  # the Debian layer's files
-    app: Path  # what lands at /app
-    rootfs: Path  # both, as one directory
-    archive: Path  # both, as a docker-archive tar of two layers
+def rootfs(work: Path, app: Path) -> Path:
+    """The Debian layer and `app` at /app as one directory, for `trivy rootfs`."""
+    root = write_debian_layer(work / "rootfs")
+    _link_tree(app, root / APP_DIR.lstrip("/"))
+    return root
 
 
-def build(work: Path, app: Path, tag: str) -> ScannedImage:
+def archive(work: Path, app: Path, tag: str) -> Path:
+    """The same as a docker-archive tar of two layers, for `trivy image --input`."""
     debian = write_debian_layer(work / "debian")
-    rootfs = write_debian_layer(work / "rootfs")
-    _link_tree(app, rootfs / APP_DIR.lstrip("/"))
-    archive = write_image_archive(
+    return write_image_archive(
         work / "image.tar",
         [
             Layer(debian, "/", "fixture Debian 12 layer (tests/scan/debian_layer.py), standing for the base image"),
@@ -94,4 +91,15 @@ def build(work: Path, app: Path, tag: str) -> ScannedImage:
         # What the generated Dockerfile's runtime stage sets (launchpad/images.py).
         config={"User": f"{RUNTIME_UID}:{RUNTIME_UID}", "WorkingDir": APP_DIR, "Entrypoint": ["elizaos"]},
     )
-    return ScannedImage(tag, debian, app, rootfs, archive)
+
+
+@dataclass(frozen=True)
+class ScannedImage:
+    tag: str
+    app: Path  # what lands at /app
+    rootfs: Path  # with the Debian layer, as one directory
+    archive: Path  # with the Debian layer, as an image tar
+
+
+def build(work: Path, app: Path, tag: str) -> ScannedImage:
+    return ScannedImage(tag, app, rootfs(work, app), archive(work, app, tag))
