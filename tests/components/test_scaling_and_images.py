@@ -25,10 +25,10 @@ DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
 SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
 
 
-def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str, scan: bool = False) -> list:
+def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str, scan: bool = False, **settings) -> list:
     monkeypatch.chdir(tmp_path)
     write_fleet(tmp_path, files)
-    plain = {"renderDir": str(tmp_path / "render"), "imageBuild": image_build, "scan": str(scan).lower()}
+    plain = {"renderDir": str(tmp_path / "render"), "imageBuild": image_build, "scan": str(scan).lower(), **settings}
     with stack_config(plain, SECRETS):
         run_program(program.run)
     return list(MOCKS.resources)
@@ -134,6 +134,26 @@ def test_a_stack_that_must_scan_without_trivy_registers_nothing(tmp_path, monkey
     assert MOCKS.resources == []
     assert "agent-launchpad:scan: cannot scan image registry.example.com/agents/eliza-runtime:" in str(caught.value)
     assert "trivy is not installed" in str(caught.value)
+
+
+def test_a_mirrored_trivy_db_is_checked_at_preview_and_passed_to_the_scan(tmp_path, monkeypatch) -> None:
+    import pulumi
+
+    _fake_trivy_on_path(tmp_path, monkeypatch)
+    mirror = tmp_path / "trivy-mirror"
+    with pytest.raises(pulumi.RunError) as caught:
+        _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True, scanCacheDir=str(mirror))
+    assert MOCKS.resources == []
+    assert (
+        f"Pulumi.dev.yaml: agent-launchpad:scanCacheDir: no Trivy vulnerability database in {mirror}: "
+        f"{mirror}/db/trivy.db, {mirror}/db/metadata.json missing."
+    ) in str(caught.value)
+    (mirror / "db").mkdir(parents=True)
+    (mirror / "db" / "trivy.db").write_bytes(b"")
+    (mirror / "db" / "metadata.json").write_text("{}")
+    resources = _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True, scanCacheDir=str(mirror))
+    (scan,) = [r for r in resources if r.typ == "pulumi-python:dynamic/launchpad:ImageScan"]
+    assert scan.inputs["cache_dir"] == str(mirror)
 
 
 def test_scan_false_registers_no_scan_and_marks_the_agents(tmp_path, monkeypatch) -> None:
