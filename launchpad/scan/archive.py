@@ -9,6 +9,7 @@ directories give the same archive."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import tarfile
 import tempfile
@@ -54,10 +55,7 @@ def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = _normalise(tarfile.TarInfo(name))
     info.size = len(data)
     info.mode = 0o644
-    with tempfile.SpooledTemporaryFile() as f:
-        f.write(data)
-        f.seek(0)
-        tar.addfile(info, f)
+    tar.addfile(info, io.BytesIO(data))
 
 
 def write_image_archive(

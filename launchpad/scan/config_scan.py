@@ -103,7 +103,7 @@ def run_config_scan(
         (Path(data_dir) / "trusted-registries.json").write_text(json.dumps(data))
         cache = cache_dir.resolve() if cache_dir is not None else None
         command = config_command(binary, directory.resolve(), report.resolve(), Path(data_dir), cache)
-        done = runner(command, capture_output=True, text=True, check=False, cwd=CONFIG.parents[2])
+        done = runner(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise TrivyError(f"trivy config failed on {directory} (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
     return parse_misconfigurations(json.loads(report.read_text(encoding="utf-8")))

@@ -117,3 +117,16 @@ def test_live_trivy(tmp_path: Path) -> None:
     # Opt-in (needs the internet for Trivy's DB): LAUNCHPAD_TRIVY_LIVE=1 on a machine with trivy.
     result = run_scan("alpine:3.20.3", tmp_path / "alpine.json", threshold="CRITICAL")
     assert result is not None
+
+
+def test_the_command_without_trivy_says_how_to_get_it(tmp_path: Path) -> None:
+    import sys
+
+    env = {"PATH": "/nonexistent", "LAUNCHPAD_CACHE": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "launchpad", "scan", "--rootfs", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"scan: cannot scan image {tmp_path}: trivy is not installed (not found on PATH nor")
+    assert "bash tools/trivy/ensure.sh" in done.stderr and "Traceback" not in done.stderr

@@ -62,7 +62,7 @@ def fixture_db() -> Path:
     work = Path(tempfile.mkdtemp(dir=root, prefix=".build-"))
     # The flags ensure.sh builds trivy with, so trivy-db and its dependencies come from Go's build cache.
     env = {**os.environ, "GOTOOLCHAIN": "local", "CGO_ENABLED": "0", "GOEXPERIMENT": "jsonv2"}
-    env["GOFLAGS"] = "-mod=readonly"
+    env["GOFLAGS"] = "-mod=readonly -buildvcs=false"
     done = subprocess.run(
         [go, "run", "-trimpath", "./fixturedb", "-advisories", str(ADVISORIES), "-cache-dir", str(work)],
         cwd=TOOL, env=env, capture_output=True, text=True, timeout=1200, check=False,

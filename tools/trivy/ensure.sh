@@ -46,7 +46,7 @@ work=$(mktemp -d "$root/build.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 log "building trivy $version from Go modules (about 6 min on 2 cores)"
-(cd "$here" && GOTOOLCHAIN=local CGO_ENABLED=0 GOEXPERIMENT=jsonv2 GOFLAGS=-mod=readonly go build -trimpath \
+(cd "$here" && GOTOOLCHAIN=local CGO_ENABLED=0 GOEXPERIMENT=jsonv2 GOFLAGS='-mod=readonly -buildvcs=false' go build -trimpath \
     -ldflags "-s -w -X github.com/aquasecurity/trivy/pkg/version/app.ver=$version" \
     -o "$work/trivy" github.com/aquasecurity/trivy/cmd/trivy) >&2
 reports "$work/trivy" || { log "the build does not report version $version"; exit 1; }
