@@ -5,6 +5,7 @@ schema                print the JSON Schema of an agent file (committed as agent
 render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (secret values redacted)
 migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
 scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
+scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 """
 
 from __future__ import annotations

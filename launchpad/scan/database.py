@@ -1,11 +1,11 @@
 """Trivy's vulnerability database from a directory instead of the internet (air-gapped sites, the tests).
 
 Trivy keeps its DB in `<cache-dir>/db/trivy.db` with `<cache-dir>/db/metadata.json` beside it. Normally it
-downloads a fresh one (an OCI artifact, mirror.gcr.io/aquasec/trivy-db:2) when the local one is older than a
-day. With `--skip-db-update` it uses the local one whatever its age, and `--offline-scan` keeps it from
-calling out for anything else, so a site without internet mirrors the DB into that directory (README, "Scan
-gate") and points the gate at it. The age is then the site's responsibility: `updated_at` lets the caller
-show it."""
+downloads a fresh one (an OCI artifact, mirror.gcr.io/aquasec/trivy-db:2) once the local one passes the
+`NextUpdate` its metadata carries (about a day). With `--skip-db-update` it uses the local one whatever its
+age, and `--offline-scan` keeps it from calling out for anything else, so a site without internet mirrors
+the DB into that directory (README, "Scan gate") and points the gate at it. The age is then the site's
+responsibility: `updated_at` lets the caller show it."""
 
 from __future__ import annotations
 
