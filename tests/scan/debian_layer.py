@@ -1,10 +1,12 @@
 """A minimal Debian 12 (bookworm) layer for the scans that run without a base image.
 
-It stands for the Debian layer of the image's base (node:*-slim is bookworm): just what Trivy needs to
-detect the OS (`etc/debian_version`, `etc/os-release`) and a dpkg status with three packages. It is NOT the
-real base: no base image can be pulled here, so the base's real packages are NOT scanned by these tests.
-The versions are bookworm's from before DSA-5673-1 (glibc) so that the fixture DB's Debian advisories
-(fixtures/trivy-advisories.json) have something true to match: Debian advisories are keyed by SOURCE
+It stands for the Debian layer of a node:*-slim base image: just what Trivy needs to detect the OS
+(`etc/debian_version`, `etc/os-release`) and a dpkg status with three packages. It is NOT the real base: no
+base image can be pulled here, so the base's real packages are NOT scanned by these tests. Bookworm because
+its versions and advisories can be checked from this machine's apt (bookworm, bookworm-security), not because
+it is the release of the project's base image. libc6 is at 2.36-9+deb12u4, before the fix of CVE-2024-2961
+(2.36-9+deb12u6 per glibc's changelog.Debian), so the fixture DB's Debian advisories
+(fixtures/trivy-advisories.json) have something true to match. Debian advisories are keyed by SOURCE
 package, so libc6 names `Source: glibc`."""
 
 from __future__ import annotations
