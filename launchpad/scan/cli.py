@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
-from launchpad.scan.config_scan import fail_at, format_findings, run_config_scan
+from launchpad.scan.config_scan import DECLARED, fail_at, format_findings, run_config_scan
 from launchpad.scan.database import updated_at
 from launchpad.scan.severity import SEVERITIES
 from launchpad.scan.trivy import Target, TrivyError, TrivyNotFound, run_scan
@@ -92,7 +92,7 @@ def run_config(args: argparse.Namespace) -> int:
     try:
         fleet = load_fleet([Path(p) for p in args.agents] or None)
         level = fail_at()
-        findings = run_config_scan(
+        result = run_config_scan(
             args.directory, [fleet.registry] if fleet.registry else [], args.report, cache_dir=args.cache_dir
         )
     except FleetError as exc:
@@ -101,7 +101,13 @@ def run_config(args: argparse.Namespace) -> int:
     except (OSError, ValueError, TrivyError, TrivyNotFound) as exc:
         print(f"scan-config: {exc}", file=sys.stderr)
         return 2
-    if findings:
-        print(format_findings(findings))
-    print(f"trivy config: {len(findings)} finding(s) at or above {level} in {args.directory}; report: {args.report}")
-    return 1 if findings else 0
+    if result.failing:
+        print(format_findings(result.failing))
+    for d in result.expired:
+        print(f"expired declaration (not applied): {d.entry.id} on {d.kind}, expired {d.entry.expires.isoformat()}")
+    declared = f", {len(result.declared)} declared ({DECLARED.name})" if result.declared else ""
+    print(
+        f"trivy config: {len(result.failing)} finding(s) at or above {level} in {args.directory}{declared}; "
+        f"report: {args.report}"
+    )
+    return 1 if result.failing else 0

@@ -1,9 +1,11 @@
 """`trivy config` (the real binary, its embedded checks) over what agent-launchpad deploys, next to checkov:
 everything `python -m launchpad render` writes must have no finding at or above the level
-policies/trivy/trivy.yaml sets, with the fleet's registry declared trusted (KSV-0125)."""
+policies/trivy/trivy.yaml sets, with the fleet's registry declared trusted (KSV-0125), other than those
+policies/trivy/declared.yaml accepts (each with a reason, until it expires)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -12,7 +14,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from launchpad.scan.config_scan import CONFIG, Misconfiguration, fail_at, run_config_scan
+from launchpad.scan.allowlist import AllowlistError
+from launchpad.scan.config_scan import (
+    CONFIG,
+    DECLARED,
+    ConfigResult,
+    fail_at,
+    load_declared,
+    parse_misconfigurations,
+    run_config_scan,
+)
 from launchpad.scan.severity import SEVERITIES
 from launchpad.spec import load_fleet
 from tests.scan.trivy_live import ROOT
@@ -34,12 +45,28 @@ def registry() -> str:
     return fleet.registry
 
 
-def _scan(trivy: str, directory: Path, registries: list[str], tmp_path: Path) -> list[Misconfiguration]:
-    return run_config_scan(directory, registries, tmp_path / "config.json", trivy=trivy, cache_dir=tmp_path / "cache")
+def _scan(trivy: str, directory: Path, registries: list[str], tmp_path: Path, **kwargs: object) -> ConfigResult:
+    report = tmp_path / "config.json"
+    return run_config_scan(directory, registries, report, trivy=trivy, cache_dir=tmp_path / "cache", **kwargs)  # type: ignore[arg-type]
+
+
+def _limit_ranges_without_min(rendered: Path) -> set[tuple[str, str]]:
+    return {
+        (str(f.relative_to(rendered)), d["metadata"]["name"])
+        for f in rendered.rglob("*.yaml")
+        for d in yaml.safe_load_all(f.read_text())
+        if d and d["kind"] == "LimitRange" and not any("min" in limit for limit in d["spec"]["limits"])
+    }
 
 
 def test_everything_render_writes_passes(trivy: str, rendered: Path, registry: str, tmp_path: Path) -> None:
-    assert _scan(trivy, rendered, [registry], tmp_path) == []
+    result = _scan(trivy, rendered, [registry], tmp_path)
+    assert result.failing == ()
+    # Declared, not fixed: KSV-0039 on each LimitRange without `min` (declared.yaml says why), nothing else.
+    assert {(f.check_id, f.file, f.name) for f in result.declared} == {
+        ("KSV-0039", file, name) for file, name in _limit_ranges_without_min(rendered)
+    }
+    assert {f.kind for f in result.declared} <= {"LimitRange"}
     # ... and every file was scanned, each as what it is: nothing passed by being skipped.
     report = json.loads((tmp_path / "config.json").read_text())
     scanned = {r["Target"]: r["Type"] for r in report["Results"]}
@@ -51,17 +78,65 @@ def test_everything_render_writes_passes(trivy: str, rendered: Path, registry: s
 
 def test_the_fleet_registry_must_be_declared_trusted(trivy: str, rendered: Path, tmp_path: Path) -> None:
     # Undeclared, each agent's Deployment is a KSV-0125 finding: the declaration is what clears them.
-    findings = _scan(trivy, rendered, [], tmp_path)
+    findings = _scan(trivy, rendered, [], tmp_path).failing
     agents = sorted(a.name for a in load_fleet().agents)
-    assert [(f.check_id, f.severity, f.file) for f in findings] == [
-        ("KSV-0125", "MEDIUM", f"agents/{name}.yaml") for name in agents
+    assert [(f.check_id, f.severity, f.file, f.kind, f.name) for f in findings] == [
+        ("KSV-0125", "MEDIUM", f"agents/{name}.yaml", "Deployment", name) for name in agents
     ]
     assert findings[0].message.startswith(f"Container eliza in deployment {agents[0]} ")
 
 
+def test_a_declaration_stops_applying_after_it_expires(
+    trivy: str, rendered: Path, registry: str, tmp_path: Path
+) -> None:
+    (declaration,) = load_declared()
+    day_after = declaration.entry.expires + dt.timedelta(days=1)
+    result = _scan(trivy, rendered, [registry], tmp_path, today=day_after)
+    assert {(f.check_id, f.file, f.name) for f in result.failing} == {
+        ("KSV-0039", file, name) for file, name in _limit_ranges_without_min(rendered)
+    }
+    assert result.declared == () and result.expired == (declaration,)
+    assert declaration.entry.reason.startswith("KSV-0039 wants min") and declaration.kind == "LimitRange"
+
+
+def test_a_declaration_names_its_kind_and_reason(tmp_path: Path) -> None:
+    path = tmp_path / "declared.yaml"
+    path.write_text("- id: KSV-0039\n  expires: 2027-01-31\n  reason: r\n")
+    with pytest.raises(AllowlistError, match=r"declared.yaml\[0\]: kind is missing"):
+        load_declared(path)
+    path.write_text("- id: KSV-0039\n  kind: LimitRange\n  expires: 2027-01-31\n")
+    with pytest.raises(AllowlistError, match=r"declared.yaml\[0\]: reason is missing"):
+        load_declared(path)
+    assert load_declared(tmp_path / "none.yaml") == () and DECLARED.is_file()
+
+
+def test_trivy_still_misfires_kind_scoped_checks_and_they_are_left_out(trivy: str, tmp_path: Path) -> None:
+    # A complete LimitRange (min too) beside a Deployment: KSV-0039 has nothing to say about either, yet the
+    # pinned Trivy reports it on the Deployment (config_scan.KIND_SCOPED). When a Trivy bump stops this, the
+    # first assertion fails: drop KIND_SCOPED then.
+    manifests = tmp_path / "manifests"
+    manifests.mkdir()
+    (manifests / "objects.yaml").write_text(
+        (FIXTURES / "good" / "agent.yaml").read_text()
+        + "---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: complete, namespace: agent-demo}\nspec:\n"
+        "  limits:\n  - type: Container\n    min: {cpu: 10m, memory: 16Mi}\n    max: {cpu: '4', memory: 8Gi}\n"
+        "    default: {cpu: '1', memory: 1Gi}\n    defaultRequest: {cpu: 250m, memory: 512Mi}\n"
+    )
+    done = subprocess.run(
+        [trivy, "config", "--skip-check-update", "--cache-dir", str(tmp_path / "cache"), "--format", "json",
+         "--quiet", str(manifests)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    raw = [m["ID"] for r in report["Results"] for m in r.get("Misconfigurations") or [] if m["Status"] == "FAIL"]
+    assert "KSV-0039" in raw
+    assert "KSV-0039" not in {f.check_id for f in parse_misconfigurations(report, manifests)}
+
+
 def test_a_restricted_agent_passes_and_an_unsafe_one_fails(trivy: str, registry: str, tmp_path: Path) -> None:
-    assert _scan(trivy, FIXTURES / "good", [registry], tmp_path) == []
-    bad = {(f.check_id, f.severity) for f in _scan(trivy, FIXTURES / "bad", [registry], tmp_path)}
+    assert _scan(trivy, FIXTURES / "good", [registry], tmp_path) == ConfigResult(failing=())
+    bad = {(f.check_id, f.severity) for f in _scan(trivy, FIXTURES / "bad", [registry], tmp_path).failing}
     assert {
         ("KSV-0017", "HIGH"),  # privileged
         ("KSV-0009", "HIGH"),  # hostNetwork
@@ -90,7 +165,7 @@ def test_the_command_fails_on_findings_without_a_traceback(trivy: str, rendered:
         cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert done.returncode == 1, done.stderr
-    privileged = "HIGH KSV-0017 agent.yaml: Container 'eliza' of Deployment 'bad' should set 'securityContext.priv"
+    privileged = "HIGH KSV-0017 agent.yaml Deployment/bad: Container 'eliza' of Deployment 'bad' should set 'secur"
     assert privileged in done.stdout
     *lines, last = done.stdout.splitlines()
     assert last.startswith(f"trivy config: {len(lines)} finding(s) at or above LOW in ") and len(lines) > 20
