@@ -37,7 +37,6 @@ def _scan(target: Target, trivy: str, cache: Path, report: Path, **kwargs: objec
     return result
 
 
-
 def test_exactly_the_fixed_high_and_critical_findings_block_a_rootfs(
     trivy: str, trivy_cache: Path, excerpt: ScannedImage, tmp_path: Path
 ) -> None:
