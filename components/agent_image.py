@@ -31,8 +31,8 @@ class AgentImage(pulumi.ComponentResource):
         context.mkdir(parents=True, exist_ok=True)
         # docker build needs the context on disk; the files are a pure function of the tag, so writing
         # them again is idempotent.
-        (context / "Dockerfile").write_text(build.dockerfile())
-        (context / "package.json").write_text(build.package_json())
+        for file_name, content in build.context_files().items():
+            (context / file_name).write_text(content)
         registry = None
         if args.registry_username is not None and args.registry_password is not None:
             registry = docker.RegistryArgs(

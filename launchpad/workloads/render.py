@@ -34,9 +34,9 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
     for _, build in sorted(fleet.images().items()):
         folder = out / "images" / build.tag
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "Dockerfile").write_text(build.dockerfile())
-        (folder / "package.json").write_text(build.package_json())
-        written += [folder / "Dockerfile", folder / "package.json"]
+        for name, content in build.context_files().items():
+            (folder / name).write_text(content)
+            written.append(folder / name)
     return written
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+from launchpad.images import ImageBuild
+from launchpad.runtime.lockfiles import lock_path
+from launchpad.spec import FleetError, load_fleet
 
 # A valid agent. Line numbers matter: the bad-input tests name them.
 BASE = """\
@@ -29,6 +34,16 @@ image:
 """
 
 
+def fitting_lock(build: ImageBuild) -> str:
+    """A lockfile `validate` accepts for `build`'s plugin set: the root dependencies and the bun it resolves.
+    Unit tests of the program need one per built set; the real ones (resolved from npm) are agents/locks/."""
+    return json.dumps(
+        {"lockfileVersion": 1, "workspaces": {"": {"name": "eliza-runtime", "dependencies": build.dependencies()}},
+         "packages": {"bun": [f"bun@{build.bun_version}", "", {}, "sha512-test"]}},
+        indent=2,
+    )  # fmt: skip
+
+
 def write_fleet(root: Path, files: dict[str, str]) -> Path:
     folder = root / "agents"
     folder.mkdir(exist_ok=True)
@@ -36,4 +51,12 @@ def write_fleet(root: Path, files: dict[str, str]) -> Path:
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
+    if any("build:" in text for text in files.values()):
+        try:
+            fleet = load_fleet([folder], require_locks=False)
+        except FleetError:
+            return folder  # a bad fleet: the test is about its problems
+        for build in fleet.images().values():
+            lock_path(folder / "locks", build).parent.mkdir(exist_ok=True)
+            lock_path(folder / "locks", build).write_text(fitting_lock(build))
     return folder
