@@ -27,6 +27,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(exc.render(), file=sys.stderr)
         print(f"{len(exc.problems)} problem(s); nothing was deployed", file=sys.stderr)
         return 1
+    for note in dict.fromkeys(n for agent in fleet.agents for n in agent.notes):
+        print(note)
     print(fleet.summary())
     return 0
 

@@ -38,6 +38,7 @@ class Agent:
     image_ref: str
     image_build: ImageBuild | None
     config_secrets: tuple[ConfigSecretUse, ...]
+    notes: tuple[str, ...] = ()  # what loading did that the user should know (a v0 character converted)
 
     @property
     def name(self) -> str:
@@ -104,13 +105,9 @@ def plugin_names(plugins: tuple[str, ...]) -> list[str]:
 
 def build_character(base: dict[str, Any], plugins: tuple[str, ...], spec: AgentSpec) -> dict[str, Any]:
     """The character JSON the runtime loads: the agent's character, with the resolved plugin list (elizaOS
-    loads the plugins a character names) and model settings. Never any secret."""
+    loads the plugins a character names). Never any secret; the model is chosen by env (workloads/pod.py)."""
     character = dict(base)
     character["plugins"] = plugin_names(plugins)
-    if spec.model.name:
-        settings = dict(character.get("settings") or {})
-        settings["model"] = spec.model.name
-        character["settings"] = settings
     return character
 
 

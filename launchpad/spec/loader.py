@@ -16,7 +16,7 @@ from launchpad.images import ImageBuild
 from launchpad.runtime.lockfiles import LOCKS_DIR, read_lock
 from launchpad.spec import fleet as resolve
 from launchpad.spec import tenants as tenancy
-from launchpad.spec.character import load_character_file
+from launchpad.spec.character import LoadedCharacter, check_rules, load_character_file
 from launchpad.spec.errors import FleetError, Problem
 from launchpad.spec.fleet import Agent, ConfigSecretUse, Fleet
 from launchpad.spec.models import AgentSpec, FleetDefaults
@@ -74,13 +74,15 @@ def _load_defaults(path: Path | None) -> tuple[SourceDoc | None, FleetDefaults, 
         return None, FleetDefaults(), problems + problems_from(exc, FleetDefaults, where)
 
 
-def _character(spec: AgentSpec, file: Path, provenance: Provenance) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _character(spec: AgentSpec, data: dict[str, Any], file: Path, provenance: Provenance) -> LoadedCharacter:
     if spec.character is not None:
-        return spec.character.model_dump(by_alias=True, exclude_none=True), []
+        problems = check_rules(data["character"], provenance.where, ("character",))
+        rendered = spec.character.model_dump(by_alias=True, exclude_none=True)
+        return LoadedCharacter(None if problems else rendered, problems)
     if spec.character_file is None:
-        return None, []  # reported by the rules
+        return LoadedCharacter(None)  # reported by the rules
     display, line = provenance.where(("characterFile",))
-    return load_character_file(spec.character_file, file, display, line)
+    return load_character_file(spec.character_file, file, display, line, set(spec.platforms), spec.model.provider)
 
 
 def _file_plugins_problems(
@@ -126,10 +128,11 @@ def _load_agent(
     try:
         spec = AgentSpec.model_validate(data)
     except ValidationError as exc:
-        return None, problems + problems_from(exc, AgentSpec, provenance.where)
+        return None, problems + problems_from(exc, AgentSpec, provenance.where, data)
     problems += check_agent(spec, provenance, registry)
-    base_character, character_problems = _character(spec, path, provenance)
-    problems += character_problems
+    loaded = _character(spec, data, path, provenance)
+    problems += loaded.problems
+    base_character = loaded.character
     if problems or base_character is None or spec.image is None:
         return None, problems
     plugins = resolve.resolve_plugins(spec)
@@ -158,6 +161,7 @@ def _load_agent(
         image_ref=build.ref if build else spec.image.ref or "",
         image_build=build,
         config_secrets=uses,
+        notes=tuple(loaded.notes),
     )
     return (None if problems else agent), problems
 

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from launchpad.spec.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PLATFORMS, RUNTIME_VERSION
+from launchpad.spec.character_schema import CharacterFields
 from launchpad.spec.quantity import parse_quantity
 from launchpad.spec.tiers import Tier
 
@@ -118,30 +119,6 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
-class Style(Strict):
-    all: list[str] = []
-    chat: list[str] = []
-    post: list[str] = []
-
-
-class Character(Strict):
-    """An elizaOS v1 character, inline. `secrets` and `plugins` are deliberately not fields: secret values
-    never live in agent files, and plugins are declared once, at the top level."""
-
-    name: str = Field(min_length=1)
-    username: str | None = None
-    bio: str | list[str]
-    system: str | None = None
-    templates: dict[str, str] | None = None
-    message_examples: list[list[dict[str, Any]]] | None = None
-    post_examples: list[str] | None = None
-    topics: list[str] | None = None
-    adjectives: list[str] | None = None
-    knowledge: list[str | dict[str, Any]] | None = None
-    style: Style | None = None
-    settings: dict[str, Any] | None = None
-
-
 class PlatformSettings(Strict):
     mode: str | None = None  # checked against the platform's modes in rules.py
 
@@ -210,7 +187,7 @@ class AgentSpec(Strict):
     description: str = ""
     owner: Annotated[UUID, BeforeValidator(_owner)]
     tenant: DnsLabel | None = None
-    character: Character | None = None
+    character: CharacterFields | None = None
     character_file: str | None = None
     plugins: list[PluginSpec] = []
     platforms: dict[PlatformName, PlatformSettings | None] = {}

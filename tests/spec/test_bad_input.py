@@ -102,10 +102,10 @@ EXPECTED: dict[str, list[str]] = {
         "agents/c.json:4: invalid JSON in characterFile of agents/bot.yaml: Expecting ',' delimiter (column 3)",
     ],
     'character_file_secret': [
-        'agents/bot.yaml:3: characterFile: agents/c.json holds a value at `settings.secrets.OPENAI_API_KEY`; secret values must not be in character files (they would be stored in a ConfigMap): remove it and declare it under `secrets:`',
+        'agents/c.json:1: settings.secrets.OPENAI_API_KEY: a secret value in the character would be stored in its ConfigMap: remove it and declare it in the agent file as `secrets: {OPENAI_API_KEY: {config: <key>}}` (value not shown)',
     ],
     'character_file_no_bio': [
-        'agents/bot.yaml:3: characterFile: agents/c.json has no `bio` string or list of strings (required by elizaOS)',
+        'agents/c.json:1: bio: required field is missing',
     ],
     'character_inline_secrets': [
         'agents/bot.yaml:6: character.secrets: `secrets` is not allowed here: secret values never live in agent files: declare the env name under the top-level `secrets:` with `{config: <key>}` or `{secretKeyRef: {name, key}}`',
