@@ -79,7 +79,7 @@ def test_v0_files_are_refused_by_elizaos_and_pass_once_converted(verdicts: dict[
         raw = json.loads(path.read_text())
         assert is_v0(raw) and not verdicts[path.name].success, path.name
         conversion = convert(raw, None, None)
-        refused = conversion.problems or check_rules(conversion.character, lambda loc: (path.name, 1))
+        refused = conversion.problems or check_rules(conversion.character, lambda loc: ("file", 1))
         if path.name.startswith("v0-refused-"):
             assert refused, f"{path.name} must be refused with a v0 message"
         else:
