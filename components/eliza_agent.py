@@ -13,6 +13,7 @@ import pulumi_kubernetes as k8s
 
 from launchpad.spec.fleet import Agent
 from launchpad.workloads.agent_objects import Manifest, agent_manifests
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
 
 # Called with the component as parent to register the agent in the control-plane database.
 Registrar = Callable[[Agent, pulumi.Resource], pulumi.Resource]
@@ -23,6 +24,8 @@ class ElizaAgentArgs:
     agent: Agent
     # Env name -> value of each secret that comes from Pulumi config (Outputs, marked secret).
     secret_values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # The stack's `agentTokenKey` secret: the agent's API token is derived from it (launchpad/workloads/auth_token.py).
+    token_key: pulumi.Input[str] = ""
     # The image to run: the built image's digest when built, else the agent's pinned reference.
     image: pulumi.Input[str] | None = None
     # The tenant's shared namespace; None: the agent gets a namespace of its own, as a child.
@@ -49,6 +52,10 @@ class ElizaAgent(pulumi.ComponentResource):
         super().__init__("agent-launchpad:index:ElizaAgent", name, None, opts)
         agent = args.agent
         secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
+        # Derived inside the secret Output: the token never exists in plaintext outside the agent's Secret.
+        secret_values[AUTH_TOKEN_ENV] = pulumi.Output.secret(args.token_key).apply(
+            lambda key: derive_token(key, agent.name)
+        )
         image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
         m = agent_manifests(agent, secret_values, scan=args.scan, image=image)
         child = pulumi.ResourceOptions(parent=self)
@@ -67,7 +74,7 @@ class ElizaAgent(pulumi.ComponentResource):
             f"{name}-sa", metadata=_meta(m.service_account), automount_service_account_token=False, opts=in_ns
         )
         k8s.core.v1.ConfigMap(f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
-        if m.secret is not None:
+        if m.secret is not None:  # always: it holds the API token
             k8s.core.v1.Secret(
                 f"{name}-env",
                 metadata=_meta(m.secret),

@@ -29,6 +29,7 @@ class FleetArgs:
     build_root: Path
     registry_password: pulumi.Input[str] | None = None
     registrar: Registrar | None = None
+    token_key: pulumi.Input[str] = ""  # the `agentTokenKey` secret every agent's API token is derived from
 
 
 def _priority_classes(opts: pulumi.ResourceOptions | None) -> dict[str, pulumi.Resource]:
@@ -96,6 +97,7 @@ def deploy_fleet(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) ->
             ElizaAgentArgs(
                 agent=agent,
                 secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+                token_key=args.token_key,
                 image=built.ref if built else None,
                 namespace=namespaces.get(agent.namespace),
                 depends_on=gates,

@@ -23,6 +23,7 @@ from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_sett
 from launchpad.spec import Fleet, FleetError, Problem, load_fleet
 from launchpad.spec.fleet import Agent
 from launchpad.views import agent_record
+from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
 
 BUILD_ROOT = Path("build")
 
@@ -79,6 +80,7 @@ def load() -> tuple[Fleet, StackSettings, MonitoringSettings]:
     except SettingsError as exc:
         _fail(f"stack config is invalid; nothing was changed:\n{exc}")
     needed = {f"monitoring.receivers.{sev}.urlSecret": key for sev, key in monitoring.secret_keys().items()}
+    needed[TOKEN_KEY_CONFIG] = TOKEN_KEY_CONFIG  # every agent's API token is derived from it
     if settings.database:
         needed["database"] = "databaseUrl"
     missing = _missing_setting_secrets(needed, secret_keys, stack)
@@ -121,6 +123,12 @@ def _registry(settings: StackSettings) -> Registrar | None:
     return register
 
 
+def _required_secret(key: str) -> pulumi.Output[str]:
+    value = stack_config.secret(key)
+    assert value is not None  # load() refused a stack without it
+    return value
+
+
 def run() -> None:
     fleet, settings, monitoring = load()
     opts = None
@@ -135,6 +143,7 @@ def run() -> None:
         build_root=BUILD_ROOT,
         registry_password=stack_config.secret("registryPassword"),
         registrar=_registry(settings),
+        token_key=_required_secret(TOKEN_KEY_CONFIG),
     )
     agents = deploy_fleet(fleet_args, opts)
     receiver_urls = {sev: stack_config.secret(key) for sev, key in monitoring.secret_keys().items()}

@@ -76,12 +76,14 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.db.dev_cli import register as register_dev_db
     from launchpad.scan.cli import register as register_scan
     from launchpad.runtime.cli import register as register_lock
+    from launchpad.spec.convert_cli import register as register_convert
 
     register_migrate(sub)
     register_dev_db(sub)
     register_db_check(sub)
     register_scan(sub)
     register_lock(sub)
+    register_convert(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

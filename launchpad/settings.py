@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PROJECT = "agent-launchpad"
 # Keys read as Pulumi secrets, never as plain settings.
-SECRET_KEYS = ("databaseUrl", "registryPassword")
+SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey")
 
 
 class StackSettings(BaseModel):

@@ -4,7 +4,7 @@ Versions are pinned (never float) to the npm releases listed in shared/reference
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
 # Node 26 is the Active LTS line (LTS since 2026-10, Node's release schedule) and Debian 13 "trixie" the current
@@ -36,6 +36,10 @@ class PlatformInfo:
     # Modes in which a second replica would be a second bot identity (double replies, 409 Conflict).
     single_identity_modes: tuple[str, ...]
     why_single: str = ""
+    # The plugin's own switches each mode sets (env), so a mode does what it says.
+    mode_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Modes people ask for that the pinned plugin does not have, and why.
+    unsupported_modes: dict[str, str] = field(default_factory=dict)
 
 
 PLATFORMS: dict[str, PlatformInfo] = {
@@ -46,21 +50,33 @@ PLATFORMS: dict[str, PlatformInfo] = {
         single_identity_modes=("gateway",),
         why_single="a second Discord gateway session without sharding handles every message twice",
     ),
+    # plugin-telegram 1.6.4 only long-polls (`bot.launch()`, no webhook code): no webhook mode until a plugin
+    # version has one.
     "telegram": PlatformInfo(
         plugin="@elizaos/plugin-telegram@1.6.4",
         secrets=("TELEGRAM_BOT_TOKEN",),
-        modes=("polling", "webhook"),
+        modes=("polling",),
         single_identity_modes=("polling",),
         why_single="Telegram answers 409 Conflict to a second long-polling client of the same token",
+        unsupported_modes={"webhook": "plugin-telegram 1.6.4 only long-polls (bot.launch(); it has no webhook code)"},
     ),
+    # plugin-twitter 1.2.22 (package.json agentConfig): TWITTER_ENABLE_POST defaults to "false" (it would reply
+    # but never post) and TWITTER_ENABLE_REPLIES to "true"; mentions are polled in every mode.
     "twitter": PlatformInfo(
         plugin="@elizaos/plugin-twitter@1.2.22",
         secrets=("TWITTER_API_KEY", "TWITTER_API_SECRET_KEY", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET"),
-        modes=("post",),
-        single_identity_modes=("post",),
-        why_single="two Twitter replicas post everything twice",
+        modes=("replies", "post", "post-only"),
+        single_identity_modes=("replies", "post", "post-only"),
+        why_single="two Twitter replicas poll the same mentions and post everything twice",
+        mode_env={
+            "replies": {"TWITTER_ENABLE_POST": "false", "TWITTER_ENABLE_REPLIES": "true"},
+            "post": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "true"},
+            "post-only": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "false"},
+        },
     ),
-    # The elizaOS server's own HTTP API: stateless per request, scales horizontally.
+    # The elizaOS server's own HTTP API. Not stateless: the server's message bus is an in-process EventTarget
+    # and each pod has its own PGlite, so more than one replica needs a shared POSTGRES_URL (rules.py) and
+    # session affinity (the Service sets it).
     "web": PlatformInfo(plugin=None, secrets=(), modes=("api",), single_identity_modes=()),
 }
 
@@ -69,17 +85,36 @@ PLATFORMS: dict[str, PlatformInfo] = {
 class ModelProviderInfo:
     plugin: str
     secrets: tuple[str, ...]
+    # The plugin reads <env_prefix>_SMALL_MODEL / _LARGE_MODEL (never a character setting).
+    env_prefix: str
+    # Whether the plugin registers TEXT_EMBEDDING (plugin-knowledge and memory search need one).
+    embeddings: bool
 
 
 MODEL_PROVIDERS: dict[str, ModelProviderInfo] = {
-    "openai": ModelProviderInfo("@elizaos/plugin-openai@1.6.0", ("OPENAI_API_KEY",)),
-    "anthropic": ModelProviderInfo("@elizaos/plugin-anthropic@1.5.12", ("ANTHROPIC_API_KEY",)),
-    "openrouter": ModelProviderInfo("@elizaos/plugin-openrouter@1.5.17", ("OPENROUTER_API_KEY",)),
-    "groq": ModelProviderInfo("@elizaos/plugin-groq@1.0.4", ("GROQ_API_KEY",)),
-    "google": ModelProviderInfo("@elizaos/plugin-google-genai@1.1.0", ("GOOGLE_GENERATIVE_AI_API_KEY",)),
-    # Local models: no key, the endpoint is a plain setting.
-    "ollama": ModelProviderInfo("@elizaos/plugin-ollama@1.2.4", ()),
+    "openai": ModelProviderInfo("@elizaos/plugin-openai@1.6.0", ("OPENAI_API_KEY",), "OPENAI", True),
+    "anthropic": ModelProviderInfo("@elizaos/plugin-anthropic@1.5.12", ("ANTHROPIC_API_KEY",), "ANTHROPIC", False),
+    "openrouter": ModelProviderInfo("@elizaos/plugin-openrouter@1.5.17", ("OPENROUTER_API_KEY",), "OPENROUTER", True),
+    "groq": ModelProviderInfo("@elizaos/plugin-groq@1.0.4", ("GROQ_API_KEY",), "GROQ", False),
+    "google": ModelProviderInfo(
+        "@elizaos/plugin-google-genai@1.1.0", ("GOOGLE_GENERATIVE_AI_API_KEY",), "GOOGLE", True
+    ),
+    # Local models: no key; the endpoint (OLLAMA_API_ENDPOINT, required by the plugin) is `model.endpoint`.
+    "ollama": ModelProviderInfo("@elizaos/plugin-ollama@1.2.4", (), "OLLAMA", True),
 }
 
+# `character.knowledge` is read only by plugin-knowledge, which embeds it with the TEXT_EMBEDDING model.
+KNOWLEDGE_PLUGIN = "@elizaos/plugin-knowledge@1.6.1"
+
 # Env the program sets on every agent container; an agent file may not override them.
-RESERVED_ENV = ("SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR")
+RESERVED_ENV = (
+    "SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR", "ELIZA_SERVER_AUTH_TOKEN", "NPM_CONFIG_OFFLINE",
+    "ELIZA_NO_AUTO_INSTALL", "ELIZA_NO_PLUGIN_AUTO_INSTALL", "OLLAMA_API_ENDPOINT", "LOAD_DOCS_ON_STARTUP",
+)  # fmt: skip
+
+
+def model_env_names() -> set[str]:
+    """Env the agent file's `model:` and platform modes set: not settable through `env:` as well."""
+    names = {f"{p.env_prefix}_{size}_MODEL" for p in MODEL_PROVIDERS.values() for size in ("SMALL", "LARGE")}
+    names |= {name for info in PLATFORMS.values() for env in info.mode_env.values() for name in env}
+    return names

@@ -84,12 +84,13 @@ def convert(character: dict[str, Any], platforms: set[str] | None, provider: str
     converted = _v0_examples(data)
     actions = 0
     for i, j in converted:
-        message = data["messageExamples"][i][j]
-        message["name"] = message.pop("user")
+        message = {("name" if k == "user" else k): v for k, v in data["messageExamples"][i][j].items()}
         content = message.get("content")
         if isinstance(content, dict) and isinstance(content.get("action"), str) and "actions" not in content:
-            content["actions"] = [content.pop("action")]
+            message["content"] = {("actions" if k == "action" else k): ([v] if k == "action" else v)
+                                  for k, v in content.items()}  # fmt: skip
             actions += 1
+        data["messageExamples"][i][j] = message
     if converted:
         out.notes.append(f"messageExamples: `user` -> `name` in {len(converted)} message(s)")
     if actions:

@@ -9,7 +9,7 @@ from typing import Any
 
 from launchpad import naming
 from launchpad.images import ImageBuild
-from launchpad.spec.catalog import BASE_PLUGINS, MODEL_PROVIDERS, PLATFORMS
+from launchpad.spec.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.spec.models import PINNED_PLUGIN, AgentSpec, SecretSource
 from launchpad.spec.rules import platform_mode, single_identity_platforms
 from launchpad.spec.tenants import NamespacePolicy
@@ -85,12 +85,19 @@ class Fleet:
         )
 
 
-def resolve_plugins(spec: AgentSpec) -> tuple[str, ...]:
-    """Base plugins, the model provider's, each platform's (added if missing), then the agent's own. An
-    agent's own pin of a catalog plugin wins, at the catalog position."""
+def resolve_plugins(spec: AgentSpec, knowledge: bool = False) -> tuple[str, ...]:
+    """Base plugins, the model provider's, the embeddings provider's, each platform's (added if missing),
+    plugin-knowledge when the character has knowledge, then the agent's own. An agent's own pin of a catalog
+    plugin wins, at the catalog position. Order matters: elizaOS 1.7 uses the first plugin that registered a
+    model type (core `registerModel`: same priority, earlier registration first), so the text provider comes
+    before the one added for embeddings."""
     own = {m["name"]: p for p in spec.plugins if (m := PINNED_PLUGIN.match(p))}
     required = [*BASE_PLUGINS, MODEL_PROVIDERS[spec.model.provider].plugin]
+    if spec.model.embeddings is not None:
+        required.append(MODEL_PROVIDERS[spec.model.embeddings].plugin)
     required += [info.plugin for p in spec.platforms if (info := PLATFORMS[p]).plugin]
+    if knowledge:
+        required.append(KNOWLEDGE_PLUGIN)
     resolved: list[str] = []
     for plugin in required:
         name = plugin.rpartition("@")[0]

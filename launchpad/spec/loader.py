@@ -17,12 +17,12 @@ from launchpad.runtime.lockfiles import LOCKS_DIR, read_lock
 from launchpad.spec import fleet as resolve
 from launchpad.spec import tenants as tenancy
 from launchpad.spec.character import LoadedCharacter, check_rules, load_character_file
-from launchpad.spec.errors import FleetError, Problem
+from launchpad.spec.errors import FleetError, Problem, field_path
 from launchpad.spec.fleet import Agent, ConfigSecretUse, Fleet
 from launchpad.spec.models import AgentSpec, FleetDefaults
 from launchpad.spec.provenance import Provenance, merge_defaults
 from launchpad.spec.pydantic_problems import problems_from
-from launchpad.spec.rules import check_agent
+from launchpad.spec.rules import check_agent, has_embeddings
 from launchpad.spec.yaml_source import Loc, SourceDoc, load_yaml
 
 DEFAULTS_FILE = "defaults.yaml"
@@ -135,7 +135,18 @@ def _load_agent(
     base_character = loaded.character
     if problems or base_character is None or spec.image is None:
         return None, problems
-    plugins = resolve.resolve_plugins(spec)
+    knowledge = bool(base_character.get("knowledge"))
+    if knowledge and not has_embeddings(spec):
+        where = ("character", "knowledge") if spec.character is not None else ("characterFile",)
+        file, line = provenance.where(where)
+        problems.append(
+            Problem(
+                file, line, field_path(where),
+                f"knowledge is embedded by plugin-knowledge with a TEXT_EMBEDDING model, and {spec.model.provider} "
+                "has none: set `model.embeddings:` to openai, openrouter, google or ollama (and its secret)",
+            )
+        )  # fmt: skip
+    plugins = resolve.resolve_plugins(spec, knowledge)
     if spec.character_file is not None:
         problems += _file_plugins_problems(base_character, plugins, provenance)
     build = None

@@ -21,6 +21,7 @@ from launchpad.spec.tiers import Tier
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+ENDPOINT = re.compile(r"^https?://[^/\s:@]+(:\d+)?(/\S*)?$")
 # npm package, optionally scoped, pinned to an exact semver: ranges (^1.2, ~1, latest) would float.
 PINNED_PLUGIN = re.compile(
     r"^(?P<name>(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*)@(?P<version>\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$"
@@ -89,6 +90,12 @@ def _secret_source(value: Any) -> Any:
     return value
 
 
+def _endpoint(value: str) -> str:
+    if not ENDPOINT.match(value):
+        raise ValueError("must be an http(s) URL without credentials, e.g. http://ollama.models.svc:11434/api")
+    return value
+
+
 def _label_key(value: str) -> str:
     if not LABEL_KEY.match(value):
         raise ValueError("must be a Kubernetes label key (optional DNS prefix, '/', name of at most 63 characters)")
@@ -124,8 +131,16 @@ class PlatformSettings(Strict):
 
 
 class ModelSpec(Strict):
+    """The model plugin and what it runs: `name` sets both the small and the large model, `small`/`large` one
+    each (the plugin's <PROVIDER>_SMALL_MODEL / _LARGE_MODEL env). `embeddings` adds a second provider for
+    TEXT_EMBEDDING where the first has none (anthropic, groq); `endpoint` is ollama's server."""
+
     provider: ProviderName
-    name: str | None = None  # e.g. gpt-4o-mini; passed to the runtime as a plain setting
+    name: str | None = Field(None, min_length=1)  # e.g. gpt-4o-mini
+    small: str | None = Field(None, min_length=1)
+    large: str | None = Field(None, min_length=1)
+    embeddings: ProviderName | None = None
+    endpoint: Annotated[str, AfterValidator(_endpoint)] | None = None
 
 
 class ResourceAmounts(Strict):

@@ -41,6 +41,7 @@ def _walk_types(annotation: object) -> Iterable[object]:
 
 
 _NO_DATA: Any = object()
+_KEY_ERRORS = ("missing", "extra_forbidden")
 
 # Fields people put in the wrong place, with where they belong.
 MISPLACED = {
@@ -72,7 +73,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
     return message.removeprefix("Value error, ")
 
 
-def _clean_loc(loc: tuple[int | str, ...], data: Any = _NO_DATA) -> tuple[Loc, bool]:
+def _clean_loc(loc: tuple[int | str, ...], data: Any = _NO_DATA, kind: str = "") -> tuple[Loc, bool]:
     """The field's path in the data, and whether pydantic named a union member on the way. A failing dict key
     shows as (..., key, "[key]"); a failing union member as (..., field, "str") or (..., "Model", ...): given
     the data, every part that is not a key or index of it is such a tag."""
@@ -86,7 +87,7 @@ def _clean_loc(loc: tuple[int | str, ...], data: Any = _NO_DATA) -> tuple[Loc, b
         if _has(current, part):
             out.append(part)
             current = current[part]
-        elif index == len(loc) - 1 and not tagged:
+        elif index == len(loc) - 1 and not tagged and kind in _KEY_ERRORS:
             out.append(part)  # a missing or unknown key: not in the data, still the field
         else:
             tagged = True
@@ -107,7 +108,7 @@ def problems_from(
     message saying what fits (`union_expectation`), not one per member."""
     problems: dict[tuple[Loc, str], Problem] = {}
     for error in exc.errors(include_input=False, include_url=False):
-        loc, tagged = _clean_loc(error["loc"], data)
+        loc, tagged = _clean_loc(error["loc"], data, error["type"])
         message = union_expectation(loc) if tagged else _message(error, model)
         file, line = where(loc)
         problems.setdefault((loc, message), Problem(file, line, field_path(loc), message))

@@ -13,6 +13,7 @@ from launchpad.spec.catalog import (
     MODEL_PROVIDERS,
     PLATFORMS,
     RESERVED_ENV,
+    model_env_names,
 )
 from launchpad.spec.credentials import credential_kind, is_credential_name
 from launchpad.spec.errors import Problem, field_path
@@ -24,6 +25,7 @@ from launchpad.spec.yaml_source import Loc
 Report = Callable[[Loc, str], None]
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "launchpad.dev/")
 _IMAGE_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
+MODEL_ENV = model_env_names()
 
 
 def platform_mode(spec: AgentSpec, platform: str) -> str:
@@ -37,6 +39,9 @@ def required_secrets(spec: AgentSpec) -> list[tuple[Loc, str, tuple[str, ...]]]:
     provider = MODEL_PROVIDERS[spec.model.provider]
     if provider.secrets:
         needs.append((("model", "provider"), f"model provider {spec.model.provider}", provider.secrets))
+    embeddings = spec.model.embeddings
+    if embeddings is not None and embeddings != spec.model.provider and (names := MODEL_PROVIDERS[embeddings].secrets):
+        needs.append((("model", "embeddings"), f"embeddings provider {embeddings}", names))
     for platform in spec.platforms:
         if PLATFORMS[platform].secrets:
             needs.append((("platforms", platform), f"platform {platform}", PLATFORMS[platform].secrets))
@@ -67,9 +72,11 @@ def check_platforms(spec: AgentSpec, report: Report) -> None:
     for platform, settings in spec.platforms.items():
         modes = PLATFORMS[platform].modes
         if settings and settings.mode is not None and settings.mode not in modes:
+            why = PLATFORMS[platform].unsupported_modes.get(settings.mode)
             report(
                 ("platforms", platform, "mode"),
-                f"{platform} has no mode {settings.mode!r}; choose one of: {', '.join(modes)}",
+                f"{platform} has no mode {settings.mode!r}{f' ({why})' if why else ''}; "
+                f"choose one of: {', '.join(modes)}",
             )
     for loc, what, names in required_secrets(spec):
         missing = [name for name in names if name not in spec.secrets]
@@ -106,6 +113,34 @@ def check_scaling(spec: AgentSpec, report: Report) -> None:
             )
     if scaling.max_replicas > scaling.min_replicas and scaling.target_cpu is None and scaling.target_memory is None:
         report(("scaling",), "autoscaling (maxReplicas > minReplicas) needs targetCPU or targetMemory")
+    if scaling.max_replicas > 1 and "POSTGRES_URL" not in spec.secrets:
+        report(
+            ("scaling", "maxReplicas"),
+            "more than one replica needs a shared database: each pod would keep its own PGlite and its own "
+            "in-process message bus (elizaOS server 1.7.2), so replicas would not see each other's state; add "
+            "`secrets: {POSTGRES_URL: {config: <key>}}` (the Service keeps each client on one pod)",
+        )
+
+
+def check_model(spec: AgentSpec, report: Report) -> None:
+    model = spec.model
+    if model.provider == "ollama" and model.endpoint is None:
+        report(
+            ("model", "provider"),
+            "plugin-ollama needs its server's URL (OLLAMA_API_ENDPOINT; its default http://localhost:11434/api "
+            "points inside the agent's pod): set model.endpoint, e.g. http://ollama.models.svc:11434/api",
+        )
+    if model.endpoint is not None and model.provider != "ollama":
+        report(("model", "endpoint"), f"model.endpoint is ollama's server URL; {model.provider} does not read it")
+    if model.embeddings is not None and not MODEL_PROVIDERS[model.embeddings].embeddings:
+        capable = ", ".join(n for n, p in MODEL_PROVIDERS.items() if p.embeddings)
+        report(("model", "embeddings"), f"{model.embeddings} has no embedding model; choose one of: {capable}")
+    if model.name is not None and model.small is not None and model.large is not None:
+        report(("model", "name"), "model.name sets both small and large, which are both given: remove one")
+
+
+def has_embeddings(spec: AgentSpec) -> bool:
+    return MODEL_PROVIDERS[spec.model.provider].embeddings or spec.model.embeddings is not None
 
 
 def check_resources(spec: AgentSpec, report: Report) -> None:
@@ -157,6 +192,8 @@ def check_env(spec: AgentSpec, report: Report) -> None:
             report(loc, f"the value looks like {kind}; move it to `secrets:` (value not shown)")
         if name in RESERVED_ENV:
             report(loc, f"{name} is set by agent-launchpad itself and cannot be overridden")
+        elif name in MODEL_ENV:
+            report(loc, f"{name} is set from the agent's `model:` and `platforms:` settings; set it there")
         if name in spec.secrets:
             report(loc, f"{name} is also under `secrets:`; keep one")
     for name in spec.secrets:
@@ -204,6 +241,7 @@ def check_agent(spec: AgentSpec, provenance: Provenance, registry: str | None) -
     check_plugins(spec, report)
     check_platforms(spec, report)
     check_scaling(spec, report)
+    check_model(spec, report)
     check_resources(spec, report)
     check_env(spec, report)
     check_image(spec, registry, report)

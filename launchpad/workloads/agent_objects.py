@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from launchpad import naming
 from launchpad.spec.fleet import Agent
@@ -157,8 +158,21 @@ def pdb(agent: Agent) -> Manifest | None:
     }
 
 
+def _endpoint_port(url: str) -> int:
+    parsed = urlsplit(url)
+    return parsed.port or (443 if parsed.scheme == "https" else 80)
+
+
 def network_policy(agent: Agent) -> Manifest:
     http = [{"protocol": "TCP", "port": naming.HTTP_PORT}]
+    egress: list[Manifest] = [
+        {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},  # DNS
+        {"ports": [{"protocol": "TCP", "port": 443}]},  # model APIs and chat platforms
+        {"ports": [{"protocol": "TCP", "port": 5432}]},  # Postgres (plugin-sql)
+    ]
+    endpoint = agent.spec.model.endpoint
+    if endpoint is not None and (port := _endpoint_port(endpoint)) != 443:
+        egress.append({"ports": [{"protocol": "TCP", "port": port}]})  # the ollama server (model.endpoint)
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -179,11 +193,7 @@ def network_policy(agent: Agent) -> Manifest:
                 },
                 {"from": [{"podSelector": {}}], "ports": http},  # same namespace
             ],
-            "egress": [
-                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},  # DNS
-                {"ports": [{"protocol": "TCP", "port": 443}]},  # model APIs and chat platforms
-                {"ports": [{"protocol": "TCP", "port": 5432}]},  # Postgres (plugin-sql)
-            ],
+            "egress": egress,
         },
     }
 
@@ -226,6 +236,8 @@ def agent_manifests(
             "metadata": _meta(agent, agent.name),
             "spec": {
                 "type": "ClusterIP",
+                # Replicas share the database, not the server's in-process message bus: keep a client on one pod.
+                **({"sessionAffinity": "ClientIP"} if agent.spec.scaling.max_replicas > 1 else {}),
                 "selector": naming.selector_labels(agent.name),
                 "ports": [
                     {

@@ -9,8 +9,10 @@ from typing import Any
 
 from launchpad import naming
 from launchpad.images import RUNTIME_UID
+from launchpad.spec.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.spec.fleet import Agent
 from launchpad.spec.tiers import priority_class_name
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV
 
 CHARACTER_DIR = "/etc/eliza"
 CHARACTER_FILE = "character.json"
@@ -36,6 +38,24 @@ def config_map_name(agent: Agent) -> str:
     return f"{agent.name}-character"
 
 
+def _model_env(agent: Agent) -> dict[str, str]:
+    """What `model:` and the platform modes mean to the plugins: their own env switches."""
+    model = agent.spec.model
+    prefix = MODEL_PROVIDERS[model.provider].env_prefix
+    env = {}
+    for size, value in (("SMALL", model.small or model.name), ("LARGE", model.large or model.name)):
+        if value is not None:
+            env[f"{prefix}_{size}_MODEL"] = value
+    if model.endpoint is not None:
+        env["OLLAMA_API_ENDPOINT"] = model.endpoint
+    for platform, mode in sorted(agent.platforms.items()):
+        env.update(PLATFORMS[platform].mode_env.get(mode, {}))
+    if KNOWLEDGE_PLUGIN in agent.plugins:
+        # The knowledge is the character's; the plugin's default also loads ./docs, which the image lacks.
+        env["LOAD_DOCS_ON_STARTUP"] = "false"
+    return env
+
+
 def _plain_env(agent: Agent) -> dict[str, str]:
     env = {
         "SERVER_PORT": str(naming.HTTP_PORT),
@@ -45,24 +65,34 @@ def _plain_env(agent: Agent) -> dict[str, str]:
         "ELIZA_NONINTERACTIVE": "true",
         "HOME": "/tmp",  # the root filesystem is read-only; /tmp is an emptyDir
         "LOG_JSON_FORMAT": "true",
+        # `elizaos` runs `npm view @elizaos/cli@latest version` before every command (cli 1.7.2 main(), no
+        # switch to skip it); where the registry is slow or unreachable npm retries for about a minute before
+        # the agent starts. Offline, npm answers ENOTCACHED at once (measured in the boot test).
+        "NPM_CONFIG_OFFLINE": "true",
+        # The image is immutable: no `bun add` of the CLI or of a missing plugin at run time (cli
+        # shouldAutoInstallCli, core isAutoInstallAllowed).
+        "ELIZA_NO_AUTO_INSTALL": "true",
+        "ELIZA_NO_PLUGIN_AUTO_INSTALL": "true",
     }
-    if "POSTGRES_URL" in agent.spec.secrets:
-        # plugin-sql opens 20 connections per agent by default (elizaOS/eliza#8696); a fleet exhausts
-        # Postgres long before it needs that many.
-        env["POSTGRES_POOL_MAX"] = "5"
-    else:
+    if "POSTGRES_URL" not in agent.spec.secrets:
         env["PGLITE_DATA_DIR"] = f"{DATA_DIR}/.elizadb"
+    env.update(_model_env(agent))
     env.update(agent.spec.env)
     return env
 
 
+def secret_env(agent: Agent) -> list[str]:
+    """Env names whose values the agent's own Secret holds: its config secrets and its API token."""
+    return sorted([env for env, source in agent.spec.secrets.items() if source.config is not None] + [AUTH_TOKEN_ENV])
+
+
 def container_env(agent: Agent) -> list[dict[str, Any]]:
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in _plain_env(agent).items()]
-    for env_name, source in sorted(agent.spec.secrets.items()):
+    refs = {name: {"name": secret_name(agent), "key": name} for name in secret_env(agent)}
+    for env_name, source in agent.spec.secrets.items():
         if source.secret_key_ref is not None:
-            ref = {"name": source.secret_key_ref.name, "key": source.secret_key_ref.key}
-        else:
-            ref = {"name": secret_name(agent), "key": env_name}
+            refs[env_name] = {"name": source.secret_key_ref.name, "key": source.secret_key_ref.key}
+    for env_name, ref in sorted(refs.items()):
         env.append({"name": env_name, "valueFrom": {"secretKeyRef": ref}})
     return env
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import yaml
 
 from launchpad.spec.fleet import Fleet
-from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
+from launchpad.workloads.agent_objects import agent_manifests, namespace_manifest
+from launchpad.workloads.pod import secret_env
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
 REDACTED = "<set by pulumi config>"
@@ -26,7 +27,7 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
             written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
     written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:
-        placeholders = dict.fromkeys(config_secret_env(agent), REDACTED)
+        placeholders = dict.fromkeys(secret_env(agent), REDACTED)
         manifests = agent_manifests(agent, placeholders, scan=scan).all()
         if agent.spec.tenant is None:
             manifests += policies.get(agent.namespace, [])

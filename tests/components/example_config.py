@@ -14,4 +14,5 @@ def example_secrets(agents_dir: Path = ROOT / "agents") -> dict[str, str]:
     """A recognisable fake value for every config secret the fleet reads."""
     fleet = load_fleet([agents_dir])
     keys = {use.key for agent in fleet.agents for use in agent.config_secrets}
+    keys.add("agentTokenKey")  # every agent's API token is derived from it
     return {key: f"{TEST_SECRET_PREFIX}{key}" for key in sorted(keys)}

@@ -15,6 +15,7 @@ install()
 
 from components import program  # noqa: E402 - mocks first
 from launchpad.monitoring import rules  # noqa: E402
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token  # noqa: E402
 from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, example_secrets  # noqa: E402
 
 K8S = "kubernetes:"
@@ -156,11 +157,15 @@ def test_secret_values_are_pulumi_secrets_and_never_in_configmaps(resources: lis
     secret = next(r for r in _of(resources, "kubernetes:core/v1:Secret") if r.name == f"{agent}-env")
     assert is_secret(secret.inputs["stringData"]), "the Secret's data must travel as a Pulumi secret"
     values = unwrap(secret.inputs["stringData"])
+    # Config secrets, and the API token derived from the stack's token key (auth_token.py), never the key itself.
+    token = values.pop(AUTH_TOKEN_ENV)
+    assert token == derive_token(f"{TEST_SECRET_PREFIX}agentTokenKey", agent) and TEST_SECRET_PREFIX not in token
     assert values and all(v.startswith(TEST_SECRET_PREFIX) for v in values.values())
+    values[AUTH_TOKEN_ENV] = token
     config_map = next(r for r in _of(resources, "kubernetes:core/v1:ConfigMap") if r.name == f"{agent}-character")
     assert TEST_SECRET_PREFIX not in json.dumps(config_map.inputs)
     container = _deployment(resources, agent).inputs["spec"]["template"]["spec"]["containers"][0]
-    assert TEST_SECRET_PREFIX not in json.dumps(container)
+    assert TEST_SECRET_PREFIX not in json.dumps(container) and token not in json.dumps(container)
     from_secret = {e["name"] for e in container["env"] if "valueFrom" in e}
     assert set(values) <= from_secret
 
@@ -170,12 +175,15 @@ def test_platform_plugins_are_added_and_loaded_by_the_character(resources: list)
         r for r in _of(resources, "kubernetes:core/v1:ConfigMap") if r.name == "support-assistant-character"
     )
     character = json.loads(config_map.inputs["data"]["character.json"])
-    # support-assistant declares no plugins: telegram's and anthropic's are added, plus the base ones.
+    # support-assistant declares no plugins: anthropic's (text) then openai's (embeddings), telegram's, and
+    # plugin-knowledge for its `knowledge:` are added, plus the base ones.
     assert character["plugins"] == [
         "@elizaos/plugin-sql",
         "@elizaos/plugin-bootstrap",
         "@elizaos/plugin-anthropic",
+        "@elizaos/plugin-openai",
         "@elizaos/plugin-telegram",
+        "@elizaos/plugin-knowledge",
     ]
 
 

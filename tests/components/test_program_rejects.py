@@ -14,7 +14,7 @@ import pulumi  # noqa: E402
 from components import program  # noqa: E402
 from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
 
-SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
+SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key"}
 
 
 def _run(tmp_path, monkeypatch, files: dict[str, str], plain: dict | None = None, secrets: dict | None = None) -> str:

@@ -16,13 +16,13 @@ from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
 
 WEB = (
     BASE.replace("  telegram: {mode: polling}", "  web: {}")
-    .replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")
+    .replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")
     .replace(
         "  minReplicas: 1\n  maxReplicas: 1", "  minReplicas: 2\n  maxReplicas: 6\n  targetCPU: 70\n  targetMemory: 85"
     )
 )
 DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
-SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai"}
+SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key"}
 
 
 def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str, scan: bool = False, **settings) -> list:

@@ -33,10 +33,10 @@ CASES: dict[str, dict[str, str]] = {
     "bad_mode": {"bot.yaml": BASE.replace("{mode: polling}", "{mode: longpoll}")},
     "missing_platform_secret": {"bot.yaml": BASE.replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")},
     "missing_model_secret": {"bot.yaml": BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "")},
-    "polling_scaled": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70")},
-    "discord_scaled": {"bot.yaml": BASE.replace("  telegram: {mode: polling}", "  discord: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  DISCORD_API_TOKEN: {config: d}\n  DISCORD_APPLICATION_ID: {config: a}").replace("  maxReplicas: 1", "  maxReplicas: 2\n  targetCPU: 70")},
-    "max_below_min": {"bot.yaml": BASE.replace("{mode: polling}", "{mode: webhook}").replace("  minReplicas: 1", "  minReplicas: 3")},
-    "autoscale_no_target": {"bot.yaml": BASE.replace("{mode: polling}", "{mode: webhook}").replace("  maxReplicas: 1", "  maxReplicas: 4")},
+    "polling_scaled": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
+    "discord_scaled": {"bot.yaml": BASE.replace("  telegram: {mode: polling}", "  discord: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  DISCORD_API_TOKEN: {config: d}\n  DISCORD_APPLICATION_ID: {config: a}").replace("  maxReplicas: 1", "  maxReplicas: 2\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
+    "max_below_min": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  minReplicas: 1", "  minReplicas: 3")},
+    "autoscale_no_target": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  maxReplicas: 1", "  maxReplicas: 4").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
     "zero_replicas": {"bot.yaml": BASE.replace("  minReplicas: 1", "  minReplicas: 0")},
     "target_over_100": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 1\n  targetCPU: 150")},
     "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi}", "memory: 1Gi}").replace("memory: 1792Mi}", "memory: 1Gi}")},
@@ -123,7 +123,7 @@ EXPECTED: dict[str, list[str]] = {
         "agents/bot.yaml:8: platforms.slack: Input should be 'discord', 'telegram', 'twitter' or 'web'",
     ],
     'bad_mode': [
-        "agents/bot.yaml:7: platforms.telegram.mode: telegram has no mode 'longpoll'; choose one of: polling, webhook",
+        "agents/bot.yaml:7: platforms.telegram.mode: telegram has no mode 'longpoll'; choose one of: polling",
     ],
     'missing_platform_secret': [
         'agents/bot.yaml:7: platforms.telegram: platform telegram needs secret(s) TELEGRAM_BOT_TOKEN; add under `secrets:` TELEGRAM_BOT_TOKEN: {config: <key>} and set them with `pulumi config set --secret <key>`',
@@ -132,7 +132,7 @@ EXPECTED: dict[str, list[str]] = {
         'agents/bot.yaml:9: model.provider: model provider openai needs secret(s) OPENAI_API_KEY; add under `secrets:` OPENAI_API_KEY: {config: <key>} and set them with `pulumi config set --secret <key>`',
     ],
     'polling_scaled': [
-        'agents/bot.yaml:15: scaling.maxReplicas: telegram in polling mode allows one replica per bot identity (Telegram answers 409 Conflict to a second long-polling client of the same token); set scaling.maxReplicas: 1, or set platforms.telegram.mode: webhook',
+        'agents/bot.yaml:15: scaling.maxReplicas: telegram in polling mode allows one replica per bot identity (Telegram answers 409 Conflict to a second long-polling client of the same token); set scaling.maxReplicas: 1',
     ],
     'discord_scaled': [
         'agents/bot.yaml:15: scaling.maxReplicas: discord in gateway mode allows one replica per bot identity (a second Discord gateway session without sharding handles every message twice); set scaling.maxReplicas: 1',

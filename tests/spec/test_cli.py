@@ -24,10 +24,18 @@ def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_validate_examples_prints_a_one_line_summary() -> None:
+def test_validate_examples_says_what_it_converted_and_prints_a_one_line_summary() -> None:
     result = _cli("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ("3 agent(s) valid in 3 file(s): 3 namespace(s), 2 tenant(s), 3 image(s) to build\n")
+    converted = "agents/characters/omni.json: converted from elizaOS v0: "
+    assert result.stdout.splitlines() == [
+        f"{converted}lore (1 item) appended to bio",
+        f"{converted}messageExamples: `user` -> `name` in 2 message(s)",
+        f"{converted}clients [discord, telegram, twitter] -> platforms [discord, telegram, twitter] of the agent file",
+        f"{converted}modelProvider 'openrouter' -> the agent file's model.provider",
+        f"{converted}empty settings.secrets dropped",
+        "3 agent(s) valid in 3 file(s): 3 namespace(s), 2 tenant(s), 3 image(s) to build",
+    ]
 
 
 def test_validate_reports_every_problem_and_exits_1(tmp_path: Path) -> None:

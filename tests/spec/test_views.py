@@ -19,6 +19,7 @@ def test_registry_record_names_secret_locations_only() -> None:
     assert record.platforms == {"telegram": {"mode": "polling"}}
     assert [(s.env_name, s.source, s.location) for s in record.secrets] == [
         ("ANTHROPIC_API_KEY", "pulumi-config", "anthropicApiKey"),
+        ("OPENAI_API_KEY", "pulumi-config", "openaiApiKey"),
         ("POSTGRES_URL", "kubernetes-secret", "support-postgres/url"),
         ("TELEGRAM_BOT_TOKEN", "pulumi-config", "supportTelegramBotToken"),
     ]
