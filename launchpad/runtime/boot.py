@@ -1,0 +1,161 @@
+"""Boot one agent from its installed runtime the way its pod does (sandbox.py) and watch it: time to
+`/health` 200, resident memory of the whole process tree (sampled from /proc), whether it stays up.
+Used by tests/runtime/test_boot.py and benchmarks/agent_footprint.py."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from launchpad.runtime.sandbox import Sandbox
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http_status(url: str, headers: dict[str, str] | None = None, timeout: float = 5) -> int | None:
+    """The status of a GET, or None when nothing answers."""
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(parent, []).append(int(entry))
+    return tree
+
+
+def tree_rss(pid: int) -> int:
+    """Resident bytes of `pid` and all its descendants (what a container's memory accounting sees, near
+    enough: RSS counts shared library pages once per process)."""
+    tree, total, pending = _children(), 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += int(Path(f"/proc/{current}/statm").read_text().split()[1]) * PAGE
+        except (OSError, IndexError, ValueError):
+            continue
+        pending += tree.get(current, [])
+    return total
+
+
+@dataclass
+class RunningAgent:
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+    started: float = field(default_factory=time.monotonic)
+    samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, tree RSS)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def sample(self) -> int:
+        rss = tree_rss(self.process.pid)
+        self.samples.append((time.monotonic() - self.started, rss))
+        return rss
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def wait_ready(self, timeout: float = 240) -> float:
+        """Seconds from start to `/health` 200 (every agent loaded); raises if it exits or times out."""
+        while time.monotonic() - self.started < timeout:
+            self.sample()
+            if not self.alive():
+                code = self.process.returncode
+                raise RuntimeError(f"the agent exited with {code} before it was ready:\n{self.tail()}")
+            if http_status(self.url("/health"), timeout=2) == 200:
+                return time.monotonic() - self.started
+            time.sleep(0.5)
+        raise RuntimeError(f"/health was not 200 after {timeout:.0f} s:\n{self.tail()}")
+
+    def watch(self, seconds: float) -> None:
+        """Keep sampling for `seconds`; raises if the agent exits meanwhile."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.sample()
+            if not self.alive():
+                raise RuntimeError(f"the agent exited with {self.process.returncode}:\n{self.tail()}")
+            time.sleep(1)
+
+    def peak(self) -> int:
+        return max(rss for _, rss in self.samples)
+
+    def steady(self, last_seconds: float = 15) -> int:
+        """Median tree RSS over the last `last_seconds` of samples."""
+        end = self.samples[-1][0]
+        window = sorted(rss for at, rss in self.samples if at >= end - last_seconds)
+        return window[len(window) // 2]
+
+    def tail(self, chars: int = 4000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+class AgentBoot:
+    """`with AgentBoot(...) as agent:` runs `command` in a fresh sandbox and stops it on exit."""
+
+    def __init__(self, app: Path, node: Path, character: str, env: dict[str, str], command: list[str]) -> None:
+        self.work = Path(tempfile.mkdtemp(prefix="launchpad-boot-"))
+        os.chmod(self.work, 0o755)
+        (self.work / "character.json").write_text(character)
+        self.sandbox = Sandbox(
+            self.work / "root", app, node, self.work / "character.json", self.work / "tmp", self.work / "data"
+        )
+        self.env, self.command = env, command
+
+    def __enter__(self) -> RunningAgent:
+        self.sandbox.prepare()
+        log = self.work / "agent.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                self.sandbox.argv(self.command, self.env), stdout=out, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, start_new_session=True,
+            )  # fmt: skip
+        self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log)
+        return self.agent
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.agent.stop()
+        subprocess.run(["rm", "-rf", str(self.work)], check=False)
