@@ -15,10 +15,25 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from launchpad.runtime.sandbox import Sandbox
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# The image's ENV PATH (launchpad/images.py): the locked node_modules/.bin first, then the base image's.
+IMAGE_PATH = "/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def pod_env(container_env: list[dict[str, Any]], secrets: dict[str, str], port: int) -> dict[str, str]:
+    """A container's env as its pod gets it: the image's ENV, the plain values, `secrets` for what the pod
+    reads from Secrets (a fake value where none is given). Only SERVER_HOST and SERVER_PORT differ: loopback
+    and a free port, so a test server binds to 127.0.0.1 only."""
+    env = {"PATH": IMAGE_PATH, "NODE_ENV": "production"}
+    for entry in container_env:
+        name = entry["name"]
+        env[name] = entry["value"] if "value" in entry else secrets.get(name, f"fake-{name.lower()}")
+    env["SERVER_HOST"], env["SERVER_PORT"] = "127.0.0.1", str(port)
+    return env
 
 
 def free_port() -> int:

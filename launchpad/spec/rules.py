@@ -8,6 +8,8 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from launchpad.spec.catalog import (
+    MEASURED_PEAK_BYTES,
+    MEASURED_STEADY_MIN_BYTES,
     MEMORY_LIMIT_FLOOR_BYTES,
     MEMORY_REQUEST_FLOOR_BYTES,
     MODEL_PROVIDERS,
@@ -167,15 +169,17 @@ def check_resources(spec: AgentSpec, report: Report) -> None:
     if limit is not None and limit < MEMORY_LIMIT_FLOOR_BYTES:
         report(
             ("resources", "limits", "memory"),
-            f"{spec.resources.limits.memory} is below the {format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS v1 "
-            "agent needs (~2.1 GB RSS at boot; a lower limit OOM-kills it in a restart loop); set at least 2Gi",
+            f"{spec.resources.limits.memory} is below the {format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS 1.7 "
+            f"agent needs (up to {MEASURED_PEAK_BYTES / 1e6:.0f} MB RSS at boot, measured; a lower limit OOM-kills "
+            f"it in a restart loop); set at least {format_bytes(MEMORY_LIMIT_FLOOR_BYTES)}",
         )
     request = amounts.get(("requests", "memory"))
     if request is not None and request < MEMORY_REQUEST_FLOOR_BYTES:
         report(
             ("resources", "requests", "memory"),
-            f"{spec.resources.requests.memory} is below the 1.6 GB an elizaOS v1 agent uses steadily; "
-            "the scheduler would overpack nodes; set at least 1600M (1.6 GB)",
+            f"{spec.resources.requests.memory} is below the {MEASURED_STEADY_MIN_BYTES / 1e6:.0f} MB the lightest "
+            "elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least "
+            f"{format_bytes(MEMORY_REQUEST_FLOOR_BYTES)}",
         )
 
 

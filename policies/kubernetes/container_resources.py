@@ -1,11 +1,12 @@
 """Requests and limits on every container, and enough memory for an elizaOS agent: without a limit one
-agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (see launchpad.spec.catalog)."""
+agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (the floor comes from the
+runtime's measured boot peak, see launchpad.spec.catalog)."""
 
 from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from launchpad.spec.catalog import MEMORY_LIMIT_FLOOR_BYTES
+from launchpad.spec.catalog import MEASURED_PEAK_BYTES, MEMORY_LIMIT_FLOOR_BYTES
 from launchpad.spec.quantity import format_bytes, parse_quantity
 from policies.kubernetes.workloads import agent_name, containers, name_of, pod_spec
 
@@ -42,7 +43,8 @@ def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -
         if too_low:
             report(
                 f"container '{name_of(container)}' memory limit {limit} is below the "
-                f"{format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS agent needs (~2.1 GB RSS at boot)",
+                f"{format_bytes(MEMORY_LIMIT_FLOOR_BYTES)} an elizaOS agent needs "
+                f"(up to {MEASURED_PEAK_BYTES / 1e6:.0f} MB RSS at boot, measured)",
                 None,
             )
 
@@ -55,7 +57,7 @@ requests_and_limits = ResourceValidationPolicy(
 )
 agent_memory_floor = ResourceValidationPolicy(
     name="agent-memory-floor",
-    description="elizaOS agent containers have a memory limit of at least 2Gi.",
+    description="elizaOS agent containers have a memory limit of at least the measured floor (1Gi).",
     severity=Severity.HIGH,
     validate=_agent_memory_floor,
 )

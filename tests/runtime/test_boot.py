@@ -25,7 +25,7 @@ import pytest
 
 from launchpad.db import local_server
 from launchpad.images import INSTALL_COMMAND, RUNTIME_UID, ImageBuild
-from launchpad.runtime.boot import AgentBoot, RunningAgent, free_port, http_status
+from launchpad.runtime.boot import IMAGE_PATH, AgentBoot, RunningAgent, free_port, http_status, pod_env
 from launchpad.runtime.install import ensure_runtime, install_record
 from launchpad.runtime.lockfiles import parse_lock, resolved_version
 from launchpad.runtime.sandbox import can_sandbox
@@ -43,7 +43,6 @@ for _agent in sorted(FLEET.agents, key=lambda a: a.name):
     if _agent.image_build is not None:
         SETS.setdefault(_agent.image_build.set_hash, _agent)
 TOKEN = "boot-test-token"
-IMAGE_PATH = "/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # image ENV
 STAY_UP_SECONDS = 30
 REPORTS = ROOT / "build" / "runtime"
 
@@ -55,19 +54,6 @@ def _require_sandbox() -> None:
         if os.environ.get("CI") == "true":
             pytest.fail(why)
         pytest.skip(why)
-
-
-def pod_env(agent: Agent, postgres_url: str | None) -> dict[str, str]:
-    """The container's env as the pod gets it, with fake values for what its Secrets hold."""
-    env = {"PATH": IMAGE_PATH, "NODE_ENV": "production"}
-    for entry in container_env(agent):
-        env[entry["name"]] = entry["value"] if "value" in entry else f"fake-{entry['name'].lower()}"
-    env["ELIZA_SERVER_AUTH_TOKEN"] = TOKEN
-    if "POSTGRES_URL" in env:
-        assert postgres_url is not None
-        env["POSTGRES_URL"] = postgres_url
-    env["SERVER_HOST"], env["SERVER_PORT"] = "127.0.0.1", str(free_port())
-    return env
 
 
 @pytest.fixture(scope="module")
@@ -129,8 +115,10 @@ def test_each_plugin_set_boots_as_its_pod_runs_it(set_hash: str, request: pytest
     app, node, install_seconds = _installed(build)
     record = install_record(build)
     assert record["command"] == INSTALL_COMMAND  # the Dockerfile's RUN line (test_install_command.py)
-    postgres_url = request.getfixturevalue("postgres") if "POSTGRES_URL" in agent.spec.secrets else None
-    env = pod_env(agent, postgres_url)
+    secrets = {"ELIZA_SERVER_AUTH_TOKEN": TOKEN}
+    if "POSTGRES_URL" in agent.spec.secrets:
+        secrets["POSTGRES_URL"] = request.getfixturevalue("postgres")
+    env = pod_env(container_env(agent), secrets, free_port())
     with AgentBoot(app, node, character_json(agent), env, ["elizaos", *ARGS]) as running:
         boot_seconds = running.wait_ready()
         assert http_status(running.url("/healthz")) == 200

@@ -39,8 +39,8 @@ CASES: dict[str, dict[str, str]] = {
     "autoscale_no_target": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  maxReplicas: 1", "  maxReplicas: 4").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
     "zero_replicas": {"bot.yaml": BASE.replace("  minReplicas: 1", "  minReplicas: 0")},
     "target_over_100": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 1\n  targetCPU: 150")},
-    "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi}", "memory: 1Gi}").replace("memory: 1792Mi}", "memory: 1Gi}")},
-    "memory_request_low": {"bot.yaml": BASE.replace("memory: 1792Mi}", "memory: 1Gi}")},
+    "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi}", "memory: 512Mi}").replace("memory: 1792Mi}", "memory: 128Mi}")},
+    "memory_request_low": {"bot.yaml": BASE.replace("memory: 1792Mi}", "memory: 128Mi}")},
     "bad_quantity": {"bot.yaml": BASE.replace('cpu: "1"', "cpu: one")},
     "request_above_limit": {"bot.yaml": BASE.replace("cpu: 500m", "cpu: 1500m")},
     "missing_limits": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi}\n', "")},
@@ -64,7 +64,7 @@ CASES: dict[str, dict[str, str]] = {
     "empty": {"bot.yaml": ""},
     "duplicate_names": {"a.yaml": BASE, "b.yaml": BASE},
     "defaults_unknown": {"bot.yaml": BASE, "defaults.yaml": "resource:\n  limits: {memory: 4Gi}\n"},
-    "defaults_low_memory": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi}\n', ""), "defaults.yaml": "resources:\n  limits:\n    cpu: \"1\"\n    memory: 1Gi\n"},
+    "defaults_low_memory": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi}\n', ""), "defaults.yaml": "resources:\n  limits:\n    cpu: \"1\"\n    memory: 512Mi\n"},
 }
 
 EXPECTED: dict[str, list[str]] = {
@@ -150,11 +150,11 @@ EXPECTED: dict[str, list[str]] = {
         'agents/bot.yaml:16: scaling.targetCPU: Input should be less than or equal to 100',
     ],
     'memory_limit_low': [
-        'agents/bot.yaml:11: resources.requests.memory: 1Gi is below the 1.6 GB an elizaOS v1 agent uses steadily; the scheduler would overpack nodes; set at least 1600M (1.6 GB)',
-        'agents/bot.yaml:12: resources.limits.memory: 1Gi is below the 2Gi an elizaOS v1 agent needs (~2.1 GB RSS at boot; a lower limit OOM-kills it in a restart loop); set at least 2Gi',
+        'agents/bot.yaml:11: resources.requests.memory: 128Mi is below the 268 MB the lightest elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least 256Mi',
+        'agents/bot.yaml:12: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 666 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
     ],
     'memory_request_low': [
-        'agents/bot.yaml:11: resources.requests.memory: 1Gi is below the 1.6 GB an elizaOS v1 agent uses steadily; the scheduler would overpack nodes; set at least 1600M (1.6 GB)',
+        'agents/bot.yaml:11: resources.requests.memory: 128Mi is below the 268 MB the lightest elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least 256Mi',
     ],
     'bad_quantity': [
         "agents/bot.yaml:12: resources.limits.cpu: 'one' is not a Kubernetes quantity (examples: 500m, 2, 512Mi, 2Gi)",
@@ -227,8 +227,8 @@ EXPECTED: dict[str, list[str]] = {
         'agents/defaults.yaml:1: resource: unknown field `resource`; did you mean `resources`?',
     ],
     'defaults_low_memory': [
-        'agents/bot.yaml:11: resources.requests.memory: request (1792Mi) is above the limit (1Gi)',
-        'agents/defaults.yaml:4: resources.limits.memory: 1Gi is below the 2Gi an elizaOS v1 agent needs (~2.1 GB RSS at boot; a lower limit OOM-kills it in a restart loop); set at least 2Gi',
+        'agents/bot.yaml:11: resources.requests.memory: request (1792Mi) is above the limit (512Mi)',
+        'agents/defaults.yaml:4: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 666 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
     ],
 }
 # fmt: on
@@ -254,7 +254,7 @@ def test_every_problem_of_the_fleet_is_reported_at_once(tmp_path: Path, monkeypa
         tmp_path,
         {
             "a.yaml": BASE.replace("eliza:1.7.2", "eliza:latest"),
-            "b.yaml": BASE.replace("name: bot", "name: other").replace("memory: 2Gi}", "memory: 1Gi}"),
+            "b.yaml": BASE.replace("name: bot", "name: other").replace("memory: 2Gi}", "memory: 512Mi}"),
             "c.yaml": BASE.replace("name: bot", "name: third") + "env:\n  API_TOKEN: x\n",
         },
     )
@@ -262,7 +262,7 @@ def test_every_problem_of_the_fleet_is_reported_at_once(tmp_path: Path, monkeypa
         load_fleet([Path("agents")])
     assert [(p.file, p.field) for p in caught.value.problems] == [
         ("agents/a.yaml", "image.ref"),
-        ("agents/b.yaml", "resources.requests.memory"),  # 1792Mi request now above the 1Gi limit
+        ("agents/b.yaml", "resources.requests.memory"),  # 1792Mi request now above the 512Mi limit
         ("agents/b.yaml", "resources.limits.memory"),
         ("agents/c.yaml", "env.API_TOKEN"),
     ]
