@@ -19,7 +19,8 @@ def test_agent_memory_below_the_floor() -> None:
     props = deployment()
     container(props)["resources"]["limits"]["memory"] = "768Mi"
     assert violations(cr.agent_memory_floor, DEPLOYMENT, props) == [
-        "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs (up to 666 MB RSS at boot, measured)"
+        "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs "
+        "(up to 666 MB RSS at boot, measured)"
     ]
 
 

@@ -128,7 +128,8 @@ EXPECTED = {
     (
         "agent-memory-floor",
         "leaky-deployment",
-        "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs (up to 666 MB RSS at boot, measured)",
+        "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs "
+        "(up to 666 MB RSS at boot, measured)",
     ),
     (
         "agent-namespace-isolation",
