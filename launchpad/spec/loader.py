@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from launchpad.images import ImageBuild
-from launchpad.runtime.lockfiles import LOCKS_DIR, read_lock
+from launchpad.runtime.lockfiles import LOCKS_DIR, LockReader
 from launchpad.spec import fleet as resolve
 from launchpad.spec import tenants as tenancy
 from launchpad.spec.character import LoadedCharacter, check_rules, load_character_file
@@ -106,12 +106,12 @@ def _file_plugins_problems(
     ]
 
 
-def _locked(build: ImageBuild, locks_dir: Path | None, provenance: Provenance) -> tuple[ImageBuild, list[Problem]]:
+def _locked(build: ImageBuild, locks: LockReader | None, provenance: Provenance) -> tuple[ImageBuild, list[Problem]]:
     """`build` with its committed lockfile; a missing or stale lock is a problem at `image.build`, because the
-    image's frozen install would refuse it (locks_dir None: `launchpad lock`, which writes them)."""
-    if locks_dir is None:
+    image's frozen install would refuse it (locks None: `launchpad lock`, which writes them)."""
+    if locks is None:
         return build, []
-    text, wrong = read_lock(locks_dir, build)
+    text, wrong = locks(build)
     if text is None:
         file, line = provenance.where(("image", "build"))
         return build, [Problem(file, line, "image.build", f"{wrong}; run `python -m launchpad lock` and commit it")]
@@ -119,7 +119,7 @@ def _locked(build: ImageBuild, locks_dir: Path | None, provenance: Provenance) -
 
 
 def _load_agent(
-    path: Path, defaults_doc: SourceDoc | None, registry: str | None, locks_dir: Path | None
+    path: Path, defaults_doc: SourceDoc | None, registry: str | None, locks: LockReader | None
 ) -> tuple[Agent | None, list[Problem]]:
     doc, problems = load_yaml(path, _display(path))
     if doc is None:
@@ -153,7 +153,7 @@ def _load_agent(
     if spec.image.build is not None and registry is not None:
         b = spec.image.build
         build, lock_problems = _locked(
-            ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins))), locks_dir, provenance
+            ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins))), locks, provenance
         )
         problems += lock_problems
     uses = tuple(
@@ -207,13 +207,13 @@ def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -
     """Load and validate the fleet; raise FleetError with every problem found. `require_locks=False` loads a
     fleet whose plugin sets are not locked yet (for `launchpad lock`)."""
     paths = paths or [Path("agents")]
-    locks_dir = locks_dir_of(paths) if require_locks else None
+    locks = LockReader(locks_dir_of(paths)) if require_locks else None
     agent_files, defaults_file, problems = discover(paths)
     defaults_doc, defaults, defaults_problems = _load_defaults(defaults_file)
     problems += defaults_problems
     agents: list[Agent] = []
     for path in agent_files:
-        agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry, locks_dir)
+        agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry, locks)
         problems += agent_problems
         if agent is not None:
             agents.append(agent)

@@ -28,6 +28,7 @@ from launchpad.spec import load_fleet  # noqa: E402
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest  # noqa: E402
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes  # noqa: E402
 from tests.components.example_config import ROOT, example_secrets  # noqa: E402
+from tests.spec.fleet_files import write_locks  # noqa: E402
 
 ETCD_LIMIT = 1_572_864  # etcd's default --max-request-bytes (1.5 MiB): the API server refuses larger objects
 BOUND = 64 * 1024  # what we hold every object to: well under the limit, whatever the fleet
@@ -57,6 +58,7 @@ def _write_fleet(folder: Path, count: int) -> Path:
     (folder / "defaults.yaml").write_text(yaml.safe_dump(defaults))
     for i in range(count):
         (folder / f"agent-{i:04d}.yaml").write_text(AGENT.format(name=f"agent-{i:04d}", i=i, tenant=i // 10))
+    write_locks(folder)  # the example defaults build images: one plugin set, one lockfile
     return folder
 
 

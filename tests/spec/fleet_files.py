@@ -52,11 +52,16 @@ def write_fleet(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     if any("build:" in text for text in files.values()):
-        try:
-            fleet = load_fleet([folder], require_locks=False)
-        except FleetError:
-            return folder  # a bad fleet: the test is about its problems
-        for build in fleet.images().values():
-            lock_path(folder / "locks", build).parent.mkdir(exist_ok=True)
-            lock_path(folder / "locks", build).write_text(fitting_lock(build))
+        write_locks(folder)
     return folder
+
+
+def write_locks(folder: Path) -> None:
+    """A fitting lockfile for every plugin set of the fleet in `folder` (none when the fleet is invalid)."""
+    try:
+        fleet = load_fleet([folder], require_locks=False)
+    except FleetError:
+        return  # a bad fleet: the test is about its problems
+    for build in fleet.images().values():
+        lock_path(folder / "locks", build).parent.mkdir(exist_ok=True)
+        lock_path(folder / "locks", build).write_text(fitting_lock(build))
