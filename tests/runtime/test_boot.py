@@ -33,7 +33,7 @@ from launchpad.runtime.toolchain import ensure_toolchain
 from launchpad.spec import load_fleet
 from launchpad.spec.fleet import Agent
 from launchpad.workloads.pod import ARGS, character_json, container_env
-from tests.runtime.conftest import require_tools
+from tests.runtime.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = load_fleet([ROOT / "agents"])

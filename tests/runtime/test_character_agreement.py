@@ -17,7 +17,7 @@ from launchpad.spec.character import check_rules
 from launchpad.spec.character_schema import ElizaCharacter
 from launchpad.spec.character_v0 import convert, is_v0
 from launchpad.workloads.pod import character_json
-from tests.runtime.conftest import require_tools
+from tests.runtime.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = sorted((Path(__file__).parent / "characters").glob("*.json"))

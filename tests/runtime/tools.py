@@ -1,6 +1,6 @@
-"""Fixtures for tests that run the real elizaOS runtime or its validator (npm packages at the pinned version,
-installed into the launchpad cache by launchpad.runtime). Without node/npm they skip, except in CI, where a
-missing tool is a failure (scripts/test.sh runs on a machine that has them)."""
+"""Tools the runtime tests need: node and npm, which install elizaOS's packages at the pinned version into the
+launchpad cache (launchpad.runtime). Without them the tests skip, except in CI, where a missing tool is a
+failure (scripts/test.sh runs on a machine that has them)."""
 
 from __future__ import annotations
 
