@@ -11,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.e2e.workspace import DB_PASSWORD, Workspace
+from tests.spec.fleet_files import write_locks
 
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
 # A fourth agent that may scale (the web API has no bot identity), so a replica change has something to do.
@@ -24,6 +25,7 @@ model: {provider: openai}
 scaling: {minReplicas: 2, maxReplicas: 4, targetCPU: 70}
 secrets:
   OPENAI_API_KEY: {config: openaiApiKey}
+  POSTGRES_URL: {secretKeyRef: {name: web-postgres, key: url}}  # replicas share one database
 """
 AGENTS = {"crypto-trading-bot", "support-assistant", "omni-agent", "web-agent"}
 
@@ -56,6 +58,7 @@ def _owner(step: dict) -> str:
 @pytest.fixture(scope="module")
 def ws(workspace: Workspace) -> Workspace:
     (workspace.project / "agents" / "web-agent.yaml").write_text(WEB_AGENT)
+    write_locks(workspace.project / "agents")  # its plugin set (sql, bootstrap, openai) is new
     return workspace
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from launchpad.images import ImageBuild
-from launchpad.runtime.lockfiles import lock_path
+from launchpad.runtime.lockfiles import lock_path, read_lock
 from launchpad.spec import FleetError, load_fleet
 
 # A valid agent. Line numbers matter: the bad-input tests name them.
@@ -57,11 +57,13 @@ def write_fleet(root: Path, files: dict[str, str]) -> Path:
 
 
 def write_locks(folder: Path) -> None:
-    """A fitting lockfile for every plugin set of the fleet in `folder` (none when the fleet is invalid)."""
+    """A fitting lockfile for every plugin set of the fleet in `folder` that has none (none when the fleet is
+    invalid; a committed lock is left as it is)."""
     try:
         fleet = load_fleet([folder], require_locks=False)
     except FleetError:
         return  # a bad fleet: the test is about its problems
     for build in fleet.images().values():
-        lock_path(folder / "locks", build).parent.mkdir(exist_ok=True)
-        lock_path(folder / "locks", build).write_text(fitting_lock(build))
+        if read_lock(folder / "locks", build)[0] is None:
+            lock_path(folder / "locks", build).parent.mkdir(exist_ok=True)
+            lock_path(folder / "locks", build).write_text(fitting_lock(build))
