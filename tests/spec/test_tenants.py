@@ -33,8 +33,11 @@ tenants:
         requests: {memory: 16Gi}
         pods: 20
 """
-# A web agent (RollingUpdate: one surge pod) that autoscales to 4: it may hold 5 pods during a rollout.
-WEB = BASE.replace("{mode: polling}", "{mode: webhook}").replace(
+# A web agent (RollingUpdate: one surge pod) that autoscales to 4, on a shared Postgres (replicas need one): it
+# may hold 5 pods during a rollout.
+WEB = BASE.replace("  telegram: {mode: polling}", "  web: {}").replace(
+    "  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}"
+).replace(
     "  maxReplicas: 1", "  maxReplicas: 4\n  targetCPU: 70"
 )
 
