@@ -22,10 +22,10 @@ Registrar = Callable[[Agent, pulumi.Resource], pulumi.Resource]
 @dataclass
 class ElizaAgentArgs:
     agent: Agent
+    # The stack's `agentTokenKey` secret: the agent's API token is derived from it (launchpad/workloads/auth_token.py).
+    token_key: pulumi.Input[str]
     # Env name -> value of each secret that comes from Pulumi config (Outputs, marked secret).
     secret_values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    # The stack's `agentTokenKey` secret: the agent's API token is derived from it (launchpad/workloads/auth_token.py).
-    token_key: pulumi.Input[str] = ""
     # The image to run: the built image's digest when built, else the agent's pinned reference.
     image: pulumi.Input[str] | None = None
     # The tenant's shared namespace; None: the agent gets a namespace of its own, as a child.

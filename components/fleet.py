@@ -27,9 +27,9 @@ class FleetArgs:
     settings: StackSettings
     config_secrets: Mapping[str, pulumi.Output[str]]  # config key -> secret value
     build_root: Path
+    token_key: pulumi.Input[str]  # the `agentTokenKey` secret every agent's API token is derived from
     registry_password: pulumi.Input[str] | None = None
     registrar: Registrar | None = None
-    token_key: pulumi.Input[str] = ""  # the `agentTokenKey` secret every agent's API token is derived from
 
 
 def _priority_classes(opts: pulumi.ResourceOptions | None) -> dict[str, pulumi.Resource]:
