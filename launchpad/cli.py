@@ -74,8 +74,8 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.db.check_cli import register as register_db_check
     from launchpad.db.cli import register as register_migrate
     from launchpad.db.dev_cli import register as register_dev_db
-    from launchpad.scan.cli import register as register_scan
     from launchpad.runtime.cli import register as register_lock
+    from launchpad.scan.cli import register as register_scan
     from launchpad.spec.convert_cli import register as register_convert
 
     register_migrate(sub)
