@@ -20,7 +20,7 @@ def test_agent_memory_below_the_floor() -> None:
     container(props)["resources"]["limits"]["memory"] = "768Mi"
     assert violations(cr.agent_memory_floor, DEPLOYMENT, props) == [
         "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs "
-        "(up to 666 MB RSS at boot, measured)"
+        "(up to 676 MB RSS at boot, measured)"
     ]
 
 

@@ -129,7 +129,7 @@ EXPECTED = {
         "agent-memory-floor",
         "leaky-deployment",
         "container 'eliza' memory limit 768Mi is below the 1Gi an elizaOS agent needs "
-        "(up to 666 MB RSS at boot, measured)",
+        "(up to 676 MB RSS at boot, measured)",
     ),
     (
         "agent-namespace-isolation",

@@ -151,7 +151,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'memory_limit_low': [
         'agents/bot.yaml:11: resources.requests.memory: 128Mi is below the 268 MB the lightest elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least 256Mi',
-        'agents/bot.yaml:12: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 666 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
+        'agents/bot.yaml:12: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 676 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
     ],
     'memory_request_low': [
         'agents/bot.yaml:11: resources.requests.memory: 128Mi is below the 268 MB the lightest elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least 256Mi',
@@ -228,7 +228,7 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'defaults_low_memory': [
         'agents/bot.yaml:11: resources.requests.memory: request (1792Mi) is above the limit (512Mi)',
-        'agents/defaults.yaml:4: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 666 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
+        'agents/defaults.yaml:4: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 676 MB RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi',
     ],
 }
 # fmt: on
