@@ -26,6 +26,11 @@ CASES: dict[str, dict[str, str]] = {
     "character_file_secret": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{"name": "x", "bio": "y", "settings": {"secrets": {"OPENAI_API_KEY": "sk-live"}}}'},
     "character_file_no_bio": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{"name": "x"}'},
     "character_inline_secrets": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  secrets: {X: y}\n")},
+    # YAML has values JSON has not: the ConfigMap would not serialize (a date) or not parse (NaN).
+    "character_yaml_date": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings:\n    launch: {at: [2026-12-01]}\n")},
+    "character_yaml_nan": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings: {temperature: .nan}\n")},
+    "character_yaml_bool_key": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings:\n    switches: {on: 1}\n")},
+    "character_example_yaml_date": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  messageExamples:\n    - - name: u\n        content: {text: hi, sent: 2026-12-01}\n")},
     "unpinned_plugin": {"bot.yaml": BASE + "plugins:\n  - \"@elizaos/plugin-discord@^1.3.8\"\n"},
     "floating_plugin": {"bot.yaml": BASE + "plugins:\n  - \"@elizaos/plugin-discord\"\n"},
     "dup_plugin": {"bot.yaml": BASE + "plugins:\n  - \"@acme/plugin-x@1.0.0\"\n  - \"@acme/plugin-x@1.1.0\"\n"},
@@ -109,6 +114,18 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'character_inline_secrets': [
         'agents/bot.yaml:6: character.secrets: `secrets` is not allowed here: secret values never live in agent files: declare the env name under the top-level `secrets:` with `{config: <key>}` or `{secretKeyRef: {name, key}}`',
+    ],
+    'character_yaml_date': [
+        'agents/bot.yaml:6: character.settings: not a JSON value (at launch.at[0]): a date (YAML reads an unquoted date as one): quote it',
+    ],
+    'character_yaml_nan': [
+        'agents/bot.yaml:6: character.settings: nan is not a JSON number (at temperature): JSON.parse would refuse the character',
+    ],
+    'character_yaml_bool_key': [
+        "agents/bot.yaml:6: character.settings: key True is not a string (at switches): quote it (YAML reads yes/no/on/off and numbers as such)",
+    ],
+    'character_example_yaml_date': [
+        'agents/bot.yaml:6: character.messageExamples: not a JSON value (at [0][0].content.sent): a date (YAML reads an unquoted date as one): quote it',
     ],
     'unpinned_plugin': [
         "agents/bot.yaml:22: plugins[0]: must be an npm package pinned to an exact version, e.g. '@elizaos/plugin-discord@1.3.8' (ranges and tags such as ^1.3, latest float and are refused)",
