@@ -22,7 +22,7 @@ from launchpad.spec.character_checks import inert_setting_problems, secret_probl
 from launchpad.spec.character_schema import ElizaCharacter
 from launchpad.spec.errors import Problem, field_path
 from launchpad.spec.pydantic_problems import problems_from
-from launchpad.spec.yaml_source import Loc, SourceDoc
+from launchpad.spec.yaml_source import TOO_DEEP, Loc, SourceDoc
 
 
 @dataclass
@@ -65,9 +65,14 @@ def parse_json(text: str, shown: str, context: str = "") -> tuple[SourceDoc | No
         return None, [Problem(shown, exc.lineno, "", f"invalid JSON{context}: {exc.msg} (column {exc.colno})")]
     except _StrictJson as exc:
         return None, [Problem(shown, 1, "", f"invalid JSON{context}: {exc}")]
+    except RecursionError:
+        return None, [Problem(shown, 1, "", TOO_DEEP)]
     if not isinstance(data, dict):
         return None, [Problem(shown, 1, "", "must hold a JSON object (an elizaOS character)")]
-    return _lines(text, data, shown), []
+    try:
+        return _lines(text, data, shown), []
+    except RecursionError:  # json_source_map recurses once per level, with more frames than json does
+        return None, [Problem(shown, 1, "", TOO_DEEP)]
 
 
 def schema_problems(doc: SourceDoc, data: dict[str, Any], reported: frozenset[str] = frozenset()) -> list[Problem]:

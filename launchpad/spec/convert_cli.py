@@ -28,9 +28,13 @@ def _convert(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(problems)} problem(s); {target} was not written", file=sys.stderr)
         return 1
+    try:
+        target.write_text(json.dumps(loaded.character, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        print(f"{target}: cannot write: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     for note in loaded.notes:
         print(note)
-    target.write_text(json.dumps(loaded.character, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {target}")
     declare = _declarations(raw)
     if declare:

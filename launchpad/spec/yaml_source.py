@@ -14,6 +14,7 @@ import yaml
 from launchpad.spec.errors import Problem, field_path
 
 Loc = tuple[str | int, ...]
+TOO_DEEP = "nested too deeply to read (hundreds of levels): no agent file or character needs that"
 
 
 @dataclass
@@ -91,12 +92,14 @@ def load_yaml(path: Path, display: str) -> tuple[SourceDoc | None, list[Problem]
     # (two `secrets:` blocks, say).
     problems: list[Problem] = []
     lines: dict[Loc, int] = {}
-    _record(node, (), lines, problems, display)
     try:
+        _record(node, (), lines, problems, display)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:  # e.g. an unknown tag: composing succeeded, constructing did not
         line = exc.problem_mark.line + 1 if exc.problem_mark else 1
         return None, [Problem(display, line, "", f"invalid YAML: {exc.problem or exc}")]
+    except RecursionError:  # walking the node tree: hundreds of nested collections
+        return None, [Problem(display, 1, "", TOO_DEEP)]
     finally:
         loader.dispose()
     if not isinstance(data, dict):

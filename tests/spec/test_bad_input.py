@@ -30,6 +30,9 @@ CASES: dict[str, dict[str, str]] = {
     "character_yaml_date": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings:\n    launch: {at: [2026-12-01]}\n")},
     "character_yaml_nan": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings: {temperature: .nan}\n")},
     "character_yaml_bool_key": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  settings:\n    switches: {on: 1}\n")},
+    # Nested past the parsers' recursion: one line, never a RecursionError traceback.
+    "too_deep_yaml": {"bot.yaml": BASE + "labels: " + "[" * 3000 + "]" * 3000 + "\n"},
+    "too_deep_character_file": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{"name": "x", "bio": "y", "settings": {"a": ' + "[" * 3000 + "]" * 3000 + "}}"},
     "character_example_yaml_date": {"bot.yaml": BASE.replace("  bio: A test bot.\n", "  bio: A test bot.\n  messageExamples:\n    - - name: u\n        content: {text: hi, sent: 2026-12-01}\n")},
     "unpinned_plugin": {"bot.yaml": BASE + "plugins:\n  - \"@elizaos/plugin-discord@^1.3.8\"\n"},
     "floating_plugin": {"bot.yaml": BASE + "plugins:\n  - \"@elizaos/plugin-discord\"\n"},
@@ -123,6 +126,12 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'character_yaml_bool_key': [
         "agents/bot.yaml:6: character.settings: key True is not a string (at switches): quote it (YAML reads yes/no/on/off and numbers as such)",
+    ],
+    'too_deep_yaml': [
+        'agents/bot.yaml:1: nested too deeply to read (hundreds of levels): no agent file or character needs that',
+    ],
+    'too_deep_character_file': [
+        'agents/c.json:1: nested too deeply to read (hundreds of levels): no agent file or character needs that',
     ],
     'character_example_yaml_date': [
         'agents/bot.yaml:6: character.messageExamples: not a JSON value (at [0][0].content.sent): a date (YAML reads an unquoted date as one): quote it',

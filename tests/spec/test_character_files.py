@@ -79,6 +79,13 @@ def test_convert_character_writes_nothing_for_a_file_it_cannot_convert(tmp_path:
     )
 
 
+def test_convert_character_says_when_it_cannot_write(tmp_path: Path) -> None:
+    result = _cli("convert-character", "agents/characters/omni.json", str(tmp_path))  # a directory
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"{tmp_path}: cannot write: Is a directory"]
+    assert "wrote" not in result.stdout
+
+
 V0_FILE = BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n")
 # fmt: off
 V0_CASES = {
