@@ -19,10 +19,12 @@ class Problem:
 
 
 class FleetError(Exception):
-    """The fleet is invalid. Carries every problem found, not just the first."""
+    """The fleet is invalid. Carries every problem found, not just the first, each once: a problem in the
+    defaults file (a stale lockfile, a limit under the floor) is found once per agent that inherits it, and a
+    fleet of 1,000 agents must not print it 1,000 times."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = sorted(problems)
+        self.problems = sorted(set(problems))
         super().__init__(self.render())
 
     def render(self) -> str:

@@ -294,6 +294,23 @@ def test_every_problem_of_the_fleet_is_reported_at_once(tmp_path: Path, monkeypa
     ]
 
 
+def test_a_problem_of_the_defaults_file_is_reported_once_however_many_agents_inherit_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    files = {"defaults.yaml": "resources:\n  limits: {memory: 512Mi}\n"}
+    for n in range(5):  # every agent takes its memory limit from the defaults file
+        agent = BASE.replace("name: bot", f"name: b{n}").replace('{cpu: "1", memory: 2Gi}', '{cpu: "1"}')
+        files[f"b{n}.yaml"] = agent.replace("memory: 1792Mi", "memory: 256Mi")
+    write_fleet(tmp_path, files)
+    with pytest.raises(FleetError) as caught:
+        load_fleet([Path("agents")])
+    assert [str(p) for p in caught.value.problems] == [
+        "agents/defaults.yaml:2: resources.limits.memory: 512Mi is below the 1Gi an elizaOS 1.7 agent needs (up to 676 MB "
+        "RSS at boot, measured; a lower limit OOM-kills it in a restart loop); set at least 1Gi",
+    ]
+
+
 def test_messages_never_echo_a_secret_value(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     token = "sk-abcdefghijklmnopqrstuvwxyz0123456789"
