@@ -9,6 +9,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from launchpad.naming import HTTP_PORT
 
@@ -43,12 +44,14 @@ class ImageBuild:
     plugins: tuple[str, ...]  # pinned npm specs, sorted: order must not change the hash
     lockfile: str = ""  # bun.lock of this set (agents/locks/<set_hash>.lock); "" until `launchpad lock` ran
 
-    @property
+    # Cached: a fleet's agents share one ImageBuild per plugin set (launchpad.runtime.lockfiles.LockReader), and
+    # the tag hashes the ~130 KB lockfile; computing them per agent was most of `validate` at 1,000 agents.
+    @cached_property
     def set_hash(self) -> str:
         """Names the plugin set and its lockfile: a hash of the package.json (runtime, plugins, bun)."""
         return hashlib.sha256(self.package_json().encode()).hexdigest()[:16]
 
-    @property
+    @cached_property
     def tag(self) -> str:
         """Content address of the image: everything that goes into the build context."""
         material = json.dumps([self.dockerfile(), self.package_json(), self.lockfile])

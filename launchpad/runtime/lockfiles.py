@@ -5,6 +5,7 @@ much later."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -70,14 +71,16 @@ def read_lock(locks_dir: Path, build: ImageBuild) -> tuple[str | None, str | Non
 
 
 class LockReader:
-    """`read_lock` once per plugin set: a fleet of 1,000 agents shares a handful of sets, and a lock is
-    ~130 KB of JSON."""
+    """`read_lock` once per plugin set, and one locked ImageBuild per set that all its agents share: a fleet of
+    1,000 agents has a handful of sets, and a lock is ~130 KB of JSON (its hash is the image tag)."""
 
     def __init__(self, locks_dir: Path) -> None:
         self.locks_dir = locks_dir
-        self._seen: dict[str, tuple[str | None, str | None]] = {}
+        self._seen: dict[ImageBuild, tuple[ImageBuild | None, str | None]] = {}
 
-    def __call__(self, build: ImageBuild) -> tuple[str | None, str | None]:
-        if build.set_hash not in self._seen:
-            self._seen[build.set_hash] = read_lock(self.locks_dir, build)
-        return self._seen[build.set_hash]
+    def __call__(self, build: ImageBuild) -> tuple[ImageBuild | None, str | None]:
+        """(`build` with its committed lockfile, None), or (None, what is wrong with the lock)."""
+        if build not in self._seen:
+            text, wrong = read_lock(self.locks_dir, build)
+            self._seen[build] = (None, wrong) if text is None else (dataclasses.replace(build, lockfile=text), None)
+        return self._seen[build]

@@ -4,7 +4,6 @@ valid and resolved, or the caller gets the full list of what to fix."""
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -111,11 +110,11 @@ def _locked(build: ImageBuild, locks: LockReader | None, provenance: Provenance)
     image's frozen install would refuse it (locks None: `launchpad lock`, which writes them)."""
     if locks is None:
         return build, []
-    text, wrong = locks(build)
-    if text is None:
+    locked, wrong = locks(build)
+    if locked is None:
         file, line = provenance.where(("image", "build"))
         return build, [Problem(file, line, "image.build", f"{wrong}; run `python -m launchpad lock` and commit it")]
-    return dataclasses.replace(build, lockfile=text), []
+    return locked, []
 
 
 def _load_agent(

@@ -60,3 +60,16 @@ def test_every_committed_lock_fits_its_set() -> None:
     assert {b.set_hash for b in fleet.images().values()} == {
         p.stem for p in (Path(__file__).resolve().parents[2] / "agents" / "locks").glob("*.lock")
     }
+
+
+def test_the_agents_of_one_plugin_set_share_one_locked_build(tmp_path: Path) -> None:
+    """Read and hashed once per set, not once per agent (the tag hashes the whole lockfile)."""
+    from launchpad.spec import load_fleet
+    from tests.spec.fleet_files import BASE, write_fleet
+
+    agent = BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2", "  build: {}")
+    files = {f"b{n}.yaml": agent.replace("name: bot", f"name: b{n}") for n in range(3)}
+    folder = write_fleet(tmp_path, {**files, "defaults.yaml": "registry: r.example.com/a\n"})
+    builds = [a.image_build for a in load_fleet([folder]).agents]
+    assert builds[0] is not None and builds[0].lockfile
+    assert all(b is builds[0] for b in builds)
