@@ -122,8 +122,18 @@ RESERVED_ENV = (
 )  # fmt: skip
 
 
+# Env that the pinned runtime reads from nowhere: refused, with why, instead of silently doing nothing.
+INERT_ENV = {
+    "POSTGRES_POOL_MAX": "plugin-sql 1.7.2 hard-codes its pool (max 20, min 2); POSTGRES_POOL_MAX arrived after 1.7.2",
+}
+
+
 def model_env_names() -> set[str]:
-    """Env the agent file's `model:` and platform modes set: not settable through `env:` as well."""
+    """Env the agent file's `model:` and platform modes set: not settable through `env:` as well. SMALL_MODEL and
+    LARGE_MODEL are the plugins' fallbacks for <PROVIDER>_SMALL_MODEL / _LARGE_MODEL (plugin-openai 1.6.0
+    `getSetting(runtime, "OPENAI_SMALL_MODEL") ?? getSetting(runtime, "SMALL_MODEL", ...)`): beside `model.name`
+    they would do nothing, so the model has one place."""
     names = {f"{p.env_prefix}_{size}_MODEL" for p in MODEL_PROVIDERS.values() for size in ("SMALL", "LARGE")}
+    names |= {"SMALL_MODEL", "LARGE_MODEL"}
     names |= {name for info in PLATFORMS.values() for env in info.mode_env.values() for name in env}
     return names

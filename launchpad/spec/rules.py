@@ -8,6 +8,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from launchpad.spec.catalog import (
+    INERT_ENV,
     MEASURED_PEAK_BYTES,
     MEASURED_STEADY_MIN_BYTES,
     MEMORY_LIMIT_FLOOR_BYTES,
@@ -198,6 +199,8 @@ def check_env(spec: AgentSpec, report: Report) -> None:
             report(loc, f"{name} is set by agent-launchpad itself and cannot be overridden")
         elif name in MODEL_ENV:
             report(loc, f"{name} is set from the agent's `model:` and `platforms:` settings; set it there")
+        elif name in INERT_ENV:
+            report(loc, f"{name} does nothing in this runtime ({INERT_ENV[name]}): remove it")
         if name in spec.secrets:
             report(loc, f"{name} is also under `secrets:`; keep one")
     for name in spec.secrets:

@@ -56,6 +56,8 @@ CASES: dict[str, dict[str, str]] = {
     "env_password": {"bot.yaml": BASE + "env:\n  DB_PASSWORD: hunter2\n"},
     "env_value_credential": {"bot.yaml": BASE + "env:\n  UPSTREAM: postgres://app:s3cret@db:5432/app\n"},
     "env_reserved": {"bot.yaml": BASE + "env:\n  SERVER_PORT: 8080\n"},
+    "env_inert": {"bot.yaml": BASE + "env:\n  POSTGRES_POOL_MAX: 50\n"},
+    "env_model_fallback": {"bot.yaml": BASE + "env:\n  SMALL_MODEL: gpt-4o\n"},
     "env_bad_name": {"bot.yaml": BASE + "env:\n  1BAD: x\n"},
     "env_and_secret": {"bot.yaml": BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + "env:\n  POSTGRES_URL: x\n"},
     "secret_both_sources": {"bot.yaml": BASE.replace("{config: openaiKey}", "{config: openaiKey, secretKeyRef: {name: s, key: k}}")},
@@ -203,6 +205,12 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'env_reserved': [
         'agents/bot.yaml:22: env.SERVER_PORT: SERVER_PORT is set by agent-launchpad itself and cannot be overridden',
+    ],
+    'env_inert': [
+        'agents/bot.yaml:22: env.POSTGRES_POOL_MAX: POSTGRES_POOL_MAX does nothing in this runtime (plugin-sql 1.7.2 hard-codes its pool (max 20, min 2); POSTGRES_POOL_MAX arrived after 1.7.2): remove it',
+    ],
+    'env_model_fallback': [
+        "agents/bot.yaml:22: env.SMALL_MODEL: SMALL_MODEL is set from the agent's `model:` and `platforms:` settings; set it there",
     ],
     'env_bad_name': [
         "agents/bot.yaml:22: env.1BAD: must be an environment variable name: letters, digits and '_', not starting with a digit",
