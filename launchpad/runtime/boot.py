@@ -1,6 +1,7 @@
-"""Boot one agent from its installed runtime the way its pod does (sandbox.py) and watch it: time to
-`/health` 200, resident memory of the whole process tree (sampled from /proc), whether it stays up.
-Used by tests/runtime/test_boot.py and benchmarks/agent_footprint.py."""
+"""Boot agents from their installed runtime the way their pods do (sandbox.py) and watch them: time to
+`/health` 200, resident memory of the whole process tree (sampled from /proc), whether they stay up.
+Used by tests/runtime/test_boot.py and benchmarks/agent_footprint.py: one agent per plugin set, booted one
+after the other (so a boot competes with idle agents only), then watched together."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
+from launchpad.runtime.toolchain import ensure_toolchain
+from launchpad.spec.fleet import Agent, Fleet
+from launchpad.workloads.pod import ARGS, character_json, container_env
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # The image's ENV PATH (launchpad/images.py): the locked node_modules/.bin first, then the base image's.
@@ -91,6 +96,7 @@ class RunningAgent:
     log: Path
     started: float = field(default_factory=time.monotonic)
     samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, tree RSS)
+    ready_at: float | None = None  # time.monotonic() when /health was first 200
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -111,18 +117,16 @@ class RunningAgent:
                 code = self.process.returncode
                 raise RuntimeError(f"the agent exited with {code} before it was ready:\n{self.tail()}")
             if http_status(self.url("/health"), timeout=2) == 200:
-                return time.monotonic() - self.started
+                self.ready_at = time.monotonic()
+                return self.ready_at - self.started
             time.sleep(0.5)
         raise RuntimeError(f"/health was not 200 after {timeout:.0f} s:\n{self.tail()}")
 
-    def watch(self, seconds: float) -> None:
-        """Keep sampling for `seconds`; raises if the agent exits meanwhile."""
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            self.sample()
-            if not self.alive():
-                raise RuntimeError(f"the agent exited with {self.process.returncode}:\n{self.tail()}")
-            time.sleep(1)
+    def up_since_ready(self) -> float:
+        """Seconds it has run since `/health` was first 200; a process that exited never comes back."""
+        if self.ready_at is None or not self.alive():
+            return 0.0
+        return time.monotonic() - self.ready_at
 
     def peak(self) -> int:
         return max(rss for _, rss in self.samples)
@@ -174,3 +178,37 @@ class AgentBoot:
     ) -> None:
         self.agent.stop()
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
+
+
+def watch_together(agents: list[RunningAgent], seconds: float) -> None:
+    """Sample every agent each second until each has run `seconds` since it was ready, or has exited (the caller
+    asserts on each: `up_since_ready()`). Watching the agents of a fleet together costs one wait, not one each."""
+    while True:
+        waiting = [a for a in agents if a.alive() and a.up_since_ready() < seconds]
+        for agent in agents:
+            if agent.alive():
+                agent.sample()
+        if not waiting:
+            return
+        time.sleep(1)
+
+
+def one_agent_per_plugin_set(fleet: Fleet) -> dict[str, Agent]:
+    """The first agent (by name) of each distinct plugin set: a set is what an install and a boot prove."""
+    sets: dict[str, Agent] = {}
+    for agent in sorted(fleet.agents, key=lambda a: a.name):
+        if agent.image_build is not None:
+            sets.setdefault(agent.image_build.set_hash, agent)
+    return sets
+
+
+def agent_boot(agent: Agent, secrets: dict[str, str]) -> AgentBoot:
+    """`with agent_boot(...) as running:` runs `agent` as its pod does: its plugin set's runtime (installed on
+    first use, as the image's Dockerfile installs it), `elizaos start` with the rendered character and env, and
+    `secrets` for what the pod reads from Secrets (a fake value for the others)."""
+    build = agent.image_build
+    if build is None:
+        raise ValueError(f"agent {agent.name} runs a prebuilt image: no plugin set of ours to boot")
+    app, node = ensure_runtime(build), ensure_toolchain(build).node_dir
+    env = pod_env(container_env(agent), secrets, free_port())
+    return AgentBoot(app, node, character_json(agent), env, ["elizaos", *ARGS])

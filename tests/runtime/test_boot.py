@@ -5,8 +5,10 @@ character and the rendered env (fake secret values), as uid 10001 on a read-only
 writable mounts writable (launchpad/runtime/sandbox.py). Each must answer /healthz and /health, stay up 30 s
 with the chat platforms and model APIs unreachable, and keep its API closed without its token.
 
-The env is the pod's except SERVER_HOST/SERVER_PORT (127.0.0.1 and a free port: tests bind to loopback) and
-POSTGRES_URL where the agent has one (a real PostgreSQL from the suite). Boot time and RSS go to
+The agents boot one after the other (each boot competes with idle agents only), then stay up together: each
+has run 30 s since its /health was first 200 before its test checks it, and the suite waits 30 s once, not
+once per set. The env is the pod's except SERVER_HOST/SERVER_PORT (127.0.0.1 and a free port: tests bind to
+loopback) and POSTGRES_URL where the agent has one (a real PostgreSQL from the suite). Boot time and RSS go to
 build/runtime/boot-<set>.json."""
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,23 +29,26 @@ import pytest
 
 from launchpad.db import local_server
 from launchpad.images import INSTALL_COMMAND, RUNTIME_UID, ImageBuild
-from launchpad.runtime.boot import IMAGE_PATH, AgentBoot, RunningAgent, free_port, http_status, pod_env
+from launchpad.runtime.boot import (
+    IMAGE_PATH,
+    AgentBoot,
+    RunningAgent,
+    agent_boot,
+    http_status,
+    one_agent_per_plugin_set,
+    watch_together,
+)
 from launchpad.runtime.install import ensure_runtime, install_record
 from launchpad.runtime.lockfiles import parse_lock, resolved_version
 from launchpad.runtime.sandbox import can_sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
 from launchpad.spec import load_fleet
 from launchpad.spec.fleet import Agent
-from launchpad.workloads.pod import ARGS, character_json, container_env
 from tests.runtime.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
 FLEET = load_fleet([ROOT / "agents"])
-# One agent per distinct plugin set (the first by name): the set is what an install and a boot prove.
-SETS: dict[str, Agent] = {}
-for _agent in sorted(FLEET.agents, key=lambda a: a.name):
-    if _agent.image_build is not None:
-        SETS.setdefault(_agent.image_build.set_hash, _agent)
+SETS = one_agent_per_plugin_set(FLEET)
 TOKEN = "boot-test-token"
 STAY_UP_SECONDS = 30
 REPORTS = ROOT / "build" / "runtime"
@@ -69,10 +76,35 @@ def postgres(pg_server: local_server.LocalServer) -> Iterator[str]:
             conn.execute(f'drop database if exists "{name}" with (force)')
 
 
-def _installed(build: ImageBuild) -> tuple[Path, Path, float]:
-    started = time.monotonic()
-    app = ensure_runtime(build)
-    return app, ensure_toolchain(build).node_dir, time.monotonic() - started
+@dataclass
+class Booted:
+    running: RunningAgent | None
+    error: str = ""  # why it never became ready
+    install_seconds: float = 0.0
+    boot_seconds: float = 0.0
+
+
+@pytest.fixture(scope="module")
+def booted(request: pytest.FixtureRequest) -> Iterator[dict[str, Booted]]:
+    """Every set's agent, booted one after the other and then watched together until each has run
+    STAY_UP_SECONDS since it was ready (or has exited: its test says so)."""
+    _require_sandbox()
+    found: dict[str, Booted] = {}
+    with ExitStack() as stack:
+        for set_hash, agent in sorted(SETS.items()):
+            secrets = {"ELIZA_SERVER_AUTH_TOKEN": TOKEN}
+            if "POSTGRES_URL" in agent.spec.secrets:
+                secrets["POSTGRES_URL"] = request.getfixturevalue("postgres")
+            started = time.monotonic()
+            boot = agent_boot(agent, secrets)  # installs the set's runtime on first use
+            install_seconds = time.monotonic() - started
+            running = stack.enter_context(boot)
+            try:
+                found[set_hash] = Booted(running, "", install_seconds, running.wait_ready())
+            except RuntimeError as exc:
+                found[set_hash] = Booted(None, str(exc), install_seconds)
+        watch_together([b.running for b in found.values() if b.running], STAY_UP_SECONDS)
+        yield found
 
 
 def test_the_example_fleet_has_few_sets_and_every_platform_plugin() -> None:
@@ -86,7 +118,7 @@ def test_the_sandbox_leaves_only_the_pods_writable_mounts_writable() -> None:
     _require_sandbox()
     build = next(iter(SETS.values())).image_build
     assert build is not None
-    app, node, _ = _installed(build)
+    app, node = ensure_runtime(build), ensure_toolchain(build).node_dir
     probe = (
         "id -u; id -g; for p in /app/x /app/node_modules/x /etc/x /usr/x /var/tmp/x /x /tmp/x /app/.eliza/x /dev/shm/x; do "
         "if touch $p 2>/dev/null; then echo $p writable; else echo $p read-only; fi; done; "
@@ -107,29 +139,23 @@ def test_the_sandbox_leaves_only_the_pods_writable_mounts_writable() -> None:
 
 
 @pytest.mark.parametrize("set_hash", sorted(SETS), ids=[SETS[h].name for h in sorted(SETS)])
-def test_each_plugin_set_boots_as_its_pod_runs_it(set_hash: str, request: pytest.FixtureRequest) -> None:
-    _require_sandbox()
-    agent = SETS[set_hash]
+def test_each_plugin_set_boots_as_its_pod_runs_it(set_hash: str, booted: dict[str, Booted]) -> None:
+    agent, result = SETS[set_hash], booted[set_hash]
     build = agent.image_build
     assert build is not None
-    app, node, install_seconds = _installed(build)
+    assert result.running is not None, result.error
+    running = result.running
     record = install_record(build)
     assert record["command"] == INSTALL_COMMAND  # the Dockerfile's RUN line (test_install_command.py)
-    secrets = {"ELIZA_SERVER_AUTH_TOKEN": TOKEN}
-    if "POSTGRES_URL" in agent.spec.secrets:
-        secrets["POSTGRES_URL"] = request.getfixturevalue("postgres")
-    env = pod_env(container_env(agent), secrets, free_port())
-    with AgentBoot(app, node, character_json(agent), env, ["elizaos", *ARGS]) as running:
-        boot_seconds = running.wait_ready()
-        assert http_status(running.url("/healthz")) == 200
-        assert http_status(running.url("/health")) == 200
-        _assert_the_locked_bun_runs(running, build, app)
-        running.watch(STAY_UP_SECONDS)  # platforms and model APIs unreachable: it must not exit
-        assert http_status(running.url("/health")) == 200
-        assert http_status(running.url("/api/agents")) == 401
-        assert http_status(running.url("/api/agents"), {"X-API-KEY": "wrong"}) == 401
-        assert http_status(running.url("/api/agents"), {"X-API-KEY": TOKEN}) == 200
-        report = _report(agent, build, record, install_seconds, boot_seconds, running)
+    # Platforms and model APIs unreachable: it must not have exited since it was ready.
+    assert running.up_since_ready() >= STAY_UP_SECONDS, f"exited with {running.process.returncode}:\n{running.tail()}"
+    assert http_status(running.url("/healthz")) == 200
+    assert http_status(running.url("/health")) == 200
+    _assert_the_locked_bun_runs(running, build, ensure_runtime(build))
+    assert http_status(running.url("/api/agents")) == 401
+    assert http_status(running.url("/api/agents"), {"X-API-KEY": "wrong"}) == 401
+    assert http_status(running.url("/api/agents"), {"X-API-KEY": TOKEN}) == 200
+    report = _report(agent, build, record, result.install_seconds, result.boot_seconds, running)
     print(json.dumps(report, indent=2))
 
 
