@@ -13,9 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-
-def cache_root() -> Path:
-    return Path(os.environ.get("LAUNCHPAD_CACHE") or Path.home() / ".cache" / "agent-launchpad")
+from launchpad.cache import cache_root
 
 
 def runtime_cache() -> Path:
