@@ -233,7 +233,9 @@ def _where(doc: SourceDoc) -> Callable[[Loc], tuple[str, int]]:
 def _tenant_policies(
     agents: list[Agent], defaults: FleetDefaults, doc: SourceDoc | None
 ) -> dict[str, tenancy.NamespacePolicy]:
-    """Each agent namespace's quota and LimitRange, from the defaults file's `tenants:` section."""
+    """Each agent namespace's quota and LimitRange, from the defaults file's `tenants:` section (resolved once
+    per namespace: a tenant's agents share theirs)."""
     if defaults.tenants is None or doc is None:
         return {}
-    return {a.namespace: tenancy.resolve(defaults.tenants, a.spec.tenant, _where(doc)) for a in agents}
+    namespaces = {a.namespace: a.spec.tenant for a in agents}
+    return {ns: tenancy.resolve(defaults.tenants, tenant, _where(doc)) for ns, tenant in namespaces.items()}
