@@ -31,6 +31,11 @@ BUILD_PACKAGES = ("python3", "make", "g++")
 # and trixie has 2.41, so it compiles. Installed by npm next to bun (the node images ship no node-gyp on PATH).
 NODE_GYP_VERSION = "12.4.0"
 NODE_HEADERS_DIR = "/usr/local"
+# The runtime stage's ENV: the locked node_modules/.bin first on the base image's PATH, so `elizaos` and the
+# `bun` of its shebang are the locked ones. The boot test runs the agent with exactly this env
+# (launchpad/runtime/boot.py), the official node images' PATH standing for `$PATH`.
+IMAGE_ENV = {"NODE_ENV": "production", "PATH": f"{APP_DIR}/node_modules/.bin:$PATH"}
+NODE_IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @dataclass(frozen=True)
@@ -113,7 +118,7 @@ FROM {self.base_image}
 RUN groupadd --gid {RUNTIME_UID} eliza && useradd --uid {RUNTIME_UID} --gid {RUNTIME_UID} --no-create-home eliza
 COPY --from=build --chown=root:root {APP_DIR} {APP_DIR}
 WORKDIR {APP_DIR}
-ENV NODE_ENV=production PATH={APP_DIR}/node_modules/.bin:$PATH
+ENV {" ".join(f"{name}={value}" for name, value in IMAGE_ENV.items())}
 USER {RUNTIME_UID}:{RUNTIME_UID}
 EXPOSE {HTTP_PORT}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s \\

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from launchpad.images import IMAGE_ENV as IMAGE_ENV_TEMPLATE
+from launchpad.images import NODE_IMAGE_PATH
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
@@ -25,15 +27,16 @@ from launchpad.spec.fleet import Agent, Fleet
 from launchpad.workloads.pod import ARGS, character_json, container_env
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
-# The image's ENV PATH (launchpad/images.py): the locked node_modules/.bin first, then the base image's.
-IMAGE_PATH = "/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# The env the image sets (its Dockerfile's ENV), with the base image's PATH for `$PATH`.
+IMAGE_ENV = {name: value.replace("$PATH", NODE_IMAGE_PATH) for name, value in IMAGE_ENV_TEMPLATE.items()}
+IMAGE_PATH = IMAGE_ENV["PATH"]
 
 
 def pod_env(container_env: list[dict[str, Any]], secrets: dict[str, str], port: int) -> dict[str, str]:
     """A container's env as its pod gets it: the image's ENV, the plain values, `secrets` for what the pod
     reads from Secrets (a fake value where none is given). Only SERVER_HOST and SERVER_PORT differ: loopback
     and a free port, so a test server binds to 127.0.0.1 only."""
-    env = {"PATH": IMAGE_PATH, "NODE_ENV": "production"}
+    env = dict(IMAGE_ENV)
     for entry in container_env:
         name = entry["name"]
         env[name] = entry["value"] if "value" in entry else secrets.get(name, f"fake-{name.lower()}")

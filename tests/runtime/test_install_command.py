@@ -7,6 +7,7 @@ import shlex
 
 from launchpad.images import INSTALL_COMMAND, ImageBuild
 from launchpad.runtime import toolchain
+from launchpad.runtime.boot import IMAGE_ENV, pod_env
 from launchpad.runtime.install import install_argv
 from launchpad.spec.catalog import BASE_IMAGE, BUN_VERSION
 
@@ -47,3 +48,9 @@ def test_the_install_reads_the_committed_lockfile_frozen() -> None:
     # The runtime stage gets the whole /app: package.json, bun.lock and node_modules with the locked bun.
     assert "COPY --from=build --chown=root:root /app /app" in runtime_stage
     assert "ENV NODE_ENV=production PATH=/app/node_modules/.bin:$PATH" in runtime_stage
+    # ...and the boot test runs the agent with that env, on the node image's PATH.
+    assert IMAGE_ENV == {
+        "NODE_ENV": "production",
+        "PATH": "/app/node_modules/.bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    }
+    assert {k: pod_env([], {}, 1)[k] for k in IMAGE_ENV} == IMAGE_ENV
