@@ -68,6 +68,8 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
         return f"unknown field `{key}`{hint}"
     if kind == "missing":
         return "required field is missing"
+    if kind in ("model_type", "dict_type"):  # pydantic names our class here ("instance of ModelSpec")
+        return "must be a mapping of keys to values (YAML `key: value`, a JSON object)"
     message = error["msg"]
     # pydantic prefixes custom ValueErrors with "Value error, "; the text after it is ours.
     return message.removeprefix("Value error, ")

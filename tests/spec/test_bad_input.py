@@ -18,6 +18,7 @@ CASES: dict[str, dict[str, str]] = {
     "long_name": {"bot.yaml": BASE.replace("name: bot", "name: " + "a"*41)},
     "bad_owner": {"bot.yaml": BASE.replace("owner: 7d3c1e52-8a4b-4c1e-9f2a-1b6e5d4c3a21", "owner: alice")},
     "missing_model": {"bot.yaml": BASE.replace("model:\n  provider: openai\n", "")},
+    "model_not_mapping": {"bot.yaml": BASE.replace("model:\n  provider: openai\n", "model: openai\n")},
     "unknown_provider": {"bot.yaml": BASE.replace("provider: openai", "provider: skynet")},
     "no_character": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "")},
     "both_character": {"bot.yaml": BASE + "characterFile: c.json\n", "c.json": '{"name": "x", "bio": "y"}'},
@@ -95,6 +96,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'missing_model': [
         'agents/bot.yaml:1: model: required field is missing',
+    ],
+    'model_not_mapping': [
+        'agents/bot.yaml:8: model: must be a mapping of keys to values (YAML `key: value`, a JSON object)',
     ],
     'unknown_provider': [
         "agents/bot.yaml:9: model.provider: Input should be 'openai', 'anthropic', 'openrouter', 'groq', 'google' or 'ollama'",
