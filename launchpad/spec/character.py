@@ -142,11 +142,13 @@ def check_character_document(doc: SourceDoc, platforms: set[str] | None, provide
     data: dict[str, Any] = doc.data
     notes: list[str] = []
     problems: list[Problem] = []
+    reported = set(character_v0.REFUSED_KEYS)  # keys whose v0 problem is said already, not again as unknown
     if character_v0.is_v0(data):
         conversion = character_v0.convert(data, platforms, provider)
         data = conversion.character
         notes = [f"{doc.path}: converted from elizaOS v0: {note}" for note in conversion.notes]
         problems += [Problem(doc.path, doc.line_of(loc), field_path(loc), m) for loc, m in conversion.problems]
-    problems += schema_problems(doc, data, frozenset(character_v0.REFUSED_KEYS))
+        reported |= {str(loc[0]) for loc, _ in conversion.problems}
+    problems += schema_problems(doc, data, frozenset(reported))
     problems += check_rules(data, lambda loc: (doc.path, doc.line_of(loc)))
     return LoadedCharacter(None if problems else data, problems, notes)

@@ -102,6 +102,13 @@ V0_CASES = {
         "agents/c.json:5: twitterProfile: `twitterProfile` is elizaOS v0 and 1.7.2 refuses it: remove it: the Twitter account is the one of the agent's TWITTER_* secrets",
         "agents/c.json:6: clientConfig: `clientConfig` is elizaOS v0 and 1.7.2 refuses it: remove it and set the plugin's own env instead, e.g. `env: {DISCORD_SHOULD_IGNORE_BOT_MESSAGES: true}`",
     ]),
+    # One problem for one mistake: a v0 key that cannot convert is not also an "unknown key".
+    "clients_not_a_list": ('{"name": "x", "bio": "y", "clients": [1]}', [
+        "agents/c.json:1: clients: `clients` (elizaOS v0) must be a list of client names",
+    ]),
+    "lore_not_strings": ('{"name": "x", "bio": "y", "lore": [1, 2]}', [
+        "agents/c.json:1: lore: `lore` (elizaOS v0) must be a list of strings to be merged into `bio`",
+    ]),
     "nan_is_not_json": ('{"name": "x", "bio": "y", "settings": {"t": NaN}}', [
         "agents/c.json:1: invalid JSON in characterFile of agents/bot.yaml: NaN is not JSON",
     ]),
