@@ -74,6 +74,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.db.check_cli import register as register_db_check
     from launchpad.db.cli import register as register_migrate
     from launchpad.db.dev_cli import register as register_dev_db
+    from launchpad.localcluster.cli import register as register_local_cluster
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
     from launchpad.spec.convert_cli import register as register_convert
@@ -84,6 +85,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_scan(sub)
     register_lock(sub)
     register_convert(sub)
+    register_local_cluster(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
