@@ -4,6 +4,7 @@ from policies import stack
 from policies.kubernetes import (
     agents,
     autoscalers,
+    awaits,
     configmaps,
     container_resources,
     env_secrets,
@@ -20,6 +21,7 @@ ALL_POLICIES = [
     *configmaps.POLICIES,
     *services.POLICIES,
     *autoscalers.POLICIES,
+    *awaits.POLICIES,
     *agents.POLICIES,
     *stack.POLICIES,
 ]

@@ -28,6 +28,7 @@ def test_the_issue_list_is_covered() -> None:
         "env-no-credential-literals", "env-secret-key-ref-only", "configmap-no-secret-data",
         "service-no-external-exposure", "hpa-replica-bounds", "single-identity-one-replica",
         "agent-namespace-isolation", "agent-observability", "agent-plugin-allowlist", "agent-image-scanned",
+        "kubernetes-readiness-waits",
     } == set(POLICIES)  # fmt: skip
 
 
