@@ -10,7 +10,7 @@ from typing import NoReturn
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components import stack_config
+from components import cluster_apply, stack_config
 from components.eliza_agent import Registrar
 from components.fleet import FleetArgs, deploy_fleet
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
@@ -131,6 +131,7 @@ def _required_secret(key: str) -> pulumi.Output[str]:
 
 def run() -> None:
     fleet, settings, monitoring = load()
+    cluster_apply.register(settings)
     opts = None
     if settings.renderDir:
         provider = k8s.Provider("render", render_yaml_to_directory=str(Path(settings.renderDir).resolve()))

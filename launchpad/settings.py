@@ -39,6 +39,9 @@ class StackSettings(BaseModel):
     database: bool = False
     # Dev stacks only: give each agent owner a bare auth.users row, as nobody signs up on a local database.
     databaseCreateOwners: bool = False
+    # Skip the Kubernetes provider's readiness waits (components/cluster_apply.py): only for a cluster without a
+    # kubelet, where no Pod ever becomes ready (the `local` stack). The policy pack refuses it in prod.
+    skipAwait: bool = False
 
 
 class SettingsError(Exception):
