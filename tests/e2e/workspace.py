@@ -16,6 +16,7 @@ COPIED = (
     "__main__.py",
     "Pulumi.yaml",
     "Pulumi.dev.yaml",
+    "Pulumi.local.yaml",
     "components",
     "launchpad",
     "agents",
@@ -31,6 +32,7 @@ class Workspace:
     project: Path
     env: dict[str, str]
     database_url: str
+    stack: str = "dev"
 
     def pulumi(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
@@ -50,7 +52,7 @@ class Workspace:
 
     def preview_steps(self, *extra: str) -> list[dict[str, Any]]:
         """Steps of `pulumi preview --json` other than `same`."""
-        out = self.pulumi("preview", "--stack", "dev", "--json", *extra).stdout
+        out = self.pulumi("preview", "--stack", self.stack, "--json", *extra).stdout
         steps: list[dict[str, Any]] = json.loads(out).get("steps", [])
         return [s for s in steps if s.get("op") != "same"]
 

@@ -1,0 +1,331 @@
+"""The `local` stack against a real control plane (etcd + kube-apiserver + kube-controller-manager built by
+tools/kube/ensure.sh, `restricted` Pod Security enforced, the Prometheus Operator's own CRDs), under the real
+Pulumi engine and provider, in order: up, Pods made by the controllers, strict schema checks, a no-op
+preview, a scaling change, drift, a change the server refuses, removing an agent, destroy.
+
+The fleet is the example fleet plus one web agent of this test's own (it may scale, and it has a namespace of
+its own to remove); expectations are derived from the state, `launchpad render` and the loaded fleet, so the
+example fleet may change under these tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from launchpad.localcluster import cluster as local
+from launchpad.localcluster.cluster import LocalCluster
+from launchpad.spec import load_fleet
+from launchpad.workloads.render import render_fleet
+from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
+from tests.e2e.workspace import Workspace, copy_project, engine_env
+
+STACK = "local"
+POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
+AGENT = "kube-web"
+NAMESPACE = f"agent-{AGENT}"  # no tenant: a namespace of its own
+WEB_AGENT = f"""\
+name: {AGENT}
+owner: 5a8e0c1d-2b3f-4a6e-9c7d-8e1f2a3b4c5d
+character: {{name: Webby, bio: Answers on the HTTP API.}}
+platforms:
+  web: {{}}
+model: {{provider: openai}}
+scaling: {{minReplicas: 2, maxReplicas: 4, targetCPU: 70}}
+secrets:
+  OPENAI_API_KEY: {{config: openaiApiKey}}
+"""
+SKIP_AWAIT = "pulumi.com/skipAwait"
+PATCH_FORCE = "pulumi.com/patchForce"
+
+
+@pytest.fixture(scope="module")
+def cluster(engine: str) -> Iterator[LocalCluster]:
+    bin_dir = bin_dir_or_skip()
+    # Not under pytest's basetemp: etcd data and keys of a throwaway cluster, removed at the end.
+    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
+    try:
+        yield local.start(root, bin_dir, durable=False)
+    finally:
+        local.stop(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def ws(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    base = tmp_path_factory.mktemp("kube")
+    (base / "state").mkdir()
+    ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), "", stack=STACK)
+    (ws.project / "agents" / f"{AGENT}.yaml").write_text(WEB_AGENT)
+    ws.pulumi("stack", "init", STACK)
+    ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)
+    # Pulumi.local.yaml carries fake values for the secrets of the fleet it was written with; agents added
+    # since then get theirs here, so the fleet may grow without this test changing.
+    have = set(yaml.safe_load((ws.project / "Pulumi.local.yaml").read_text())["config"])
+    for key in sorted({use.key for a in _fleet(ws).agents for use in a.config_secrets}):
+        if f"agent-launchpad:{key}" not in have:
+            ws.pulumi("config", "set", "--secret", key, f"local-fake-{key}", "--stack", STACK)
+    return ws
+
+
+def _fleet(ws: Workspace):  # type: ignore[no-untyped-def]
+    return load_fleet([ws.project / "agents"])
+
+
+def _up(ws: Workspace, check: bool = True):  # type: ignore[no-untyped-def]
+    return ws.pulumi("up", "--stack", STACK, "--yes", "--skip-preview", *POLICY, check=check)
+
+
+def _kube_resources(ws: Workspace) -> list[dict[str, Any]]:
+    state = json.loads(ws.pulumi("stack", "export", "--stack", STACK).stdout)
+    return [
+        r
+        for r in state["deployment"].get("resources", [])  # a destroyed stack has none
+        if r["type"].startswith("kubernetes:") and not r["type"].startswith("pulumi:providers:")
+    ]
+
+
+def _ref(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = {k: obj["metadata"][k] for k in ("name", "namespace") if k in obj["metadata"]}
+    return {"apiVersion": obj["apiVersion"], "kind": obj["kind"], "metadata": meta}
+
+
+def _key(obj: dict[str, Any]) -> str:
+    return f"{obj['kind']}/{obj['metadata'].get('namespace', '')}/{obj['metadata']['name']}"
+
+
+def _on_server(cluster: LocalCluster, objects: list[dict[str, Any]], tmp: Path) -> dict[str, dict[str, Any]]:
+    """The server's copy of each object (looked up by apiVersion, kind, namespace and name), by `_key`."""
+    request = tmp / "objects.json"
+    request.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [_ref(o) for o in objects]}))
+    listed = get_json(cluster, "-f", str(request))
+    items = listed["items"] if listed.get("kind") == "List" else [listed]
+    return {_key(o): o for o in items}
+
+
+def _rendered(ws: Workspace, out: Path) -> list[dict[str, Any]]:
+    """What `python -m launchpad render` writes for the workspace's fleet: every agent object and namespace."""
+    render_fleet(_fleet(ws), out)
+    return [m for f in sorted(out.rglob("*.yaml")) for m in yaml.safe_load_all(f.read_text()) if m]
+
+
+def _program_namespaces(ws: Workspace) -> set[str]:
+    return {a.namespace for a in _fleet(ws).agents}
+
+
+def _absent(cluster: LocalCluster, kind: str, name: str) -> bool:
+    return cluster.kubectl("get", kind, name, "--ignore-not-found", "-o", "name").stdout.strip() == ""
+
+
+def _versions(cluster: LocalCluster, namespaces: set[str]) -> dict[str, str]:
+    """resourceVersion of every object of the given namespaces, and of the namespaces themselves."""
+    found = {}
+    for namespace in sorted(namespaces):
+        listed = get_json(cluster, "all,configmaps,secrets,serviceaccounts,networkpolicies,pdb", "-n", namespace)
+        found |= {_key(o): o["metadata"]["resourceVersion"] for o in listed["items"]}
+        found[f"Namespace//{namespace}"] = get_json(cluster, "namespace", namespace)["metadata"]["resourceVersion"]
+    return found
+
+
+def test_the_cluster_enforces_restricted_pod_security(cluster: LocalCluster) -> None:
+    version = json.loads(cluster.kubectl("get", "--raw", "/version").stdout)
+    assert version["gitVersion"] == "v1.37.2"
+    # A namespace without labels still gets `restricted` (the cluster-wide default of the admission config):
+    # a plain Pod (root allowed, no seccomp profile, capabilities kept) is refused.
+    refused = cluster.kubectl(
+        "run", "probe", "--image=registry.k8s.io/pause:3.10", "--dry-run=server", "-n", "default", check=False
+    )
+    assert refused.returncode != 0
+    assert 'violates PodSecurity "restricted:latest"' in refused.stderr
+    crds = {c["metadata"]["name"] for c in get_json(cluster, "crd")["items"]}
+    assert {"prometheusrules.monitoring.coreos.com", "probes.monitoring.coreos.com",
+            "servicemonitors.monitoring.coreos.com", "podmonitors.monitoring.coreos.com"} <= crds  # fmt: skip
+
+
+def test_up_creates_every_object_and_the_server_holds_them(
+    ws: Workspace, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    steps = ws.preview_steps(*POLICY)
+    assert {s["op"] for s in steps} == {"create"}
+    _up(ws)
+    resources = _kube_resources(ws)
+    held = _on_server(cluster, [r["outputs"] for r in resources], tmp_path)
+    assert sorted(held) == sorted(_key(r["outputs"]) for r in resources)
+    for r in resources:
+        server = held[_key(r["outputs"])]
+        assert server["metadata"]["uid"] == r["outputs"]["metadata"]["uid"], r["urn"]
+        assert server["metadata"].get("labels") == r["outputs"]["metadata"].get("labels"), r["urn"]
+    # Everything `launchpad render` writes for this fleet is there, and nothing the fleet does not declare.
+    rendered = {_key(m) for m in _rendered(ws, tmp_path / "render")}
+    assert rendered <= set(held)
+    for namespace in _program_namespaces(ws):
+        labels = held[f"Namespace//{namespace}"]["metadata"]["labels"]
+        assert labels["pod-security.kubernetes.io/enforce"] == "restricted", namespace
+    # Readiness waits are skipped exactly where they need a kubelet (the stack's skipAwait setting).
+    annotated = {k: o["metadata"].get("annotations") or {} for k, o in held.items()}
+    assert {k.split("/")[0] for k, a in annotated.items() if a.get(SKIP_AWAIT) == "true"} == {"Deployment", "Service"}
+    # Every object takes its fields back from out-of-band edits (test_drift_... below).
+    assert all(a.get(PATCH_FORCE) == "true" for a in annotated.values())
+
+
+def test_the_controller_manager_creates_every_pod_and_pod_security_refuses_none(
+    ws: Workspace, cluster: LocalCluster
+) -> None:
+    wanted = {a.name: a.spec.scaling.min_replicas for a in _fleet(ws).agents}
+    namespaces = sorted(_program_namespaces(ws))
+
+    def replica_sets() -> list[dict[str, Any]] | None:
+        """Every agent's ReplicaSet once each has made its Pods or reported why not."""
+        found = [rs for n in namespaces for rs in get_json(cluster, "replicasets", "-n", n)["items"]]
+        done = [rs for rs in found if rs["status"].get("replicas", 0) == rs["spec"]["replicas"] or _failure(rs)]
+        agents = {rs["metadata"]["labels"]["launchpad.dev/agent"] for rs in done}
+        return found if len(done) == len(found) and agents == set(wanted) else None
+
+    refused = {rs["metadata"]["name"]: _failure(rs) for rs in wait_for("every agent's ReplicaSet", replica_sets)}
+    assert {name: message for name, message in refused.items() if message} == {}
+    for namespace in namespaces:
+        events = get_json(cluster, "events", "-n", namespace, "--field-selector", "reason=FailedCreate")["items"]
+        assert [e["message"] for e in events if "PodSecurity" in e["message"]] == []
+    pods = [p for n in namespaces for p in get_json(cluster, "pods", "-n", n)["items"]]
+    per_agent: dict[str, int] = {}
+    for pod in pods:
+        agent = pod["metadata"]["labels"]["launchpad.dev/agent"]
+        per_agent[agent] = per_agent.get(agent, 0) + 1
+    assert per_agent == wanted
+    assert {p["status"]["phase"] for p in pods} == {"Pending"}  # no scheduler, no kubelet: admitted, never run
+
+
+def _failure(replica_set: dict[str, Any]) -> str:
+    """The ReplicaFailure condition's message (e.g. a Pod refused by Pod Security), or ""."""
+    conditions = replica_set["status"].get("conditions", [])
+    return next((c["message"] for c in conditions if c["type"] == "ReplicaFailure"), "")
+
+
+def test_every_object_passes_strict_server_side_validation(
+    ws: Workspace, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    """The provider applies with field validation `Warn` (an unknown field is dropped with a warning), so
+    re-apply the program's own inputs as a server-side dry run with `--validate=strict`: an unknown or
+    misspelt field in a PrometheusRule, Probe, AlertmanagerConfig (the Prometheus Operator's CRD schemas) or
+    any built-in kind fails here. Secrets are left out: their inputs are encrypted in the state."""
+    resources = [r for r in _kube_resources(ws) if r["outputs"]["kind"] != "Secret"]
+    objects = [{k: v for k, v in r["inputs"].items() if not k.startswith("__")} for r in resources]
+    kinds = {o["kind"] for o in objects}
+    assert {"PrometheusRule", "Deployment", "ConfigMap"} <= kinds
+    manifest = tmp_path / "inputs.json"
+    manifest.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}))
+    result = cluster.kubectl(
+        "apply", "--server-side", "--dry-run=server", "--validate=strict", "--force-conflicts",
+        "--field-manager=strict-check", "-f", str(manifest),
+    )  # fmt: skip
+    assert result.stderr == ""
+    assert len(result.stdout.splitlines()) == len(objects)
+    # And nothing was pruned on the way in: the server holds each custom object's spec as the program sent it.
+    held = _on_server(cluster, objects, tmp_path)
+    for obj in objects:
+        if "monitoring.coreos.com" in obj["apiVersion"]:
+            assert held[_key(obj)]["spec"] == obj["spec"], _key(obj)
+
+
+def test_a_second_preview_expects_no_changes(ws: Workspace) -> None:
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
+
+
+def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(ws: Workspace, cluster: LocalCluster) -> None:
+    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+    deployment_uid = get_json(cluster, "deployment", AGENT, "-n", NAMESPACE)["metadata"]["uid"]
+    path = ws.project / "agents" / f"{AGENT}.yaml"
+    path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
+    steps = ws.preview_steps(*POLICY)
+    assert {s["op"] for s in steps} == {"update"}
+    changed = {s["urn"].split("::")[-1] for s in steps}
+    assert f"{AGENT}-hpa" in changed
+    assert changed <= {f"{AGENT}-hpa", f"{AGENT}-deployment", f"{AGENT}-pdb"}
+    _up(ws)
+    hpa = get_json(cluster, "hpa", AGENT, "-n", NAMESPACE)["spec"]
+    assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 6)
+    assert get_json(cluster, "deployment", AGENT, "-n", NAMESPACE)["metadata"]["uid"] == deployment_uid
+    assert _versions(cluster, _program_namespaces(ws) - {NAMESPACE}) == others
+
+
+def test_drift_is_reported_by_refresh_and_undone_by_up(ws: Workspace, cluster: LocalCluster) -> None:
+    # Someone opens an agent's NetworkPolicy to all ingress, and scales a fixed-size agent, with kubectl.
+    fixed = [a for a in _fleet(ws).agents if a.spec.scaling.max_replicas == a.spec.scaling.min_replicas]
+    opened, scaled = fixed[0], fixed[-1]
+    policy = get_json(cluster, "networkpolicy", opened.name, "-n", opened.namespace)["spec"]
+    cluster.kubectl(
+        "patch", "networkpolicy", opened.name, "-n", opened.namespace, "--type=json",
+        "-p", json.dumps([{"op": "replace", "path": "/spec/ingress", "value": [{}]}]),
+    )  # fmt: skip
+    cluster.kubectl("scale", "deployment", scaled.name, "-n", scaled.namespace, "--replicas=3")
+    report = json.loads(ws.pulumi("refresh", "--stack", STACK, "--preview-only", "--json").stdout)
+    drifted = {s["urn"].split("::")[-1]: s["op"] for s in report["steps"] if s["op"] not in ("same", "refresh")}
+    assert drifted == {f"{opened.name}-netpol": "update", f"{scaled.name}-deployment": "update"}
+    ws.pulumi("refresh", "--stack", STACK, "--yes")
+    steps = ws.preview_steps(*POLICY)
+    assert {s["urn"].split("::")[-1]: s["op"] for s in steps} == drifted
+    _up(ws)
+    assert get_json(cluster, "networkpolicy", opened.name, "-n", opened.namespace)["spec"] == policy
+    deployment = get_json(cluster, "deployment", scaled.name, "-n", scaled.namespace)
+    assert deployment["spec"]["replicas"] == scaled.spec.scaling.min_replicas
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
+
+
+def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
+    ws: Workspace, cluster: LocalCluster
+) -> None:
+    """A character over the 1 MiB a ConfigMap may hold passes the agent-file checks; the API server refuses it.
+    The ConfigMap is updated in place (Pulumi.local.yaml: enableConfigMapMutable), so the refused change
+    leaves the old one; with the provider's default it is replaced, deleted first, and would be gone."""
+    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+    before = get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"]
+    path = ws.project / "agents" / f"{AGENT}.yaml"
+    good = path.read_text()
+    knowledge = "".join(f"    - Fact {i}: {'x' * 1000}\n" for i in range(1100))
+    character = f"character:\n  name: Webby\n  bio: Answers on the HTTP API.\n  knowledge:\n{knowledge}"
+    path.write_text(good.replace("character: {name: Webby, bio: Answers on the HTTP API.}\n", character))
+    try:
+        result = _up(ws, check=False)
+    finally:
+        path.write_text(good)
+    assert result.returncode != 0
+    assert 'ConfigMap "kube-web-character" is invalid: []: Too long: may not be more than 1048576 bytes' in (
+        result.stdout + result.stderr
+    )
+    assert get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"] == before
+    assert _versions(cluster, _program_namespaces(ws) - {NAMESPACE}) == others
+    _up(ws)  # the agent file as it was: the stack converges again
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
+
+
+def test_removing_an_agent_deletes_its_objects_and_its_namespace(ws: Workspace, cluster: LocalCluster) -> None:
+    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+    (ws.project / "agents" / f"{AGENT}.yaml").unlink()
+    _up(ws)
+    wait_for(f"namespace {NAMESPACE} to be gone", lambda: _absent(cluster, "namespace", NAMESPACE))
+    labelled = get_json(cluster, ",".join(namespaced_kinds(cluster)), "-A", "-l", f"launchpad.dev/agent={AGENT}")
+    assert labelled["items"] == []
+    remaining = _versions(cluster, _program_namespaces(ws))
+    assert {k: remaining.get(k) for k in others} == others  # every other agent's object there, unchanged
+
+
+def test_destroy_leaves_nothing_behind(ws: Workspace, cluster: LocalCluster) -> None:
+    namespaces = _program_namespaces(ws)
+    ws.pulumi("destroy", "--stack", STACK, "--yes", "--skip-preview")
+    kinds = namespaced_kinds(cluster)
+
+    wait_for("the fleet's namespaces to be gone", lambda: all(_absent(cluster, "namespace", n) for n in namespaces))
+    assert objects_in(cluster, namespaces, kinds) == []
+    # The monitoring namespace belongs to the cluster (as the operator's would); only its defaults remain.
+    assert objects_in(cluster, ["monitoring"], kinds) == [
+        "ConfigMap/monitoring/kube-root-ca.crt", "ServiceAccount/monitoring/default",
+    ]  # fmt: skip
+    ours = get_json(cluster, ",".join(kinds), "-A", "-l", "app.kubernetes.io/part-of=agent-launchpad")
+    assert ours["items"] == []
+    assert _kube_resources(ws) == []
