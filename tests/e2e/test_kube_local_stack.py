@@ -315,8 +315,9 @@ def test_removing_an_agent_deletes_its_objects_and_its_namespace(ws: Workspace, 
     assert {k: remaining.get(k) for k in others} == others  # every other agent's object there, unchanged
 
 
-def test_destroy_leaves_nothing_behind(ws: Workspace, cluster: LocalCluster) -> None:
+def test_destroy_leaves_nothing_behind(ws: Workspace, cluster: LocalCluster, tmp_path: Path) -> None:
     namespaces = _program_namespaces(ws)
+    declared = [r["outputs"] for r in _kube_resources(ws)]  # cluster-scoped ones (PriorityClasses) included
     ws.pulumi("destroy", "--stack", STACK, "--yes", "--skip-preview")
     kinds = namespaced_kinds(cluster)
 
@@ -328,4 +329,7 @@ def test_destroy_leaves_nothing_behind(ws: Workspace, cluster: LocalCluster) -> 
     ]  # fmt: skip
     ours = get_json(cluster, ",".join(kinds), "-A", "-l", "app.kubernetes.io/part-of=agent-launchpad")
     assert ours["items"] == []
+    request = tmp_path / "declared.json"
+    request.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [_ref(o) for o in declared]}))
+    assert cluster.kubectl("get", "-f", str(request), "--ignore-not-found", "-o", "name").stdout == ""
     assert _kube_resources(ws) == []
