@@ -24,7 +24,7 @@ from launchpad.localcluster.cluster import LocalCluster
 from launchpad.spec import load_fleet
 from launchpad.workloads.render import render_fleet
 from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
-from tests.e2e.workspace import Workspace, copy_project, engine_env
+from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
 
 STACK = "local"
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
@@ -123,19 +123,32 @@ def _absent(cluster: LocalCluster, kind: str, name: str) -> bool:
     return cluster.kubectl("get", kind, name, "--ignore-not-found", "-o", "name").stdout.strip() == ""
 
 
-def _versions(cluster: LocalCluster, namespaces: set[str]) -> dict[str, str]:
-    """resourceVersion of every object of the given namespaces, and of the namespaces themselves."""
-    found = {}
+def _namespace_name(obj: dict[str, Any]) -> str | None:
+    return obj["metadata"]["name"] if obj["kind"] == "Namespace" else None
+
+
+def _others(ws: Workspace, cluster: LocalCluster, tmp: Path) -> dict[str, str]:
+    """Every object of the agents other than AGENT as the server holds it: the program's own (their namespaces
+    included) and the ReplicaSets and Pods the controllers made from them. Each as uid@generation, which
+    changes with the spec only (status updates do not count as touching), or uid@resourceVersion for kinds
+    without a generation."""
+    namespaces = _program_namespaces(ws) - {NAMESPACE}
+    outputs = [r["outputs"] for r in _kube_resources(ws)]
+    declared = [o for o in outputs if {o["metadata"].get("namespace"), _namespace_name(o)} & namespaces]
+    found = list(_on_server(cluster, declared, tmp).values())
     for namespace in sorted(namespaces):
-        listed = get_json(cluster, "all,configmaps,secrets,serviceaccounts,networkpolicies,pdb", "-n", namespace)
-        found |= {_key(o): o["metadata"]["resourceVersion"] for o in listed["items"]}
-        found[f"Namespace//{namespace}"] = get_json(cluster, "namespace", namespace)["metadata"]["resourceVersion"]
-    return found
+        found += get_json(cluster, "replicasets,pods", "-n", namespace)["items"]
+    return {
+        _key(o): f"{o['metadata']['uid']}@{o['metadata'].get('generation') or o['metadata']['resourceVersion']}"
+        for o in found
+    }
 
 
 def test_the_cluster_enforces_restricted_pod_security(cluster: LocalCluster) -> None:
     version = json.loads(cluster.kubectl("get", "--raw", "/version").stdout)
-    assert version["gitVersion"] == "v1.37.2"
+    lines = (ROOT / "tools" / "kube" / "versions.sh").read_text().splitlines()
+    pinned = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+    assert version["gitVersion"] == pinned["KUBE_VERSION"]  # what tools/kube built, not v0.0.0-master
     # A namespace without labels still gets `restricted` (the cluster-wide default of the admission config):
     # a plain Pod (root allowed, no seccomp profile, capabilities kept) is refused.
     refused = cluster.kubectl(
@@ -237,8 +250,10 @@ def test_a_second_preview_expects_no_changes(ws: Workspace) -> None:
     ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
 
 
-def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(ws: Workspace, cluster: LocalCluster) -> None:
-    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(
+    ws: Workspace, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    others = _others(ws, cluster, tmp_path)
     deployment_uid = get_json(cluster, "deployment", AGENT, "-n", NAMESPACE)["metadata"]["uid"]
     path = ws.project / "agents" / f"{AGENT}.yaml"
     path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
@@ -251,7 +266,7 @@ def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(ws: Work
     hpa = get_json(cluster, "hpa", AGENT, "-n", NAMESPACE)["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 6)
     assert get_json(cluster, "deployment", AGENT, "-n", NAMESPACE)["metadata"]["uid"] == deployment_uid
-    assert _versions(cluster, _program_namespaces(ws) - {NAMESPACE}) == others
+    assert _others(ws, cluster, tmp_path) == others
 
 
 def test_drift_is_reported_by_refresh_and_undone_by_up(ws: Workspace, cluster: LocalCluster) -> None:
@@ -279,11 +294,11 @@ def test_drift_is_reported_by_refresh_and_undone_by_up(ws: Workspace, cluster: L
 
 def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
     ws: Workspace, cluster: LocalCluster
-) -> None:
+, tmp_path: Path) -> None:
     """A character over the 1 MiB a ConfigMap may hold passes the agent-file checks; the API server refuses it.
     The ConfigMap is updated in place (Pulumi.local.yaml: enableConfigMapMutable), so the refused change
     leaves the old one; with the provider's default it is replaced, deleted first, and would be gone."""
-    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+    others = _others(ws, cluster, tmp_path)
     before = get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"]
     path = ws.project / "agents" / f"{AGENT}.yaml"
     good = path.read_text()
@@ -299,20 +314,21 @@ def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
         result.stdout + result.stderr
     )
     assert get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"] == before
-    assert _versions(cluster, _program_namespaces(ws) - {NAMESPACE}) == others
+    assert _others(ws, cluster, tmp_path) == others
     _up(ws)  # the agent file as it was: the stack converges again
     ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
 
 
-def test_removing_an_agent_deletes_its_objects_and_its_namespace(ws: Workspace, cluster: LocalCluster) -> None:
-    others = _versions(cluster, _program_namespaces(ws) - {NAMESPACE})
+def test_removing_an_agent_deletes_its_objects_and_its_namespace(
+    ws: Workspace, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    others = _others(ws, cluster, tmp_path)
     (ws.project / "agents" / f"{AGENT}.yaml").unlink()
     _up(ws)
     wait_for(f"namespace {NAMESPACE} to be gone", lambda: _absent(cluster, "namespace", NAMESPACE))
     labelled = get_json(cluster, ",".join(namespaced_kinds(cluster)), "-A", "-l", f"launchpad.dev/agent={AGENT}")
     assert labelled["items"] == []
-    remaining = _versions(cluster, _program_namespaces(ws))
-    assert {k: remaining.get(k) for k in others} == others  # every other agent's object there, unchanged
+    assert _others(ws, cluster, tmp_path) == others  # every other agent's object still there, unchanged
 
 
 def test_destroy_leaves_nothing_behind(ws: Workspace, cluster: LocalCluster, tmp_path: Path) -> None:
