@@ -100,6 +100,7 @@ def start(directory: Path, bin_dir: Path, *, durable: bool = True, timeout: floa
     directory = directory.expanduser().resolve()
     if running(directory) is not None:
         raise ClusterError(f"a local cluster is already running in {directory}; stop it first")
+    stop(directory)  # whatever a crash or a start that failed half-way left running
     pki = ensure_pki(directory / "pki")
     (directory / "logs").mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in ("etcd", "etcd-peer", "kube-apiserver", "kube-controller-manager")}
@@ -147,8 +148,8 @@ def running(directory: Path) -> LocalCluster | None:
 
 def stop(directory: Path) -> list[str]:
     """SIGTERM each process still running (controller-manager first), SIGKILL after a grace period; returns
-    the names of those that were running. Only processes recorded in `<dir>/cluster.json` whose command
-    line is still that binary are signalled, never a recycled pid."""
+    the names of those that were running. Only processes recorded in `<dir>/cluster.json` that still run
+    that binary are signalled, never a recycled pid."""
     directory = directory.expanduser().resolve()
     state = _load(directory)
     if state is None:
