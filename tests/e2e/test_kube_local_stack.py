@@ -25,6 +25,7 @@ from launchpad.spec import load_fleet
 from launchpad.workloads.render import render_fleet
 from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
 from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
+from tests.spec.fleet_files import write_locks
 
 STACK = "local"
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
@@ -40,6 +41,7 @@ model: {{provider: openai}}
 scaling: {{minReplicas: 2, maxReplicas: 4, targetCPU: 70}}
 secrets:
   OPENAI_API_KEY: {{config: openaiApiKey}}
+  POSTGRES_URL: {{secretKeyRef: {{name: web-postgres, key: url}}}}  # replicas share one database
 """
 SKIP_AWAIT = "pulumi.com/skipAwait"
 PATCH_FORCE = "pulumi.com/patchForce"
@@ -63,6 +65,7 @@ def ws(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Works
     (base / "state").mkdir()
     ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), "", stack=STACK)
     (ws.project / "agents" / f"{AGENT}.yaml").write_text(WEB_AGENT)
+    write_locks(ws.project / "agents")  # its plugin set (sql, bootstrap, openai) may be new
     ws.pulumi("stack", "init", STACK)
     ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)
     # Pulumi.local.yaml carries fake values for the secrets of the fleet it was written with; agents added
@@ -293,8 +296,8 @@ def test_drift_is_reported_by_refresh_and_undone_by_up(ws: Workspace, cluster: L
 
 
 def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
-    ws: Workspace, cluster: LocalCluster
-, tmp_path: Path) -> None:
+    ws: Workspace, cluster: LocalCluster, tmp_path: Path
+) -> None:
     """A character over the 1 MiB a ConfigMap may hold passes the agent-file checks; the API server refuses it.
     The ConfigMap is updated in place (Pulumi.local.yaml: enableConfigMapMutable), so the refused change
     leaves the old one; with the provider's default it is replaced, deleted first, and would be gone."""
@@ -302,8 +305,8 @@ def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
     before = get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"]
     path = ws.project / "agents" / f"{AGENT}.yaml"
     good = path.read_text()
-    knowledge = "".join(f"    - Fact {i}: {'x' * 1000}\n" for i in range(1100))
-    character = f"character:\n  name: Webby\n  bio: Answers on the HTTP API.\n  knowledge:\n{knowledge}"
+    bio = "".join(f"    - line {i} {'x' * 1000}\n" for i in range(1100))
+    character = f"character:\n  name: Webby\n  bio:\n{bio}"
     path.write_text(good.replace("character: {name: Webby, bio: Answers on the HTTP API.}\n", character))
     try:
         result = _up(ws, check=False)
