@@ -125,10 +125,10 @@ def start(directory: Path, bin_dir: Path, *, durable: bool = True, timeout: floa
             directory, bin_dir / "kube-controller-manager", _controller_manager_args(directory, pki, ports)
         )
         _save(directory, state)
+        _install_crds(cluster, bin_dir.parent / "crds")  # while the controller-manager syncs its caches
         # The controller-manager is working once its service-account controller has made `default`'s account.
         _wait(f"{cluster.server}/api/v1/namespaces/default/serviceaccounts/default", deadline, directory,
               "kube-controller-manager", pki)  # fmt: skip
-        _install_crds(cluster, bin_dir.parent / "crds")
         _create_monitoring_namespace(cluster)
     except BaseException:
         stop(directory)
