@@ -7,7 +7,7 @@ bash scripts/venv.sh
 bash scripts/tools.sh
 source scripts/engine-env.sh
 # The local Kubernetes control plane of tests/e2e/test_kube_local_stack.py (tools/kube: etcd, kube-apiserver,
-# kube-controller-manager, kubectl from Go modules; ~10 min once on 2 cores, cached outside the clone by version).
+# kube-controller-manager, kubectl from Go modules; 10-25 min once on 2 cores, cached outside the clone by version).
 LAUNCHPAD_KUBE_BIN=$(bash tools/kube/ensure.sh | tail -1)
 export LAUNCHPAD_KUBE_BIN
 .venv/bin/ruff check .

@@ -1,5 +1,5 @@
 """Where the control plane's binaries are: `$LAUNCHPAD_KUBE_BIN` (scripts/test.sh sets it), else what
-tools/kube/ensure.sh finds in its cache or builds (Go modules, about 10 minutes once on 2 cores)."""
+tools/kube/ensure.sh finds in its cache or builds (Go modules, 10-25 minutes once on 2 cores)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ def bin_dir_or_skip() -> Path:
     if found is None or not (found / "kube-apiserver").exists():
         if os.environ.get("CI") == "true":
             pytest.fail("the local control plane is not built; scripts/test.sh builds it with tools/kube/ensure.sh")
-        pytest.skip("no local control plane: run `bash tools/kube/ensure.sh` (builds it from Go modules, ~10 min)")
+        pytest.skip("no local control plane: run `bash tools/kube/ensure.sh` (Go modules, 10-25 min once)")
     return found
 
 

@@ -35,7 +35,7 @@ if complete; then
 fi
 
 if [ "${1:-}" = "--no-build" ]; then
-    log "not built yet: run tools/kube/ensure.sh (about 10 minutes on 2 cores)"
+    log "not built yet: run tools/kube/ensure.sh (10-25 minutes on 2 cores)"
     exit 1
 fi
 
