@@ -12,9 +12,8 @@ to know. Render mode (the dev stack) applies nothing and registers no transform.
   .spec.replicas" (tests/e2e/test_kube_local_stack.py; also pulumi/pulumi-kubernetes#2569, #3312). For a
   single-identity chat bot a second replica is a second bot session: the agent file's count must win.
   Fields the program does not set stay with whoever sets them (an autoscaled Deployment has no
-  `.spec.replicas`: its HPA keeps it). The cost: two stacks that declare the same object no longer
-  conflict, the last `up` wins; the program names every object after its agent or tenant, so one stack
-  owns each.
+  `.spec.replicas`: its HPA keeps it). The cost: where two stacks declare the same object with different
+  values, the last `up` wins instead of failing on the conflict (identical values never conflict).
 - `pulumi.com/skipAwait: "true"` with the `skipAwait` stack setting, on the kinds whose readiness wait needs
   running Pods (the provider's awaited kinds: pkg/await/awaiters.go). On a cluster without a kubelet (the
   `local` stack) a Deployment never gets a ready Pod and a Service never gets endpoints: the provider would
@@ -23,8 +22,8 @@ to know. Render mode (the dev stack) applies nothing and registers no transform.
   pkg/metadata/overrides.go allowsSkipAwaitWithDelete). The policy pack refuses skipAwait in prod
   (policies/kubernetes/awaits.py).
 
-The transform runs once per registered resource (an engine callback); on a 150-agent fleet (~1,500
-resources) the preview took as long with it as without, within the run-to-run noise."""
+The transform runs once per registered resource (an engine callback): a preview of a 150-agent fleet (1,511
+resources) against the local cluster took 34.1-34.6 s with it and 32.9-33.9 s without."""
 
 from __future__ import annotations
 
