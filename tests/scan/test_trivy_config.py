@@ -1,7 +1,7 @@
 """`trivy config` (the real binary, its embedded checks) over what agent-launchpad deploys, next to checkov:
 everything `python -m launchpad render` writes must have no finding at or above the level
-policies/trivy/trivy.yaml sets, with the fleet's registry declared trusted (KSV-0125), other than those
-policies/trivy/declared.yaml accepts (each with a reason, until it expires)."""
+policies/trivy/trivy.yaml sets, with the fleet's registry declared trusted (KSV-0125). policies/trivy/declared.yaml
+could accept a finding (with a reason, until it expires); it accepts none."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from launchpad.scan.config_scan import (
     CONFIG,
     DECLARED,
     ConfigResult,
+    Declared,
     fail_at,
+    judge,
     load_declared,
     parse_misconfigurations,
     run_config_scan,
@@ -62,11 +64,12 @@ def _limit_ranges_without_min(rendered: Path) -> set[tuple[str, str]]:
 def test_everything_render_writes_passes(trivy: str, rendered: Path, registry: str, tmp_path: Path) -> None:
     result = _scan(trivy, rendered, [registry], tmp_path)
     assert result.failing == ()
-    # Declared, not fixed: KSV-0039 on each LimitRange without `min` (declared.yaml says why), nothing else.
-    assert {(f.check_id, f.file, f.name) for f in result.declared} == {
-        ("KSV-0039", file, name) for file, name in _limit_ranges_without_min(rendered)
-    }
-    assert {f.kind for f in result.declared} <= {"LimitRange"}
+    # Fixed, not declared: every tenant LimitRange sets `min` (agents/defaults.yaml), so KSV-0039 has nothing
+    # to say about one; nothing at all is accepted instead of fixed.
+    assert result.declared == () and load_declared() == ()
+    limit_ranges = [d for f in rendered.rglob("*.yaml") for d in yaml.safe_load_all(f.read_text()) if d and
+                    d["kind"] == "LimitRange"]  # fmt: skip
+    assert len(limit_ranges) == len(load_fleet().namespaces()) and _limit_ranges_without_min(rendered) == set()
     # ... and every file was scanned, each as what it is: nothing passed by being skipped.
     report = json.loads((tmp_path / "config.json").read_text())
     scanned = {r["Target"]: r["Type"] for r in report["Results"]}
@@ -86,17 +89,23 @@ def test_the_fleet_registry_must_be_declared_trusted(trivy: str, rendered: Path,
     assert findings[0].message.startswith(f"Container eliza in deployment {agents[0]} ")
 
 
-def test_a_declaration_stops_applying_after_it_expires(
-    trivy: str, rendered: Path, registry: str, tmp_path: Path
-) -> None:
-    (declaration,) = load_declared()
-    day_after = declaration.entry.expires + dt.timedelta(days=1)
-    result = _scan(trivy, rendered, [registry], tmp_path, today=day_after)
-    assert {(f.check_id, f.file, f.name) for f in result.failing} == {
-        ("KSV-0039", file, name) for file, name in _limit_ranges_without_min(rendered)
-    }
-    assert result.declared == () and result.expired == (declaration,)
-    assert declaration.entry.reason.startswith("KSV-0039 wants min") and declaration.kind == "LimitRange"
+def test_a_declaration_applies_through_its_expiry_day_only(trivy: str, rendered: Path, tmp_path: Path) -> None:
+    # A real finding (the registry left undeclared: KSV-0125 on each agent's Deployment), declared in a file.
+    declared = tmp_path / "declared.yaml"
+    declared.write_text(
+        "- id: KSV-0125\n  kind: Deployment\n  expires: 2027-01-31\n  reason: the test leaves the registry out\n"
+    )
+    last_day = _scan(trivy, rendered, [], tmp_path, declared=declared, today=dt.date(2027, 1, 31))
+    assert last_day.failing == () and last_day.expired == ()
+    assert sorted((f.check_id, f.kind, f.name) for f in last_day.declared) == [
+        ("KSV-0125", "Deployment", agent.name) for agent in sorted(load_fleet().agents, key=lambda a: a.name)
+    ]
+    (declaration,) = load_declared(declared)
+    day_after = judge(last_day.declared, [declaration], dt.date(2027, 2, 1))
+    assert day_after == ConfigResult(failing=last_day.declared, declared=(), expired=(declaration,))
+    # One check on one kind: the same check on another kind is not covered.
+    other_kind = judge(last_day.declared, [Declared(declaration.entry, "StatefulSet")], dt.date(2027, 1, 31))
+    assert other_kind.failing == last_day.declared
 
 
 def test_a_declaration_names_its_kind_and_reason(tmp_path: Path) -> None:

@@ -46,6 +46,7 @@ def test_every_example_namespace_gets_a_quota_and_a_limit_range() -> None:
         "limits": [
             {
                 "type": "Container",
+                "min": {"cpu": "100m", "memory": "256Mi"},
                 "default": {"cpu": "1", "memory": "1Gi"},
                 "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
                 "max": {"cpu": "4", "memory": "8Gi"},
