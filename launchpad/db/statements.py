@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pglast import parser
+from pglast import ast, parser
 
 from launchpad.db.errors import MigrationSyntaxError
 
@@ -25,6 +25,14 @@ def line_of(sql: str, offset: int) -> int:
     return sql.count("\n", 0, offset) + 1
 
 
+def parse(sql: str, filename: str) -> tuple[ast.RawStmt, ...]:
+    """The file's parse trees; a file that does not parse is the same one-line error as in `split`."""
+    try:
+        return tuple(parser.parse_sql(sql))
+    except parser.ParseError as exc:
+        raise _syntax_error(sql, filename, exc, outcome="") from None
+
+
 def split(sql: str, filename: str) -> list[Statement]:
     try:
         slices = parser.split(sql, with_parser=True, only_slices=True)
@@ -33,13 +41,15 @@ def split(sql: str, filename: str) -> list[Statement]:
     return [Statement(i, line_of(sql, s.start or 0), sql[s]) for i, s in enumerate(slices, start=1)]
 
 
-def _syntax_error(sql: str, filename: str, exc: parser.ParseError) -> MigrationSyntaxError:
+def _syntax_error(
+    sql: str, filename: str, exc: parser.ParseError, outcome: str = "; nothing was applied"
+) -> MigrationSyntaxError:
     message = str(exc.args[0]) if exc.args else str(exc)
     offset = exc.args[1] if len(exc.args) > 1 and isinstance(exc.args[1], int) else None
     if offset is None:
         return MigrationSyntaxError(f"{filename}: {message}")
     return MigrationSyntaxError(
-        f"{filename}:{line_of(sql, offset)}: statement {_statement_at(sql, offset)}: {message}; nothing was applied"
+        f"{filename}:{line_of(sql, offset)}: statement {_statement_at(sql, offset)}: {message}{outcome}"
     )
 
 

@@ -226,6 +226,18 @@ def test_check_changes_nothing(url: str, migrations_dir: Path, catalog: psycopg.
     assert (catalog.execute(snapshot).fetchone(), catalog.execute(policies).fetchone()) == before
 
 
+def test_a_migration_file_that_does_not_parse_is_one_line(
+    database_url: str, migrations_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the files declare is read with PostgreSQL's parser: a broken file is named, not a traceback.
+    (migrations_dir / "20990101000000_typo.sql").write_text("select 1;\ncreate tabel oops (id int);\n")
+    assert _cli(["db", "check", "--database-url", database_url, "--migrations-dir", str(migrations_dir)]) == 1
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == (
+        "", 'db check: 20990101000000_typo.sql:2: statement 2: syntax error at or near "tabel"\n'
+    )
+
+
 def test_unreachable_database_is_one_line_without_the_password(
     migrations_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

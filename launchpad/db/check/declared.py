@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import pglast
 from pglast import ast, enums
 
 from launchpad.db.files import MigrationFile
+from launchpad.db.statements import parse
 
 # The roles the check holds to what is declared: the API roles (PostgREST switches to them for every request)
 # and PUBLIC, whose privileges every role has. service_role bypasses row-level security by design.
@@ -66,7 +66,7 @@ def declared(files: Sequence[MigrationFile]) -> Declared:
 def _declared(files: tuple[MigrationFile, ...]) -> Declared:
     state = Declared()
     for file in files:
-        for raw in pglast.parse_sql(file.sql):
+        for raw in parse(file.sql, file.filename):
             if raw.stmt is not None:
                 _apply(state, raw.stmt, file.filename)
     return state
