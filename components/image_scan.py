@@ -16,19 +16,25 @@ _SCANNED = ("image", "threshold", "allowlist_sha256", "required")
 
 
 class _ScanProvider(ResourceProvider):
-    # Bodies import launchpad.scan only: dill pickles this class into the state by value.
+    # Bodies import launchpad only: dill pickles this class into the state by value.
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return DiffResult(changes=any(olds.get(k) != news.get(k) for k in _SCANNED))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from launchpad.scan.step import scan_image
+        from launchpad.provider_host import no_traceback
+        from launchpad.scan.step import USER_ERRORS, scan_image
 
-        return CreateResult(hashlib.sha256(str(props["image"]).encode()).hexdigest()[:16], scan_image(props))
+        # A failed gate, a missing trivy or a bad allowlist reach the user as one message, not a traceback.
+        with no_traceback(*USER_ERRORS):
+            outs = scan_image(props)
+        return CreateResult(hashlib.sha256(str(props["image"]).encode()).hexdigest()[:16], outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from launchpad.scan.step import scan_image
+        from launchpad.provider_host import no_traceback
+        from launchpad.scan.step import USER_ERRORS, scan_image
 
-        return UpdateResult(scan_image(news))
+        with no_traceback(*USER_ERRORS):
+            return UpdateResult(scan_image(news))
 
 
 class ImageScan(pulumi.dynamic.Resource, module="launchpad", name="ImageScan"):

@@ -8,12 +8,11 @@ is a dict with a signature key, an unknown is a sentinel string) and nothing her
 from __future__ import annotations
 
 import dataclasses
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+from launchpad import provider_host
 from launchpad.db.errors import DatabaseUnavailable, MigrationError
 from launchpad.db.files import discover
 from launchpad.db.record import AgentRecord, SecretLocation
@@ -69,19 +68,10 @@ def findings(url: Any, migrations_dir: str) -> list[str]:
         return []
 
 
-@contextmanager
-def no_traceback() -> Iterator[None]:
-    """Let a MigrationError raised inside reach the user as its type and message only: a failed migration or
-    database check is the user's to fix, not a bug to debug. The engine's host for dynamic providers
-    (`python -m pulumi.dynamic`, one process per run) reports an exception with traceback.format_exc(), which
-    honours sys.tracebacklimit; only that process is changed, never a caller's (tests call these directly)."""
-    try:
-        yield
-    except MigrationError:
-        main = sys.modules.get("__main__")
-        if getattr(getattr(main, "__spec__", None), "name", None) == "pulumi.dynamic.__main__":
-            sys.tracebacklimit = 0
-        raise
+def no_traceback() -> AbstractContextManager[None]:
+    """A MigrationError raised inside reaches the user as its type and message only (launchpad.provider_host).
+    Kept by this name: providers already pickled into stack states call it."""
+    return provider_host.no_traceback(MigrationError)
 
 
 def apply(url: Any, migrations_dir: str, expected: dict[str, str]) -> dict[str, Any]:

@@ -8,12 +8,26 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from launchpad.scan.allowlist import load_allowlist
-from launchpad.scan.trivy import Runner, run_scan
+from launchpad.scan.allowlist import AllowlistError, load_allowlist
+from launchpad.scan.report import ReportError
+from launchpad.scan.trivy import Runner, TrivyError, TrivyNotFound, run_scan
 
 
 class ScanGateFailed(RuntimeError):
     """The image has blocking vulnerabilities; the message holds the summary table."""
+
+
+# What the step raises that is the user's to fix, each with a message that says what: the deploy shows these
+# without a traceback (components/image_scan.py, launchpad.provider_host). OSError: an allowlist or report
+# path that cannot be read or written, named in the message.
+USER_ERRORS: tuple[type[Exception], ...] = (
+    ScanGateFailed,
+    TrivyError,
+    TrivyNotFound,
+    AllowlistError,
+    ReportError,
+    OSError,
+)
 
 
 def scan_image(props: dict[str, Any], runner: Runner | None = None, today: dt.date | None = None) -> dict[str, Any]:

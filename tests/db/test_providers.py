@@ -10,6 +10,7 @@ import pytest
 
 from components.supabase_schema import _MigrationsProvider, _RegistrationProvider
 from launchpad.db.provider_ops import UNKNOWN, local_checksums, secret
+from tests.provider_host import provider_host
 
 pytestmark = pytest.mark.postgres
 
@@ -87,6 +88,21 @@ def test_files_changed_after_preview_are_refused(database_url: str, migrations_d
     with pytest.raises(Exception, match="changed between preview and update"):
         _MigrationsProvider().create(props)
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_a_failed_update_reaches_the_user_without_a_traceback(migrations_dir: Path) -> None:
+    # In the engine's real provider host (tests/provider_host.py): the message the engine prints, nothing else.
+    planned = local_checksums(str(migrations_dir))
+    first = sorted(migrations_dir.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited after preview\n")
+    url = "postgresql://owner:Sup3r-s3cret-pw@127.0.0.1:1/postgres"
+    props = {"database_url": url, "migrations_dir": str(migrations_dir), "checksums": planned}
+    with provider_host() as host:
+        details = host.create(_MigrationsProvider(), props)
+    assert details == (
+        f"launchpad.db.errors.MigrationError: migration files changed between preview and update: "
+        f"{first.name.split('_', 1)[0]}; re-run\n"
+    )
 
 
 def test_registration_provider_upserts_and_deletes(migrated_url: str) -> None:

@@ -1,5 +1,5 @@
 """The scan gate as the deploy step runs it: a `trivy` on PATH (here a script that writes a recorded report,
-as Trivy's database needs the internet), the report written beside the build, the step refused with the
+tests/scan/recorded.py), the report written beside the build, the step refused with the
 summary table when the gate fails."""
 
 from __future__ import annotations
@@ -10,21 +10,10 @@ from pathlib import Path
 import pytest
 
 from launchpad.scan.step import ScanGateFailed, scan_image
-from tests.scan.recorded import FIXTURES
+from tests.scan.recorded import FIXTURES, recorded_trivy
 
 IMAGE = "registry.launchpad.internal:5000/agents/eliza-runtime@sha256:" + "c" * 64
 TODAY = dt.date(2026, 11, 24)
-
-
-def _fake_trivy(bin_dir: Path, fixture: str) -> None:
-    bin_dir.mkdir(exist_ok=True)
-    script = bin_dir / "trivy"
-    # Copies the recorded report to the path after --output, as `trivy image --output FILE` would.
-    script.write_text(
-        '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = --output ]; then out=$2; fi; shift; done\n'
-        f'cp {FIXTURES / f"eliza-runtime-{fixture}.json"} "$out"\n'
-    )
-    script.chmod(0o755)
 
 
 def _props(tmp_path: Path, allowlist: Path | None = None) -> dict:
@@ -38,7 +27,7 @@ def _props(tmp_path: Path, allowlist: Path | None = None) -> dict:
 
 
 def test_a_clean_image_passes_and_the_report_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_trivy(tmp_path / "bin", "medium")
+    recorded_trivy(tmp_path / "bin", "medium")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     outs = scan_image(_props(tmp_path), today=TODAY)
     assert outs["blocking"] == 0
@@ -48,7 +37,7 @@ def test_a_clean_image_passes_and_the_report_is_kept(tmp_path: Path, monkeypatch
 def test_blocking_vulnerabilities_refuse_the_step_with_the_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _fake_trivy(tmp_path / "bin", "high")
+    recorded_trivy(tmp_path / "bin", "high")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     with pytest.raises(ScanGateFailed) as caught:
         scan_image(_props(tmp_path), today=TODAY)
@@ -60,7 +49,7 @@ def test_blocking_vulnerabilities_refuse_the_step_with_the_table(
 def test_allowlisted_findings_pass_until_they_expire(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
-    _fake_trivy(tmp_path / "bin", "high")
+    recorded_trivy(tmp_path / "bin", "high")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:/usr/bin:/bin")
     report = json.loads((FIXTURES / "eliza-runtime-high.json").read_text())
     blocking = [
