@@ -227,6 +227,63 @@ def test_service_role_may_change_security_events(conn: psycopg.Connection[tuple[
         assert conn.execute("delete from public.security_events").rowcount == 2
 
 
+# Every privilege anon and authenticated hold, directly or through PUBLIC, on the schemas the project and
+# Supabase's API touch: schemas, relations (partitions and sequences included), columns, functions.
+HELD = """
+with api(role) as (values ('anon'), ('authenticated')),
+schemas(name) as (values ('public'), ('auth'), ('launchpad_private'), ('supabase_migrations'))
+select a.role, 'schema', n.nspname, p.privilege
+from api a cross join pg_namespace n cross join unnest(array['USAGE', 'CREATE']) p(privilege)
+where n.nspname in (select name from schemas) and has_schema_privilege(a.role, n.oid, p.privilege)
+union all
+select a.role, 'relation', c.oid::regclass::text, p.privilege
+from api a cross join pg_class c
+cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p(privilege)
+where c.relnamespace in (select oid from pg_namespace where nspname in (select name from schemas))
+  and c.relkind in ('r', 'p', 'v', 'm', 'f')
+  and has_table_privilege(a.role, c.oid, p.privilege)
+union all
+select a.role, 'sequence', c.oid::regclass::text, p.privilege
+from api a cross join pg_class c cross join unnest(array['USAGE', 'SELECT', 'UPDATE']) p(privilege)
+where c.relnamespace in (select oid from pg_namespace where nspname in (select name from schemas))
+  and c.relkind = 'S' and has_sequence_privilege(a.role, c.oid, p.privilege)
+union all
+select a.role, 'column', c.oid::regclass::text || '.' || att.attname, p.privilege
+from api a cross join pg_class c
+join pg_attribute att on att.attrelid = c.oid and att.attnum > 0 and not att.attisdropped
+cross join unnest(array['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']) p(privilege)
+where c.relnamespace in (select oid from pg_namespace where nspname in (select name from schemas))
+  and att.attacl is not null and has_column_privilege(a.role, c.oid, att.attnum, p.privilege)
+  and not has_table_privilege(a.role, c.oid, p.privilege)
+union all
+select a.role, 'function', f.oid::regprocedure::text, 'EXECUTE'
+from api a cross join pg_proc f
+where f.pronamespace in (select oid from pg_namespace where nspname in (select name from schemas))
+  and has_function_privilege(a.role, f.oid, 'EXECUTE')
+"""
+CRUD = ("SELECT", "INSERT", "UPDATE", "DELETE")
+# Both kinds of database, after every migration: the API roles reach the schemas, auth's claim helpers and
+# the tables through their policies; nothing else (no TRUNCATE, REFERENCES, TRIGGER, no partition, no
+# function of ours: create_time_partitions and drop_time_partitions run as their owner).
+API_PRIVILEGES = {
+    *{(role, "schema", schema, "USAGE") for role in ("anon", "authenticated") for schema in ("public", "auth")},
+    *{(role, "function", f, "EXECUTE") for role in ("anon", "authenticated") for f in ("auth.uid()", "auth.jwt()")},
+    *{("authenticated", "relation", t, p) for t in TABLES if t != "security_events" for p in CRUD},
+    ("authenticated", "relation", "security_events", "SELECT"),
+    ("authenticated", "relation", "security_events", "INSERT"),
+}
+
+
+def test_the_api_roles_hold_exactly_these_privileges(
+    conn: psycopg.Connection[tuple[Any, ...]], request: pytest.FixtureRequest
+) -> None:
+    held = {tuple(map(str, row)) for row in conn.execute(HELD)}
+    expected = set(API_PRIVILEGES)
+    if request.node.callspec.params["migrated_url"] == "supabase":  # supabase/auth also defines auth.role()
+        expected |= {(role, "function", "auth.role()", "EXECUTE") for role in ("anon", "authenticated")}
+    assert held == expected
+
+
 def test_every_user_table_has_rls_and_a_leading_user_id_index(conn: psycopg.Connection[tuple[Any, ...]]) -> None:
     for table in TABLES:
         row = conn.execute(
