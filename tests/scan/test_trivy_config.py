@@ -9,7 +9,9 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -31,13 +33,22 @@ from launchpad.spec import load_fleet
 from tests.scan.trivy_live import ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "checkov"  # hand-written agents, one safe, one not
+LAST_DAY = dt.date(2027, 1, 31)  # of the test's own declaration (policies/trivy/declared.yaml has none)
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("render")
-    subprocess.run([sys.executable, "-m", "launchpad", "render", "--out", str(out)], cwd=ROOT, check=True)
-    return out
+@dataclass(frozen=True)
+class Scan:
+    """One `trivy config` run (the expensive part: each test reads a module's few runs): the verdict, and
+    Trivy's own JSON report."""
+
+    result: ConfigResult
+    report: dict[str, Any]
+
+
+def _scan(trivy: str, directory: Path, registries: list[str], work: Path, **kwargs: Any) -> Scan:
+    report = work / "config.json"
+    result = run_config_scan(directory, registries, report, trivy=trivy, cache_dir=work / "cache", **kwargs)
+    return Scan(result, json.loads(report.read_text()))
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +58,32 @@ def registry() -> str:
     return fleet.registry
 
 
-def _scan(trivy: str, directory: Path, registries: list[str], tmp_path: Path, **kwargs: object) -> ConfigResult:
-    report = tmp_path / "config.json"
-    return run_config_scan(directory, registries, report, trivy=trivy, cache_dir=tmp_path / "cache", **kwargs)  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def trusted(trivy: str, rendered: Path, registry: str, tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """What render writes, with the fleet's registry declared trusted: the project's own configuration."""
+    return _scan(trivy, rendered, [registry], tmp_path_factory.mktemp("trusted"))
+
+
+@pytest.fixture(scope="module")
+def untrusted(trivy: str, rendered: Path, tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """The same with the registry left out (KSV-0125 on each agent's Deployment), and those findings declared
+    in a file of the test's own, on the declaration's last day."""
+    work = tmp_path_factory.mktemp("untrusted")
+    return _scan(trivy, rendered, [], work, declared=_declaration(work), today=LAST_DAY)
+
+
+def _declaration(work: Path) -> Path:
+    declared = work / "declared.yaml"
+    declared.write_text(
+        f"- id: KSV-0125\n  kind: Deployment\n  expires: {LAST_DAY}\n  reason: the test leaves the registry out\n"
+    )
+    return declared
+
+
+@pytest.fixture(scope="module")
+def fixtures(trivy: str, registry: str, tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """The safe agent (good/) and the unsafe one (bad/) in one run; findings name their file."""
+    return _scan(trivy, FIXTURES, [registry], tmp_path_factory.mktemp("fixtures"))
 
 
 def _limit_ranges_without_min(rendered: Path) -> set[tuple[str, str]]:
@@ -61,50 +95,51 @@ def _limit_ranges_without_min(rendered: Path) -> set[tuple[str, str]]:
     }
 
 
-def test_everything_render_writes_passes(trivy: str, rendered: Path, registry: str, tmp_path: Path) -> None:
-    result = _scan(trivy, rendered, [registry], tmp_path)
-    assert result.failing == ()
+def test_everything_render_writes_passes(trusted: Scan, rendered: Path) -> None:
+    assert trusted.result.failing == ()
     # Fixed, not declared: every tenant LimitRange sets `min` (agents/defaults.yaml), so KSV-0039 has nothing
     # to say about one; nothing at all is accepted instead of fixed.
-    assert result.declared == () and load_declared() == ()
+    assert trusted.result.declared == () and load_declared() == ()
     limit_ranges = [d for f in rendered.rglob("*.yaml") for d in yaml.safe_load_all(f.read_text()) if d and
                     d["kind"] == "LimitRange"]  # fmt: skip
     assert len(limit_ranges) == len(load_fleet().namespaces()) and _limit_ranges_without_min(rendered) == set()
     # ... and every file was scanned, each as what it is: nothing passed by being skipped.
-    report = json.loads((tmp_path / "config.json").read_text())
-    scanned = {r["Target"]: r["Type"] for r in report["Results"]}
+    scanned = {r["Target"]: r["Type"] for r in trusted.report["Results"]}
     written = {str(p.relative_to(rendered)) for p in rendered.rglob("*") if p.suffix == ".yaml"}
     dockerfiles = {str(p.relative_to(rendered)) for p in rendered.rglob("Dockerfile")}
     assert scanned == {**dict.fromkeys(written, "kubernetes"), **dict.fromkeys(dockerfiles, "dockerfile")}
-    assert all(r["MisconfSummary"]["Successes"] > 0 for r in report["Results"])
+    assert all(r["MisconfSummary"]["Successes"] > 0 for r in trusted.report["Results"])
 
 
-def test_the_fleet_registry_must_be_declared_trusted(trivy: str, rendered: Path, tmp_path: Path) -> None:
-    # Undeclared, each agent's Deployment is a KSV-0125 finding: the declaration is what clears them.
-    findings = _scan(trivy, rendered, [], tmp_path).failing
+def test_trivy_still_misfires_kind_scoped_checks_and_they_are_left_out(trusted: Scan, rendered: Path) -> None:
+    # The LimitRanges are complete (min too: the test above) and KSV-0039 has nothing to say about any other
+    # kind, yet the pinned Trivy reports it on the objects beside them (config_scan.KIND_SCOPED). When a Trivy
+    # bump stops this, the first assertion fails: drop KIND_SCOPED then.
+    results = trusted.report["Results"]
+    raw = [m["ID"] for r in results for m in r.get("Misconfigurations") or [] if m["Status"] == "FAIL"]
+    assert "KSV-0039" in raw
+    assert "KSV-0039" not in {f.check_id for f in parse_misconfigurations(trusted.report, rendered)}
+
+
+def test_the_fleet_registry_must_be_declared_trusted(untrusted: Scan) -> None:
+    # Undeclared, each agent's Deployment is a KSV-0125 finding (here accepted by the test's declaration): the
+    # registry's declaration is what clears them.
+    findings = untrusted.result.declared
     agents = sorted(a.name for a in load_fleet().agents)
     assert [(f.check_id, f.severity, f.file, f.kind, f.name) for f in findings] == [
         ("KSV-0125", "MEDIUM", f"agents/{name}.yaml", "Deployment", name) for name in agents
     ]
     assert findings[0].message.startswith(f"Container eliza in deployment {agents[0]} ")
+    assert untrusted.result.failing == () and untrusted.result.expired == ()
 
 
-def test_a_declaration_applies_through_its_expiry_day_only(trivy: str, rendered: Path, tmp_path: Path) -> None:
-    # A real finding (the registry left undeclared: KSV-0125 on each agent's Deployment), declared in a file.
-    declared = tmp_path / "declared.yaml"
-    declared.write_text(
-        "- id: KSV-0125\n  kind: Deployment\n  expires: 2027-01-31\n  reason: the test leaves the registry out\n"
-    )
-    last_day = _scan(trivy, rendered, [], tmp_path, declared=declared, today=dt.date(2027, 1, 31))
-    assert last_day.failing == () and last_day.expired == ()
-    assert sorted((f.check_id, f.kind, f.name) for f in last_day.declared) == [
-        ("KSV-0125", "Deployment", agent.name) for agent in sorted(load_fleet().agents, key=lambda a: a.name)
-    ]
-    (declaration,) = load_declared(declared)
-    day_after = judge(last_day.declared, [declaration], dt.date(2027, 2, 1))
+def test_a_declaration_applies_through_its_expiry_day_only(untrusted: Scan, tmp_path: Path) -> None:
+    last_day = untrusted.result  # run_config_scan read the declaration and applied it on its last day
+    (declaration,) = load_declared(_declaration(tmp_path))
+    day_after = judge(last_day.declared, [declaration], LAST_DAY + dt.timedelta(days=1))
     assert day_after == ConfigResult(failing=last_day.declared, declared=(), expired=(declaration,))
     # One check on one kind: the same check on another kind is not covered.
-    other_kind = judge(last_day.declared, [Declared(declaration.entry, "StatefulSet")], dt.date(2027, 1, 31))
+    other_kind = judge(last_day.declared, [Declared(declaration.entry, "StatefulSet")], LAST_DAY)
     assert other_kind.failing == last_day.declared
 
 
@@ -119,33 +154,12 @@ def test_a_declaration_names_its_kind_and_reason(tmp_path: Path) -> None:
     assert load_declared(tmp_path / "none.yaml") == () and DECLARED.is_file()
 
 
-def test_trivy_still_misfires_kind_scoped_checks_and_they_are_left_out(trivy: str, tmp_path: Path) -> None:
-    # A complete LimitRange (min too) beside a Deployment: KSV-0039 has nothing to say about either, yet the
-    # pinned Trivy reports it on the Deployment (config_scan.KIND_SCOPED). When a Trivy bump stops this, the
-    # first assertion fails: drop KIND_SCOPED then.
-    manifests = tmp_path / "manifests"
-    manifests.mkdir()
-    (manifests / "objects.yaml").write_text(
-        (FIXTURES / "good" / "agent.yaml").read_text()
-        + "---\napiVersion: v1\nkind: LimitRange\nmetadata: {name: complete, namespace: agent-demo}\nspec:\n"
-        "  limits:\n  - type: Container\n    min: {cpu: 10m, memory: 16Mi}\n    max: {cpu: '4', memory: 8Gi}\n"
-        "    default: {cpu: '1', memory: 1Gi}\n    defaultRequest: {cpu: 250m, memory: 512Mi}\n"
-    )
-    done = subprocess.run(
-        [trivy, "config", "--skip-check-update", "--cache-dir", str(tmp_path / "cache"), "--format", "json",
-         "--quiet", str(manifests)],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    report = json.loads(done.stdout)
-    raw = [m["ID"] for r in report["Results"] for m in r.get("Misconfigurations") or [] if m["Status"] == "FAIL"]
-    assert "KSV-0039" in raw
-    assert "KSV-0039" not in {f.check_id for f in parse_misconfigurations(report, manifests)}
-
-
-def test_a_restricted_agent_passes_and_an_unsafe_one_fails(trivy: str, registry: str, tmp_path: Path) -> None:
-    assert _scan(trivy, FIXTURES / "good", [registry], tmp_path) == ConfigResult(failing=())
-    bad = {(f.check_id, f.severity) for f in _scan(trivy, FIXTURES / "bad", [registry], tmp_path).failing}
+def test_a_restricted_agent_passes_and_an_unsafe_one_fails(fixtures: Scan) -> None:
+    assert fixtures.result.declared == () and fixtures.result.expired == ()
+    assert [f for f in fixtures.result.failing if not f.file.startswith("bad/")] == []
+    scanned = {r["Target"]: r["MisconfSummary"]["Successes"] for r in fixtures.report["Results"]}
+    assert {"good/agent.yaml", "good/Dockerfile"} <= set(scanned) and scanned["good/agent.yaml"] > 0
+    bad = {(f.check_id, f.severity) for f in fixtures.result.failing}
     assert {
         ("KSV-0017", "HIGH"),  # privileged
         ("KSV-0009", "HIGH"),  # hostNetwork
@@ -167,7 +181,7 @@ def test_the_level_is_set_in_one_place(tmp_path: Path) -> None:
         fail_at(gappy)
 
 
-def test_the_command_fails_on_findings_without_a_traceback(trivy: str, rendered: Path, tmp_path: Path) -> None:
+def test_the_command_fails_on_findings_without_a_traceback(trivy: str, tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "launchpad", "scan-config", str(FIXTURES / "bad"), "--report", str(tmp_path / "r.json"),
          "--cache-dir", str(tmp_path / "cache")],
