@@ -130,10 +130,14 @@ def _objects(path: Path) -> list[tuple[int, int, str, str]]:
     return objects
 
 
-def _object_at(directory: Path, target: str, result_type: str, line: int) -> tuple[str, str]:
+def _object_at(
+    directory: Path, target: str, result_type: str, line: int, read: dict[str, list[tuple[int, int, str, str]]]
+) -> tuple[str, str]:
     if result_type == "dockerfile":
         return "Dockerfile", ""
-    for first, last, kind, name in _objects(directory / target):
+    if target not in read:  # each file parsed once, however many findings it has
+        read[target] = _objects(directory / target)
+    for first, last, kind, name in read[target]:
         if first <= line <= last:
             return kind, name
     return "", ""
@@ -144,12 +148,13 @@ def parse_misconfigurations(report: Mapping[str, Any], directory: Path) -> list[
     if report.get("SchemaVersion") != 2:
         raise ReportError(f"unsupported Trivy report: SchemaVersion {report.get('SchemaVersion')!r} (expected 2)")
     found = set()
+    read: dict[str, list[tuple[int, int, str, str]]] = {}
     for result in report.get("Results") or []:
         for m in result.get("Misconfigurations") or []:
             if m.get("Status", "FAIL") != "FAIL":
                 continue
             line = int((m.get("CauseMetadata") or {}).get("StartLine") or 0)
-            kind, name = _object_at(directory, str(result.get("Target")), str(result.get("Type")), line)
+            kind, name = _object_at(directory, str(result.get("Target")), str(result.get("Type")), line, read)
             check_id = str(m.get("ID"))
             if KIND_SCOPED.get(check_id, kind) != kind:
                 continue
