@@ -5,11 +5,13 @@
 - `supabase`: a database that behaves like a hosted Supabase project (tests/db/hosted_supabase.py), where the
   tests connect, and migrate, as `postgres`, which is not a superuser there.
 
-`database_url` is a fresh plain database; `any_database_url` and `migrated_url` run a test on both kinds.
+`database_url` is a fresh plain database; `any_migrated_url` and `migrated_url` run a test on both kinds, on a
+copy of a database migrated once per session and kind.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 import uuid
@@ -76,11 +78,6 @@ def plain_server(pg_server: local_server.LocalServer) -> Cluster:
     return Cluster(pg_server, local_server.SUPERUSER)
 
 
-def _cluster(request: pytest.FixtureRequest, kind: str) -> Cluster:
-    cluster: Cluster = request.getfixturevalue("supabase_server" if kind == "supabase" else "plain_server")
-    return cluster
-
-
 @contextmanager
 def _fresh(cluster: Cluster, prefix: str) -> Iterator[str]:
     name = cluster.create(prefix)
@@ -104,10 +101,39 @@ def hosted_url(supabase_server: Cluster) -> Iterator[str]:
         yield url
 
 
+def _migrated_template(cluster: Cluster) -> Iterator[Cluster]:
+    """The cluster, copying new databases from one that every project migration was applied to, as the
+    cluster's user, and `db check` found clean: migrated once per session, copied in a fraction of the time."""
+    from launchpad.db.runner import migrate
+
+    name = cluster.create("migrated_template")
+    try:
+        assert migrate(cluster.url(name), MIGRATIONS).findings == []
+        yield dataclasses.replace(cluster, template=name)
+    finally:
+        cluster.drop(name)
+
+
+@pytest.fixture(scope="session")
+def postgresql_migrated(plain_server: Cluster) -> Iterator[Cluster]:
+    yield from _migrated_template(plain_server)
+
+
+@pytest.fixture(scope="session")
+def supabase_migrated(supabase_server: Cluster) -> Iterator[Cluster]:
+    yield from _migrated_template(supabase_server)
+
+
+def _migrated(request: pytest.FixtureRequest, kind: str) -> Cluster:
+    cluster: Cluster = request.getfixturevalue(f"{kind}_migrated")
+    return cluster
+
+
 @pytest.fixture(params=KINDS)
-def any_database_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A new database of each kind in turn: the test runs once on plain PostgreSQL, once on hosted-like."""
-    with _fresh(_cluster(request, request.param), "t") as url:
+def any_migrated_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A new database of each kind in turn with every project migration applied (a copy of the session's
+    migrated one): the test runs once on plain PostgreSQL, once on hosted-like, and may change it."""
+    with _fresh(_migrated(request, request.param), "t") as url:
         yield url
 
 
@@ -123,8 +149,5 @@ def migrations_dir(tmp_path: Path) -> Path:
 def migrated_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A database of each kind with every project migration applied (as the kind's user), shared by one
     test module: each test using it runs on both kinds."""
-    from launchpad.db.runner import migrate
-
-    with _fresh(_cluster(request, request.param), "m") as url:
-        migrate(url, MIGRATIONS)
+    with _fresh(_migrated(request, request.param), "m") as url:
         yield url
