@@ -4,7 +4,7 @@
 docker-archive tar (`--input`) or a root filesystem directory (`--rootfs`), keeps Trivy's JSON report under
 build/scan/, prints the gate's verdict and, when it fails, the table. `scan-config` runs `trivy config` with
 policies/trivy/trivy.yaml over what `render` wrote. Both exit 0 when clean, 1 on findings that fail, 2 when
-they could not decide (no trivy, trivy failed, bad allowlist or fleet)."""
+they could not decide (no trivy, trivy failed, a report it does not understand, bad allowlist or fleet)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.config_scan import DECLARED, fail_at, format_findings, run_config_scan
 from launchpad.scan.database import updated_at
+from launchpad.scan.report import ReportError
 from launchpad.scan.severity import SEVERITIES
 from launchpad.scan.trivy import Target, TrivyError, TrivyNotFound, run_scan
 from launchpad.spec import FleetError, load_fleet
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         allowlist = load_allowlist(args.allowlist) if args.allowlist else ()
         result = run_scan(target, report, threshold=args.severity, allowlist=allowlist, cache_dir=args.cache_dir)
-    except (OSError, AllowlistError, TrivyError, TrivyNotFound) as exc:
+    except (OSError, AllowlistError, ReportError, TrivyError, TrivyNotFound) as exc:
         print(f"scan: {exc}", file=sys.stderr)
         return 2
     assert result is not None  # required=True: a missing trivy raised

@@ -133,3 +133,25 @@ def test_the_command_without_trivy_says_how_to_get_it(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith(f"scan: cannot scan image {tmp_path}: trivy is not installed (not found on PATH nor")
     assert "bash tools/trivy/ensure.sh" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_command_refuses_a_report_it_does_not_understand_in_one_line(tmp_path: Path) -> None:
+    # A trivy on PATH of another version, whose JSON report has another schema: exit 2, not a traceback.
+    import sys
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "trivy").write_text(
+        '#!/bin/sh\nwhile [ $# -gt 0 ]; do if [ "$1" = --output ]; then out=$2; fi; shift; done\n'
+        "echo '{\"SchemaVersion\": 3}' > \"$out\"\n"
+    )
+    (bin_dir / "trivy").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "launchpad", "scan", "--rootfs", str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "scan: unsupported Trivy report: SchemaVersion 3 (expected 2, from `trivy image --format json`)\n"
+    )
