@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
 
 from launchpad.db import local_server
@@ -21,6 +23,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (local_server.ServerError, subprocess.CalledProcessError, OSError) as exc:
+        # A busy port, a data directory of another version or owner: the server's own words, no traceback.
+        print(f"dev-db {args.action}: {str(exc).rstrip()}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     server = local_server.LocalServer(args.data_dir.expanduser().resolve(), args.port)
     if args.action == "url":
         print(server.url)  # trust auth on loopback, no password: nothing secret in it

