@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from launchpad.cache import cache_root
 from launchpad.scan.allowlist import AllowEntry
 from launchpad.scan.database import database_problem, offline_args
 from launchpad.scan.gate import GateResult, evaluate
@@ -65,11 +66,6 @@ class Target:
 
     def __str__(self) -> str:
         return self.ref
-
-
-def cache_root() -> Path:
-    """Where heavy tools are cached outside the clone (tools/*/ensure.sh use the same variable)."""
-    return Path(os.environ.get("LAUNCHPAD_CACHE") or Path.home() / ".cache" / "agent-launchpad")
 
 
 def cached_trivy(cache: Path | None = None) -> Path:

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from launchpad.cache import cache_root
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "policies" / "checkov" / ".checkov.yaml"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "checkov"
@@ -24,8 +26,8 @@ CHECKOV_VERSION = "3.3.30"
 
 
 def _find_checkov() -> str | None:
-    cache = Path(os.environ.get("LAUNCHPAD_CACHE", Path.home() / ".cache" / "agent-launchpad"))
-    for candidate in (os.environ.get("CHECKOV"), shutil.which("checkov"), cache / "checkov-venv" / "bin" / "checkov"):
+    cached = cache_root() / "checkov-venv" / "bin" / "checkov"
+    for candidate in (os.environ.get("CHECKOV"), shutil.which("checkov"), cached):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
     return None

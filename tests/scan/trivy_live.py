@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from launchpad.cache import cache_root
 from launchpad.scan.database import database_problem, offline_args
-from launchpad.scan.trivy import cache_root, find_trivy
+from launchpad.scan.trivy import find_trivy
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "trivy"
