@@ -3,8 +3,13 @@
 # real PostgreSQL, real promtool, the real Pulumi engine end to end. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The Go-built toolchains (engine, control plane, Trivy) build side by side in the background while the
+# virtualenv and the apt/pip tools install: the first cold run is dominated by them (scripts/go-tools.sh).
+bash scripts/go-tools.sh &
+go_tools=$!
 bash scripts/venv.sh
 bash scripts/tools.sh
+wait "$go_tools"
 source scripts/engine-env.sh
 # The local Kubernetes control plane of tests/e2e/test_kube_local_stack.py (tools/kube: etcd, kube-apiserver,
 # kube-controller-manager, kubectl from Go modules; 10-25 min once on 2 cores, cached outside the clone by version).

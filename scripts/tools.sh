@@ -3,8 +3,7 @@
 # - promtool (Debian's `prometheus` package) checks and unit-tests the generated alert rules;
 # - checkov (PyPI) scans the rendered manifests and Dockerfiles. It lives in a virtualenv of its own,
 #   outside the clone and keyed by version: its pins clash with the project's (packaging<24);
-# - trivy runs the scan gate tests: tools/trivy/ensure.sh uses one on PATH at the pinned version, else builds
-#   it from Go modules into the cache (~6 min once on 2 cores, then instant); the tests find it there.
+# Trivy, like the engine and the control plane, is built from Go modules by scripts/go-tools.sh.
 set -euo pipefail
 CHECKOV_VERSION=3.3.30
 cache="${LAUNCHPAD_CACHE:-$HOME/.cache/agent-launchpad}"
@@ -27,4 +26,3 @@ if [ "$("$checkov_venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION
   "$checkov_venv/bin/pip" install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" >&2
 fi
 
-bash "$(dirname "$0")/../tools/trivy/ensure.sh" >/dev/null
