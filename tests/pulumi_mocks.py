@@ -32,10 +32,15 @@ class Registered:
 class RecordingMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.resources: list[Registered] = []
+        # Fully qualified stack name -> its outputs, for StackReferences.
+        self.stack_outputs: dict[str, dict[str, Any]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.resources.append(Registered(args.typ, args.name, dict(args.inputs), args.provider))
         outputs = dict(args.inputs)
+        if args.typ == "pulumi:pulumi:StackReference":
+            name = args.inputs["name"]
+            outputs.update(outputs=self.stack_outputs.get(name, {}), secretOutputNames=[])
         if args.typ == "docker:index/image:Image":
             repo = args.inputs["imageName"].rsplit(":", 1)[0]
             outputs["repoDigest"] = f"{repo}@{fake_digest(args.inputs['imageName'])}"
@@ -57,7 +62,8 @@ MOCKS = RecordingMocks()
 
 
 def install() -> RecordingMocks:
-    pulumi.runtime.set_mocks(MOCKS, project="agent-launchpad", stack="dev", preview=False)
+    # The organization a self-managed (file) backend reports, as in its StackReference names.
+    pulumi.runtime.set_mocks(MOCKS, project="agent-launchpad", stack="dev", preview=False, organization="organization")
     return MOCKS
 
 

@@ -107,13 +107,22 @@ def record_from(data: dict[str, Any]) -> AgentRecord:
     return AgentRecord(**fields)
 
 
-def register(url: Any, record: dict[str, Any], create_owner: bool = False) -> str:
-    from launchpad.db.registry import register as upsert
+def record_digest(record: dict[str, Any]) -> str:
+    """Short digest of a record as the engine hands it over: what the registry keeps in the state instead
+    of the record (the record itself is in the resource's inputs)."""
+    import hashlib
+    import json
 
-    return upsert(str(plain(url)), record_from(record), create_owner=create_owner)
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def unregister(url: Any, record: dict[str, Any]) -> None:
-    from launchpad.db.registry import unregister as remove
+def register_records(url: Any, records: list[dict[str, Any]], create_owner: bool = False) -> None:
+    from launchpad.db.registry import register_all
 
-    remove(str(plain(url)), str(record["user_id"]), str(record["name"]))
+    register_all(str(plain(url)), [record_from(r) for r in records], create_owner=create_owner)
+
+
+def unregister_keys(url: Any, keys: list[tuple[str, str]]) -> None:
+    from launchpad.db.registry import unregister_all
+
+    unregister_all(str(plain(url)), keys)

@@ -82,18 +82,40 @@ def delete_agent(conn: Connection, user_id: str, name: str) -> bool:
 
 
 def register(url: str, record: AgentRecord, *, create_owner: bool = False) -> str:
-    try:
-        with connect(url, application_name="launchpad-registry") as conn:
-            return upsert_agent(conn, record, create_owner=create_owner)
-    except psycopg.Error as exc:
-        reason = pg_errors.reason(exc, url)
-        raise RegistryError(f"registering agent {record.name!r} (owner {record.user_id}): {reason}") from None
+    (agent_id,) = register_all(url, [record], create_owner=create_owner)
+    return agent_id
 
 
 def unregister(url: str, user_id: str, name: str) -> bool:
+    return unregister_all(url, [(user_id, name)]) == 1
+
+
+def register_all(url: str, records: list[AgentRecord], *, create_owner: bool = False) -> list[str]:
+    """Upsert agents over one connection (a stack's agents), one transaction each; their ids in order."""
+    ids: list[str] = []
+    if not records:
+        return ids
+    current = records[0]  # the agent an error is about
     try:
         with connect(url, application_name="launchpad-registry") as conn:
-            return delete_agent(conn, user_id, name)
+            for current in records:
+                ids.append(upsert_agent(conn, current, create_owner=create_owner))
+    except psycopg.Error as exc:
+        reason = pg_errors.reason(exc, url)
+        raise RegistryError(f"registering agent {current.name!r} (owner {current.user_id}): {reason}") from None
+    return ids
+
+
+def unregister_all(url: str, keys: list[tuple[str, str]]) -> int:
+    """Remove agents given as (user_id, name) over one connection; how many were there."""
+    removed = 0
+    if not keys:
+        return removed
+    user_id, name = keys[0]  # the agent an error is about
+    try:
+        with connect(url, application_name="launchpad-registry") as conn:
+            for user_id, name in keys:
+                removed += delete_agent(conn, user_id, name)
     except psycopg.Error as exc:
         raise RegistryError(f"removing agent {name!r} (owner {user_id}): {pg_errors.reason(exc, url)}") from None
-
+    return removed

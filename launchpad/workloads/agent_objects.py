@@ -101,12 +101,9 @@ def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
         "strategy": {"type": "Recreate"}
         if agent.single_identity
         else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
-        "template": pod.pod_template(
-            agent,
-            _labels(agent),
-            {PLUGINS_ANNOTATION: annotations[PLUGINS_ANNOTATION]},
-            image if image is not None else agent.image_ref,
-        ),
+        # No plugin list on the pods (it is on the Deployment, for the policy pack): a plugin change already
+        # rolls them, through the character checksum (the character names its plugins) or a new image.
+        "template": pod.pod_template(agent, _labels(agent), {}, image if image is not None else agent.image_ref),
     }
     if not autoscaled(agent):
         spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count

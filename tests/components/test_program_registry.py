@@ -1,5 +1,6 @@
 """With `database: true` the program applies the control-plane schema and registers one row per agent after
-it; the database URL travels only as a Pulumi secret and no record carries a secret value."""
+it (one RegisteredAgents resource for the stack's agents, one RegistryMembers for the fleet's keys); the
+database URL travels only as a Pulumi secret and no record carries a secret value."""
 
 from __future__ import annotations
 
@@ -32,14 +33,13 @@ def resources(tmp_path_factory: pytest.TempPathFactory) -> list:
     return list(MOCKS.resources)
 
 
-def test_schema_and_one_registration_per_agent(resources: list) -> None:
+def test_schema_and_the_registry_resources_not_one_per_agent(resources: list) -> None:
     dynamic = [r for r in resources if r.typ.startswith(DYNAMIC)]
-    assert sorted(r.name for r in dynamic) == [
-        "control-plane-migrations",
-        "crypto-trading-bot-registry",
-        "omni-agent-registry",
-        "support-assistant-registry",
-    ]
+    assert sorted(r.name for r in dynamic) == ["control-plane-migrations", "registry-agents", "registry-members"]
+    (registered,) = [r for r in dynamic if r.name == "registry-agents"]
+    assert sorted(registered.inputs["records"]) == ["crypto-trading-bot", "omni-agent", "support-assistant"]
+    (members,) = [r for r in dynamic if r.name == "registry-members"]
+    assert sorted(members.inputs["members"]) == ["crypto-trading-bot", "omni-agent", "support-assistant"]
     assert [r.name for r in resources if r.typ == "agent-launchpad:index:SupabaseSchema"] == ["control-plane"]
 
 
@@ -50,7 +50,7 @@ def test_database_url_is_secret_everywhere(resources: list) -> None:
 
 
 def test_records_name_secret_locations_never_values(resources: list) -> None:
-    (record,) = [r.inputs["record"] for r in resources if r.name == "omni-agent-registry"]
+    (record,) = [r.inputs["records"]["omni-agent"] for r in resources if r.name == "registry-agents"]
     assert record["name"] == "omni-agent" and record["namespace"] == "agent-omni-agent"
     assert {s["env_name"] for s in record["secrets"]} >= {"DISCORD_API_TOKEN", "OPENROUTER_API_KEY"}
     assert TEST_SECRET_PREFIX not in json.dumps(record)

@@ -113,6 +113,15 @@ def test_built_images_are_scanned_before_their_deployments(tmp_path, monkeypatch
         return real(name, args, opts)
 
     monkeypatch.setattr(fleet, "ElizaAgent", spy)
+    import pulumi_kubernetes as k8s
+
+    real_deployment = k8s.apps.v1.Deployment
+
+    def deployment_spy(name, *args, opts=None, **kwargs):  # type: ignore[no-untyped-def]
+        captured[name] = opts
+        return real_deployment(name, *args, opts=opts, **kwargs)
+
+    monkeypatch.setattr(k8s.apps.v1, "Deployment", deployment_spy)
     resources = _fleet(tmp_path, monkeypatch, BUILT, "docker", scan=True)
     (scan,) = [r for r in resources if r.typ == "pulumi-python:dynamic/launchpad:ImageScan"]
     (image,) = [r for r in resources if r.typ == "docker:index/image:Image"]
@@ -122,6 +131,9 @@ def test_built_images_are_scanned_before_their_deployments(tmp_path, monkeypatch
     assert scan.inputs["threshold"] == "HIGH" and scan.inputs["report_path"].endswith(".json")
     gates = captured["bot"].depends_on
     assert {type(g).__name__ for g in gates} == {"AgentImage", "ImageScan", "PriorityClass"}
+    # and the Deployment itself waits for them (the pods must not start an image that failed its scan)
+    waits_for = {type(d).__name__ for d in captured["bot-deployment"].depends_on}
+    assert {"AgentImage", "ImageScan", "PriorityClass"} <= waits_for
 
 
 def test_a_stack_that_must_scan_without_trivy_registers_nothing(tmp_path, monkeypatch) -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from components.supabase_schema import _MigrationsProvider, _RegistrationProvider
+from components.registry import _RegisteredAgentsProvider, _RegistryMembersProvider
+from components.supabase_schema import _MigrationsProvider
 from launchpad.db.provider_ops import UNKNOWN, local_checksums, secret
 from tests.provider_host import provider_host
 
@@ -105,24 +106,58 @@ def test_a_failed_update_reaches_the_user_without_a_traceback(migrations_dir: Pa
     )
 
 
-def test_registration_provider_upserts_and_deletes(migrated_url: str) -> None:
+def _record(name: str, replicas: int = 1) -> dict[str, object]:
+    return {"user_id": OWNER, "name": name, "tenant": None, "namespace": f"agent-{name}", "status": "deployed",
+            "replicas": replicas, "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1",
+            "secrets": [{"env_name": "K", "source": "pulumi-config", "location": "k"}]}
+
+
+def _rows(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return {str(n): int(r) for n, r in conn.execute("select name, replicas from public.agents where user_id = %s",
+                                                        (OWNER,))}
+
+
+def test_registered_agents_upsert_only_what_changed_and_never_delete(migrated_url: str) -> None:
     with psycopg.connect(migrated_url, autocommit=True) as conn:
         conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (OWNER,))
-    record = {"user_id": OWNER, "name": "reg", "tenant": None, "namespace": "agent-reg", "status": "deployed",
-              "replicas": 1, "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1",
-              "secrets": [{"env_name": "K", "source": "pulumi-config", "location": "k"}]}
-    provider = _RegistrationProvider()
-    created = provider.create({"database_url": secret(migrated_url), "record": record})
-    assert created.outs is not None
-    changed = dict(record, replicas=3)
-    assert provider.diff(created.id, created.outs, {"record": changed}).changes is True
-    assert provider.diff(created.id, created.outs, {"record": dict(changed, name="other")}).replaces == ["record"]
-    provider.update(created.id, created.outs, {"database_url": secret(migrated_url), "record": changed})
-    with psycopg.connect(migrated_url) as conn:
-        assert conn.execute("select replicas from public.agents where id = %s", (created.id,)).fetchone() == (3,)
-    provider.delete(created.id, created.outs)
-    with psycopg.connect(migrated_url) as conn:
-        assert conn.execute("select count(*) from public.agents where id = %s", (created.id,)).fetchone() == (0,)
+    url = secret(migrated_url)
+    provider = _RegisteredAgentsProvider()
+    news = {"database_url": url, "records": {"a": _record("a"), "b": _record("b")}}
+    created = provider.create(news)
+    assert created.outs is not None and set(created.outs["digests"]) == {"a", "b"}
+    assert migrated_url not in repr(created.outs)  # the state keeps digests, never the URL
+    assert _rows(migrated_url) == {"a": 1, "b": 1}
+    assert provider.diff(created.id, created.outs, news).changes is False
+
+    # b moves to another stack (it keeps its row), a changes: only a is written.
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        conn.execute("update public.agents set replicas = 7 where name = 'b'")  # would be overwritten if re-upserted
+    moved = {"database_url": url, "records": {"a": _record("a", replicas=3)}}
+    assert provider.diff(created.id, created.outs, moved).changes is True
+    updated = provider.update(created.id, created.outs, moved).outs
+    assert updated is not None and set(updated["digests"]) == {"a"}
+    assert _rows(migrated_url) == {"a": 3, "b": 7}
+    provider.delete(created.id, updated)
+    assert _rows(migrated_url) == {"a": 3, "b": 7}
+
+
+def test_registry_members_delete_the_rows_of_agents_that_left_the_fleet(migrated_url: str) -> None:
+    with psycopg.connect(migrated_url, autocommit=True) as conn:
+        conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (OWNER,))
+    url = secret(migrated_url)
+    _RegisteredAgentsProvider().create({"database_url": url, "records": {n: _record(n) for n in ("a", "b", "c")}})
+    provider = _RegistryMembersProvider()
+    members = {"a": OWNER, "b": OWNER, "c": OWNER}
+    created = provider.create({"database_url": url, "members": members})
+    assert created.outs is not None and _rows(migrated_url) == {"a": 1, "b": 1, "c": 1}
+    left = {"database_url": url, "members": {"a": OWNER, "b": OWNER}}
+    assert provider.diff(created.id, created.outs, left).changes is True
+    updated = provider.update(created.id, created.outs, left).outs
+    assert _rows(migrated_url) == {"a": 1, "b": 1}
+    assert updated is not None
+    provider.delete(created.id, updated)
+    assert _rows(migrated_url) == {}
 
 
 def test_record_without_optional_fields_survives_the_engine() -> None:

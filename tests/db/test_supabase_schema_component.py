@@ -1,4 +1,4 @@
-"""SupabaseSchema and AgentRegistration under Pulumi mocks: inputs, secrecy, parenting, outputs."""
+"""SupabaseSchema and the registry resources under Pulumi mocks: inputs, secrecy, parenting, outputs."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from tests.pulumi_mocks import MOCKS, install, is_secret, run_program, unwrap
 
 install()  # before importing the component: resources must register with the mocks
 
-from components.supabase_schema import AgentRegistration, SupabaseSchema, SupabaseSchemaArgs  # noqa: E402
+from components.registry import RegisteredAgents, RegistryMembers  # noqa: E402
+from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs  # noqa: E402
 from launchpad.db.files import discover  # noqa: E402
 from launchpad.db.record import AgentRecord, SecretLocation  # noqa: E402
 from tests.db.conftest import MIGRATIONS  # noqa: E402
 
 URL = "postgresql://owner:hunter2-not-for-logs@db.example.test:5432/postgres"
 MIGRATIONS_TYPE = "pulumi-python:dynamic/launchpad:Migrations"
-REGISTRATION_TYPE = "pulumi-python:dynamic/launchpad:AgentRegistration"
+REGISTERED_TYPE = "pulumi-python:dynamic/launchpad:RegisteredAgents"
+MEMBERS_TYPE = "pulumi-python:dynamic/launchpad:RegistryMembers"
 
 
 def _schema() -> SupabaseSchema:
@@ -67,16 +69,26 @@ def test_changed_migration_set_changes_the_inputs(tmp_path: Any) -> None:
     assert set(after) - set(before) == {"20990101000000"}
 
 
-def test_agent_registration_inputs() -> None:
+def test_registered_agents_inputs_hold_records_with_secret_locations_never_values() -> None:
     record = AgentRecord(
         user_id="00000000-0000-4000-8000-000000000001", name="helper", tenant=None, namespace="agent-helper",
         status="deployed", replicas=1, character={"name": "Helper"}, plugins=[], platforms={}, resources={},
         image="img:1", secrets=[SecretLocation("OPENAI_API_KEY", "pulumi-config", "openaiKey")],
     )
-    run_program(lambda: AgentRegistration("helper-registration", URL, record))
-    registered = MOCKS.named(REGISTRATION_TYPE, "helper-registration")
+    run_program(lambda: RegisteredAgents("registry-agents", URL, [record]))
+    registered = MOCKS.named(REGISTERED_TYPE, "registry-agents")
     assert is_secret(registered.inputs["database_url"])
-    assert registered.inputs["record"]["secrets"] == [
+    assert registered.inputs["records"]["helper"]["secrets"] == [
         {"env_name": "OPENAI_API_KEY", "source": "pulumi-config", "location": "openaiKey"}
     ]
-    assert URL not in repr(registered.inputs["record"])
+    assert URL not in repr(registered.inputs["records"])
+    # The provider captures no secret: its pickle (a reference, ~100 bytes) is stored in plaintext, not as
+    # a ciphertext twice its size in every checkpoint.
+    assert not is_secret(registered.inputs["__provider"]) and len(registered.inputs["__provider"]) < 200
+
+
+def test_registry_members_key_agents_by_owner_and_keep_the_url_secret() -> None:
+    run_program(lambda: RegistryMembers("registry-members", URL, {"helper": "00000000-0000-4000-8000-000000000001"}))
+    members = MOCKS.named(MEMBERS_TYPE, "registry-members")
+    assert members.inputs["members"] == {"helper": "00000000-0000-4000-8000-000000000001"}
+    assert is_secret(members.inputs["database_url"])

@@ -33,21 +33,25 @@ def engine() -> str:
 
 
 @pytest.fixture(scope="module")
-def workspace(
-    engine: str, pg_server: local_server.LocalServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Workspace]:
-    base = tmp_path_factory.mktemp("e2e")
+def database(pg_server: local_server.LocalServer) -> Iterator[str]:
+    """A fresh database for one test module, its URL with a password (trust auth ignores it; it must still
+    never reach a state)."""
     database = f"e2e_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(pg_server.url, autocommit=True) as conn:
         conn.execute(f'create database "{database}"')
     try:
         url = pg_server.url.rsplit("/", 1)[0].replace("postgresql://postgres@", f"postgresql://postgres:{DB_PASSWORD}@")
-        url = f"{url}/{database}"
-        ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), url)
-        (base / "state").mkdir()
-        ws.pulumi("stack", "init", "dev")
-        ws.pulumi("config", "set", "--secret", "databaseUrl", url, "--stack", "dev")
-        yield ws
+        yield f"{url}/{database}"
     finally:
         with psycopg.connect(pg_server.url, autocommit=True) as conn:
             conn.execute(f'drop database if exists "{database}" with (force)')
+
+
+@pytest.fixture(scope="module")
+def workspace(engine: str, database: str, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    base = tmp_path_factory.mktemp("e2e")
+    ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), database)
+    (base / "state").mkdir()
+    ws.pulumi("stack", "init", "dev")
+    ws.pulumi("config", "set", "--secret", "databaseUrl", database, "--stack", "dev")
+    return ws

@@ -73,7 +73,9 @@ def test_preview_shows_the_expected_creates(ws: Workspace) -> None:
     assert (
         types["kubernetes:core/v1:Namespace"] == 4
     )  # tenant-trading, tenant-support, agent-omni-agent, agent-web-agent
-    assert types["pulumi-python:dynamic/launchpad:AgentRegistration"] == 4
+    # The registry: one resource for the stack's agents' rows, one for the fleet's membership (not one per agent)
+    assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 1
+    assert types["pulumi-python:dynamic/launchpad:RegistryMembers"] == 1
     assert types["pulumi-python:dynamic/launchpad:Migrations"] == 1
     assert types["kubernetes:monitoring.coreos.com/v1:PrometheusRule"] == 1
     # A quota and a LimitRange for each of the 4 namespaces; one PriorityClass per tier.
@@ -105,10 +107,12 @@ def test_changing_one_agents_replicas_updates_only_that_agent(ws: Workspace) -> 
     path = ws.project / "agents" / "web-agent.yaml"
     path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
     steps = ws.preview_steps(*POLICY)
-    assert {_owner(s) for s in steps} == {"web-agent"}
+    # The agent's objects and its row, in the stack's one registry resource.
+    assert {_owner(s) for s in steps} == {"web-agent", "registry-agents"}
     assert {s["op"] for s in steps} == {"update"}
     updated = {s["urn"].rsplit("::", 1)[1] for s in steps}
-    assert "web-agent-hpa" in updated and updated <= {"web-agent-hpa", "web-agent-deployment", "web-agent-registry"}
+    assert "web-agent-hpa" in updated and "registry-agents" in updated
+    assert updated <= {"web-agent-hpa", "web-agent-deployment", "registry-agents"}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert _agents_in_db(ws)["web-agent"] == 3
 
@@ -138,6 +142,8 @@ def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace)
     # agent changes, and nothing of the fleet's monitoring: it selects agents by their labels.
     for name in ("tenant-support", "tenant-support-quota", "tenant-support-limits"):
         assert others.pop(name) == "delete"
+    # The registry's membership deletes its row; the stack's registry resource forgets its digest.
+    assert others.pop("registry-members") == "update" and others.pop("registry-agents") == "update"
     assert others == {}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}

@@ -50,6 +50,27 @@ class Workspace:
             )
         return result
 
+    def launchpad(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """`python -m launchpad ...` in the project, against the same backend as `pulumi`."""
+        result = subprocess.run(
+            [str(self.project / ".venv" / "bin" / "python"), "-m", "launchpad", *args],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"launchpad {' '.join(args)} failed ({result.returncode}):\n"
+                f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    def export(self, stack: str) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(self.pulumi("stack", "export", "--stack", stack).stdout)
+        return state
+
     def preview_steps(self, *extra: str) -> list[dict[str, Any]]:
         """Steps of `pulumi preview --json` other than `same`."""
         out = self.pulumi("preview", "--stack", self.stack, "--json", *extra).stdout

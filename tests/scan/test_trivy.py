@@ -58,7 +58,7 @@ def test_the_version_is_the_one_tools_trivy_builds() -> None:
     go_mod = (ROOT / "tools" / "trivy" / "go.mod").read_text()
     required = [line.split()[:2] for line in go_mod.splitlines()]
     assert ["github.com/aquasecurity/trivy", f"v{TRIVY_VERSION}"] in required
-    for workflow in ("preview", "up"):  # the users' CI installs the same Trivy for the gate
+    for workflow in ("stack-preview", "stack-up"):  # the users' CI installs the same Trivy for the gate
         text = (ROOT / ".github" / "workflows" / f"{workflow}.yml").read_text()
         assert f"version: v{TRIVY_VERSION} " in text.split("aquasecurity/setup-trivy", 1)[1], workflow
 

@@ -1,0 +1,64 @@
+"""What every agent of a fleet shares, built from the whole fleet as plain data: tenant namespaces, images
+and their scan gate, the control-plane schema with the registry's membership, and the monitoring stack.
+In a sharded fleet this is the platform stack; its one output `platform` is what the shard stacks read
+through their StackReference, so it stays small and free of secrets (a StackReference copies every output
+of the stack it reads into the reading stack's state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components import stack_config
+from components.fleet import FleetArgs, deploy_shared
+from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
+from components.registry import RegistryMembers
+from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
+from launchpad import shards
+
+if TYPE_CHECKING:
+    from components.program import Loaded
+
+PLATFORM_OUTPUT = "platform"
+
+
+def deploy_database(loaded: Loaded, opts: pulumi.ResourceOptions) -> tuple[list[pulumi.Resource], Any]:
+    """The schema and the registry's membership (it deletes the rows of agents that left the fleet)."""
+    if not loaded.settings.database:
+        return [], None
+    url = stack_config.secret("databaseUrl")
+    assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
+    schema = SupabaseSchema("control-plane", SupabaseSchemaArgs(database_url=url), opts)
+    members = {a.name: str(a.spec.owner) for a in loaded.fleet.agents}
+    RegistryMembers("registry-members", url, members, pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(depends_on=[schema])))
+    return [schema], schema.applied_versions
+
+
+def deploy_monitoring(loaded: Loaded, opts: pulumi.ResourceOptions) -> None:
+    """Rules, dashboards and health scraping that select agents by label: the same objects whatever the fleet."""
+    receiver_urls = {sev: stack_config.secret(key) for sev, key in loaded.monitoring.secret_keys().items()}
+    MonitoringStack(
+        "monitoring",
+        MonitoringStackArgs(
+            fleet=pulumi.get_stack(),
+            settings=loaded.monitoring,
+            receiver_urls={sev: url for sev, url in receiver_urls.items() if url is not None},
+        ),
+        opts,
+    )
+
+
+def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
+    """The platform stack of a sharded fleet."""
+    shared = deploy_shared(args, opts)
+    _, applied = deploy_database(loaded, opts)
+    deploy_monitoring(loaded, opts)
+    pulumi.export(PLATFORM_OUTPUT, {
+        "fleet": pulumi.get_stack(),
+        "schema": applied,
+        "images": shared.images,
+    })
+    pulumi.export("fingerprint", shards.platform_fingerprint(Path.cwd(), pulumi.get_stack(), loaded.fleet))

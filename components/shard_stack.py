@@ -1,0 +1,84 @@
+"""One shard of a sharded fleet: the ElizaAgents of the agents assigned to this shard (launchpad/shards.py)
+and their registry rows. What they share comes from the platform stack through a StackReference: the
+schema the rows are written against, the built images, and the tenant namespaces (which the platform's
+`up` creates before any shard runs: `python -m launchpad shards up` orders them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from components import stack_config
+from components.eliza_agent import ElizaAgent
+from components.fleet import FleetArgs, Shared, deploy_agents
+from components.platform_stack import PLATFORM_OUTPUT
+from components.registry import RegisteredAgents
+from launchpad import shards
+from launchpad.spec.tiers import TIERS, priority_class_name
+from launchpad.views import agent_record
+
+if TYPE_CHECKING:
+    from components.program import Loaded
+
+
+def _platform_value(platform: pulumi.StackReference, name: str, key: str) -> pulumi.Output[Any]:
+    """A value of the platform's `platform` output; an error naming the stack when it has not run yet."""
+
+    def pick(value: Any) -> Any:
+        if not isinstance(value, dict) or key not in value:
+            raise pulumi.RunError(
+                f"platform stack {name} has no output {PLATFORM_OUTPUT}.{key}: run its `up` first "
+                f"(python -m launchpad shards up --stack {name} runs the platform before the shards)"
+            )
+        return value[key]
+
+    return platform.get_output(PLATFORM_OUTPUT).apply(pick)
+
+
+def _image(images: pulumi.Output[Any], ref: str, platform: str) -> pulumi.Output[str]:
+    def pick(built: dict[str, str]) -> str:
+        if ref in built:
+            return built[ref]
+        if pulumi.runtime.is_dry_run():
+            return ref  # a preview before the platform built it: the image the platform will build
+        raise pulumi.RunError(f"image {ref} is not built by platform stack {platform} yet: run its `up` first")
+
+    return images.apply(pick)
+
+
+def deploy(
+    loaded: Loaded,
+    args: FleetArgs,
+    shared: Shared,
+    opts: pulumi.ResourceOptions,
+    registration: pulumi.ResourceOptions,
+    schema: pulumi.Input[Any] = None,
+) -> dict[str, ElizaAgent]:
+    """This stack's agents, their `agents` rows (components/registry.py) and the `agents` export."""
+    agents = deploy_agents(args, shared, loaded.agents, opts)
+    if loaded.settings.database and loaded.agents:
+        url = stack_config.secret("databaseUrl")
+        assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
+        RegisteredAgents("registry-agents", url, [agent_record(a) for a in loaded.agents], registration,
+                         schema=schema, create_owner=loaded.settings.databaseCreateOwners)
+    fields = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
+    pulumi.export("agents", {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()})
+    return agents
+
+
+def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
+    settings = loaded.settings
+    assert settings.platform is not None and settings.shard is not None  # the role says so
+    name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{settings.platform}"
+    platform = pulumi.StackReference("platform", name)
+    # The tenant namespaces and the PriorityClasses are the platform's: its `up` runs first.
+    shared = Shared(tenant_namespaces_elsewhere=True, classes={priority_class_name(tier): platform for tier in TIERS})
+    if settings.imageBuild == "docker":
+        images = _platform_value(platform, settings.platform, "images")
+        shared.images = {ref: _image(images, ref, settings.platform) for ref in {a.image_ref for a in loaded.agents}}
+    schema = _platform_value(platform, settings.platform, "schema") if settings.database else None
+    deploy(loaded, args, shared, opts, pulumi.ResourceOptions(depends_on=[platform]), schema)
+    fingerprint = shards.shard_fingerprint(Path.cwd(), settings.platform, settings.shard, loaded.fleet, loaded.agents)
+    pulumi.export("fingerprint", fingerprint)

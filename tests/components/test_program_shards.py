@@ -1,0 +1,161 @@
+"""The program's platform and shard roles under mocks: the platform holds the shared objects and no agent,
+each shard exactly its agents (the shards together: the fleet, once), a shard reads its settings from the
+platform's stack file and its schema through a StackReference, and a bad shard config registers nothing."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.pulumi_mocks import MOCKS, install, run_program, stack_config
+
+install()
+
+import pulumi  # noqa: E402
+
+from benchmarks.program_eval import write_fleet  # noqa: E402
+from components import program  # noqa: E402
+from launchpad.settings import ShardingSettings  # noqa: E402
+from launchpad.shards import assign, hash_shards  # noqa: E402
+from launchpad.spec import load_fleet  # noqa: E402
+from tests.components.example_config import ROOT  # noqa: E402
+
+AGENT = "agent-launchpad:index:ElizaAgent"
+PLATFORM_FILE = """\
+config:
+  agent-launchpad:renderDir: build/manifests
+  agent-launchpad:imageBuild: skip
+  agent-launchpad:database: "true"
+  agent-launchpad:sharding:
+    by: hash
+    count: 3
+  agent-launchpad:databaseUrl:
+    secure: v1:not-read-by-the-shard
+"""
+URL = "postgresql://postgres:shard-test-password@127.0.0.1:5432/postgres"
+REFERENCE = "organization/agent-launchpad/prod"
+
+
+SCHEMA = ["20250601000000", "20250601000300"]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "supabase", tmp_path / "supabase")
+    secrets = write_fleet(tmp_path / "agents", 12)
+    (tmp_path / "Pulumi.prod.yaml").write_text(PLATFORM_FILE)
+    # What the platform stack exports after its up (components/platform_stack.py).
+    MOCKS.stack_outputs[REFERENCE] = {"platform": {"fleet": "prod", "schema": SCHEMA, "images": {}}}
+    yield {**secrets, "databaseUrl": URL}
+    MOCKS.stack_outputs.clear()
+
+
+def _exports(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    exported: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    return exported
+
+
+def _run_shard(shard: str, secrets: dict[str, str], **extra: str) -> list[Any]:
+    with stack_config({"platform": "prod", "shard": shard, **extra}, secrets):
+        run_program(program.run)
+    return list(MOCKS.resources)
+
+
+def test_the_platform_holds_the_shared_objects_and_no_agent(project: dict[str, str], monkeypatch) -> None:
+    exported = _exports(monkeypatch)
+    plain = {"renderDir": "build/manifests", "imageBuild": "skip", "database": "true",
+             "sharding": {"by": "hash", "count": 3}}
+    with stack_config(plain, {"databaseUrl": URL}):
+        run_program(program.run)
+    types = Counter(r.typ for r in MOCKS.resources)
+    assert types[AGENT] == 0
+    assert types["kubernetes:core/v1:Namespace"] == 2  # tenant-team-0, tenant-team-1
+    assert types["agent-launchpad:index:SupabaseSchema"] == 1
+    assert types["pulumi-python:dynamic/launchpad:RegistryMembers"] == 1
+    assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 0
+    assert types["agent-launchpad:index:MonitoringStack"] == 1
+    assert set(exported) == {"platform", "fingerprint", "summary"}
+
+
+def test_each_shard_holds_exactly_its_agents_and_together_the_fleet(project: dict[str, str]) -> None:
+    expected = assign(load_fleet([Path("agents")]), ShardingSettings(by="hash", count=3))
+    seen: list[str] = []
+    for shard in hash_shards(3):
+        resources = _run_shard(shard, project)
+        agents = [r.name for r in resources if r.typ == AGENT]
+        assert agents and all(expected[a] == shard for a in agents)
+        seen += agents
+        (reference,) = [r for r in resources if r.typ == "pulumi:pulumi:StackReference"]
+        assert reference.inputs["name"] == REFERENCE
+        (registered,) = [r for r in resources if r.typ == "pulumi-python:dynamic/launchpad:RegisteredAgents"]
+        assert sorted(registered.inputs["records"]) == sorted(agents)
+        # the shared objects are the platform's
+        assert not [r for r in resources if r.typ.endswith(("SupabaseSchema", "MonitoringStack", "RegistryMembers"))]
+        assert not [r for r in resources if r.typ == "kubernetes:core/v1:Namespace" and r.name.startswith("tenant-")]
+    assert sorted(seen) == sorted(expected)
+
+
+def test_a_shard_reads_the_schema_through_its_stack_reference(project: dict[str, str]) -> None:
+    resources = _run_shard("shard-0", project)
+    (registered,) = [r for r in resources if r.typ == "pulumi-python:dynamic/launchpad:RegisteredAgents"]
+    assert registered.inputs["schema"] == SCHEMA
+
+
+def test_a_shard_before_its_platform_ran_says_so(project: dict[str, str]) -> None:
+    MOCKS.stack_outputs.clear()
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-0", project)
+    assert "platform stack prod has no output platform.schema: run its `up` first" in str(caught.value)
+
+
+def test_a_shard_refuses_its_own_plain_settings_and_registers_nothing(project: dict[str, str]) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-0", project, imageBuild="docker")
+    assert MOCKS.resources == []
+    assert ("Pulumi.dev.yaml: agent-launchpad:imageBuild: a shard stack takes its settings from its platform "
+            "stack (Pulumi.prod.yaml); remove it here") in str(caught.value)
+
+
+def test_a_shard_that_is_not_a_shard_of_its_platform_registers_nothing(project: dict[str, str]) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-7", project)
+    assert MOCKS.resources == []
+    assert ("Pulumi.dev.yaml: agent-launchpad:shard: 'shard-7' is not a shard of prod "
+            "(by hash: shard-0, shard-1, shard-2)") in str(caught.value)
+
+
+def test_an_invalid_agent_of_another_shard_stops_every_shard(project: dict[str, str]) -> None:
+    fleet = load_fleet([Path("agents")])
+    where = assign(fleet, ShardingSettings(by="hash", count=3))
+    victim = next(a for a, s in where.items() if s == "shard-1")
+    path = Path("agents") / f"{victim}.yaml"
+    path.write_text(path.read_text().replace("model: {provider: openai}", "model: {provider: opnai}"))
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-0", project)
+    assert MOCKS.resources == []
+    assert f"agents/{victim}.yaml" in str(caught.value) and "the fleet is invalid; nothing was changed" in str(
+        caught.value
+    )
+
+
+def test_a_shard_needs_only_its_own_agents_secrets(project: dict[str, str]) -> None:
+    fleet = load_fleet([Path("agents")])
+    where = assign(fleet, ShardingSettings(by="hash", count=3))
+    keys = {s: {u.key for a in fleet.agents if where[a.name] == s for u in a.config_secrets} for s in hash_shards(3)}
+    others = (keys["shard-1"] | keys["shard-2"]) - keys["shard-0"]
+    # Without the secrets only other shards' agents use, shard-0 still runs ...
+    _run_shard("shard-0", {k: v for k, v in project.items() if k not in others})
+    assert [r for r in MOCKS.resources if r.typ == AGENT]
+    # ... and without one of its own, it registers nothing.
+    own = sorted(keys["shard-0"] - keys["shard-1"] - keys["shard-2"])[0]
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-0", {k: v for k, v in project.items() if k != own})
+    assert MOCKS.resources == []
+    assert f"config key agent-launchpad:{own} is not set" in str(caught.value)
