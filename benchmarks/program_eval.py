@@ -42,7 +42,12 @@ TEMPLATES = {
         "  DISCORD_API_TOKEN: {config: dc%d}\n  DISCORD_APPLICATION_ID: {config: da%d}\n",
         "scaling: {minReplicas: 1, maxReplicas: 1}\n",
     ),
-    "web": ("platforms:\n  web: {}\n", "", "scaling: {minReplicas: 2, maxReplicas: 5, targetCPU: 70}\n"),
+    # More than one replica needs a shared Postgres (launchpad/spec/rules.py).
+    "web": (
+        "platforms:\n  web: {}\n",
+        "  POSTGRES_URL: {config: webPostgresUrl}\n",
+        "scaling: {minReplicas: 2, maxReplicas: 5, targetCPU: 70}\n",
+    ),
 }
 
 
@@ -53,7 +58,9 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
         "registry: registry.example.com/agents\nimage:\n  build: {}\n"
         "resources:\n  requests: {cpu: 500m, memory: 1792Mi}\n  limits: {cpu: '2', memory: 2560Mi}\n"
     )
-    secrets: dict[str, str] = {"openai": "bench-openai"}
+    # The stack secret every agent's API token is derived from (launchpad/workloads/auth_token.py), then the
+    # agents' own keys.
+    secrets: dict[str, str] = {"agentTokenKey": "bench-agent-token-key", "openai": "bench-openai"}
     kinds = list(TEMPLATES)
     for i in range(count):
         platforms, secret_lines, scaling = TEMPLATES[kinds[i % len(kinds)]]
@@ -66,6 +73,10 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
             f"character: {{name: Agent {i}, bio: Benchmark agent {i}.}}\n{platforms}model: {{provider: openai}}\n"
             f"{scaling}secrets:\n  OPENAI_API_KEY: {{config: openai}}\n{secret_lines}"
         )
+    # The defaults build images: each plugin set needs a lockfile to validate (tests/spec/fleet_files.py).
+    from tests.spec.fleet_files import write_locks
+
+    write_locks(folder)
     return secrets
 
 

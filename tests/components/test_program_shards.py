@@ -72,7 +72,7 @@ def test_the_platform_holds_the_shared_objects_and_no_agent(project: dict[str, s
     exported = _exports(monkeypatch)
     plain = {"renderDir": "build/manifests", "imageBuild": "skip", "database": "true",
              "sharding": {"by": "hash", "count": 3}}
-    with stack_config(plain, {"databaseUrl": URL}):
+    with stack_config(plain, project):
         run_program(program.run)
     types = Counter(r.typ for r in MOCKS.resources)
     assert types[AGENT] == 0
@@ -82,6 +82,17 @@ def test_the_platform_holds_the_shared_objects_and_no_agent(project: dict[str, s
     assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 0
     assert types["agent-launchpad:index:MonitoringStack"] == 1
     assert set(exported) == {"platform", "fingerprint", "summary"}
+
+
+def test_the_platform_holds_every_agents_secrets_the_shards_copy(project: dict[str, str]) -> None:
+    plain = {"imageBuild": "skip", "database": "true", "sharding": {"by": "hash", "count": 3}}
+    without = {k: v for k, v in project.items() if k != "tg0"}
+    with stack_config(plain, without), pytest.raises(pulumi.RunError) as caught:
+        run_program(program.run)
+    assert MOCKS.resources == []
+    assert "agents/agent-0000.yaml:" in str(caught.value) and "config key agent-launchpad:tg0 is not set" in str(
+        caught.value
+    )
 
 
 def test_each_shard_holds_exactly_its_agents_and_together_the_fleet(project: dict[str, str]) -> None:
