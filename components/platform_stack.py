@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pulumi
 
 from components import stack_config
-from components.fleet import FleetArgs, deploy_shared
+from components.fleet import FleetArgs, Shared, deploy_shared
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.registry import RegistryMembers
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
@@ -51,14 +51,20 @@ def deploy_monitoring(loaded: Loaded, opts: pulumi.ResourceOptions) -> None:
     )
 
 
+def _scanned(shared: Shared) -> dict[str, pulumi.Output[str]]:
+    """Each built image's reference, resolved only once its scan passed: a shard reads no image the gate
+    refused (its Deployments cannot wait on the platform's ImageScan the way the fleet role's do)."""
+    scanned: dict[str, pulumi.Output[str]] = {}
+    for ref, image in shared.images.items():
+        scans = [g.id for g in shared.gates.get(ref, ()) if isinstance(g, pulumi.CustomResource)]
+        scanned[ref] = pulumi.Output.all(image, *scans).apply(lambda values: str(values[0]))
+    return scanned
+
+
 def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     """The platform stack of a sharded fleet."""
     shared = deploy_shared(args, opts)
     _, applied = deploy_database(loaded, opts)
     deploy_monitoring(loaded, opts)
-    pulumi.export(PLATFORM_OUTPUT, {
-        "fleet": pulumi.get_stack(),
-        "schema": applied,
-        "images": shared.images,
-    })
+    pulumi.export(PLATFORM_OUTPUT, {"fleet": pulumi.get_stack(), "schema": applied, "images": _scanned(shared)})
     pulumi.export("fingerprint", shards.platform_fingerprint(Path.cwd(), pulumi.get_stack(), loaded.fleet))

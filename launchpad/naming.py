@@ -41,6 +41,12 @@ def agent_labels(agent_name: str, tenant: str | None, version: str) -> dict[str,
     }
 
 
+# Labels that describe the running workload: on the Deployment and its pods, not on the agent's other objects
+# (ServiceAccount, ConfigMap, Secret, Service, NetworkPolicy, HPA, PDB). A label costs three times its size
+# in the state of every object (docs/architecture.md, "State and checkpoints").
+WORKLOAD_LABELS = ("app.kubernetes.io/component", "app.kubernetes.io/version")
+
+
 def selector_labels(agent_name: str) -> dict[str, str]:
     """Immutable selector of the Deployment: only labels that never change for the agent's lifetime."""
     return {"app.kubernetes.io/name": "eliza-agent", "app.kubernetes.io/instance": agent_name}

@@ -109,4 +109,19 @@ def run_program(fn: Any) -> None:
         fn()
         return pulumi.Output.from_input(None)
 
-    program()
+    try:
+        program()
+    except BaseException:
+        _drain()
+        raise
+
+
+def _drain() -> None:
+    """Finish the registrations a failed program left in flight (Pulumi's wait_for_rpcs raises at the first
+    failed RPC and leaves the others queued), so they land in this run, not in the next test's."""
+    import asyncio
+
+    loop = asyncio.get_event_loop()
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))

@@ -66,8 +66,9 @@ def _labels(agent: Agent) -> dict[str, str]:
     return {**agent.spec.labels, **naming.agent_labels(agent.name, agent.spec.tenant, agent.runtime_version)}
 
 
-def _meta(agent: Agent, name: str, annotations: dict[str, str] | None = None) -> Manifest:
-    meta: Manifest = {"name": name, "namespace": agent.namespace, "labels": _labels(agent)}
+def _meta(agent: Agent, name: str, annotations: dict[str, str] | None = None, workload: bool = False) -> Manifest:
+    labels = {k: v for k, v in _labels(agent).items() if workload or k not in naming.WORKLOAD_LABELS}
+    meta: Manifest = {"name": name, "namespace": agent.namespace, "labels": labels}
     if annotations:
         meta["annotations"] = annotations
     return meta
@@ -110,7 +111,7 @@ def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": _meta(agent, agent.name, annotations),
+        "metadata": _meta(agent, agent.name, annotations, workload=True),
         "spec": spec,
     }
 

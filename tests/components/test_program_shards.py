@@ -119,13 +119,6 @@ def test_a_shard_reads_the_schema_through_its_stack_reference(project: dict[str,
     assert registered.inputs["schema"] == SCHEMA
 
 
-def test_a_shard_before_its_platform_ran_says_so(project: dict[str, str]) -> None:
-    MOCKS.stack_outputs.clear()
-    with pytest.raises(pulumi.RunError) as caught:
-        _run_shard("shard-0", project)
-    assert "platform stack prod has no output platform.schema: run its `up` first" in str(caught.value)
-
-
 def test_a_shard_refuses_its_own_plain_settings_and_registers_nothing(project: dict[str, str]) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         _run_shard("shard-0", project, imageBuild="docker")
@@ -170,3 +163,43 @@ def test_a_shard_needs_only_its_own_agents_secrets(project: dict[str, str]) -> N
         _run_shard("shard-0", {k: v for k, v in project.items() if k != own})
     assert MOCKS.resources == []
     assert f"config key agent-launchpad:{own} is not set" in str(caught.value)
+
+
+def test_the_platform_exports_a_built_image_only_through_its_scan(tmp_path: Path, monkeypatch) -> None:
+    """A shard reads the image from the platform's output; that output waits for the image's ImageScan, so a
+    shard never gets an image the gate refused (the fleet role's Deployments wait on the scan directly)."""
+    import asyncio
+    import os
+
+    from tests.spec.fleet_files import BASE
+    from tests.spec.fleet_files import write_fleet as write_files
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ROOT / "supabase", tmp_path / "supabase")
+    base = BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", "")
+    write_files(tmp_path, {"defaults.yaml": "registry: registry.example.com/agents\nimage:\n  build: {}\n",
+                           "bot.yaml": base})
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "trivy").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / "bin" / "trivy").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}:{os.environ['PATH']}")
+    exported = _exports(monkeypatch)
+    waits_for: list[Any] = []
+
+    def run() -> None:
+        program.run()
+        (image,) = exported["platform"]["images"].values()
+        waits_for.append(asyncio.ensure_future(image.resources()))
+
+    plain = {"imageBuild": "docker", "scan": "true", "sharding": {"by": "tenant"}}
+    secrets = {"tgToken": "t", "openaiKey": "o", "agentTokenKey": "k"}
+    with stack_config(plain, secrets):
+        run_program(run)
+    assert {type(r).__name__ for r in waits_for[0].result()} >= {"ImageScan"}
+
+
+def test_a_shard_before_its_platform_ran_says_so(project: dict[str, str]) -> None:
+    MOCKS.stack_outputs.clear()
+    with pytest.raises(pulumi.RunError) as caught:
+        _run_shard("shard-0", project)
+    assert "platform stack prod has no output platform.schema: run its `up` first" in str(caught.value)
