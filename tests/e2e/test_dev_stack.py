@@ -10,7 +10,7 @@ from collections import Counter
 import psycopg
 import pytest
 
-from tests.e2e.workspace import DB_PASSWORD, Workspace
+from tests.e2e.workspace import DB_PASSWORD, Workspace, blank_ciphertexts
 from tests.spec.fleet_files import write_locks
 
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
@@ -37,16 +37,8 @@ def _agents_in_db(ws: Workspace) -> dict[str, int]:
 
 def _resources(exported: str) -> list[dict]:
     """The state's resources with ciphertexts blanked: each export re-encrypts secrets with a new nonce."""
-
-    def blank(value: object) -> object:
-        if isinstance(value, dict):
-            return {k: ("<ciphertext>" if k == "ciphertext" else blank(v)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [blank(v) for v in value]
-        return value
-
-    resources: list[dict] = json.loads(exported)["deployment"]["resources"]
-    return [blank(r) for r in resources]  # type: ignore[misc]
+    resources: list[dict] = blank_ciphertexts(json.loads(exported)["deployment"]["resources"])
+    return resources
 
 
 def _owner(step: dict) -> str:

@@ -46,19 +46,6 @@ def _rendered(ws: Workspace, agent: str) -> list[Path]:
     return [f for f in ws.rendered_files() if f"-{agent}" in f.name and "deployment" in f.name]
 
 
-def _blank(value: Any) -> Any:
-    """A state with ciphertexts blanked: each export re-encrypts secrets with a new nonce."""
-    if isinstance(value, dict):
-        return {k: ("<ciphertext>" if k == "ciphertext" else _blank(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_blank(v) for v in value]
-    return value
-
-
-def _resources(ws: Workspace, stack: str) -> list[Any]:
-    return _blank(ws.export(stack)["deployment"]["resources"])  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def ws(engine: str, database: str, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     base = tmp_path_factory.mktemp("shards")
@@ -153,14 +140,14 @@ def test_a_count_change_releases_moved_agents_before_their_new_shard_creates_the
     assert moved and set(plan["moves"]) == moved
     assert {dst for _, dst in plan["moves"].values()} == {_stack("shard-2")}  # rendezvous: only to the new shard
     before_rows = _rows(ws)
-    untouched = {s: [r for r in _resources(ws, _stack(s)) if not any(f"::{a}" in r["urn"] for a in moved)]
+    untouched = {s: [r for r in ws.resources(_stack(s)) if not any(f"::{a}" in r["urn"] for a in moved)]
                  for s in hash_shards(2)}
 
     # Phase 1 alone: the moved agents are deleted in their old shards and created nowhere yet.
     ws.launchpad("shards", "release", "--stack", PLATFORM)
     for shard in hash_shards(2):
         assert _held(ws, _stack(shard)).isdisjoint(moved)
-        after = [r for r in _resources(ws, _stack(shard)) if r["type"] != "pulumi:pulumi:Stack"]
+        after = [r for r in ws.resources(_stack(shard)) if r["type"] != "pulumi:pulumi:Stack"]
         assert after == [r for r in untouched[shard] if r["type"] != "pulumi:pulumi:Stack"]  # nothing else
     assert not any(_rendered(ws, a) for a in moved)  # running nowhere ...
     assert _rows(ws) == before_rows  # ... and still registered, same rows
@@ -206,7 +193,7 @@ def test_a_failed_release_updates_no_shard_then_a_retired_shard_is_removed(ws: W
 
 def test_an_invalid_fleet_changes_no_stack(ws: Workspace) -> None:
     stacks = [PLATFORM, *(_stack(s) for s in hash_shards(2))]
-    before = {s: _resources(ws, s) for s in stacks}
+    before = {s: ws.resources(s) for s in stacks}
     broken = ws.project / "agents" / "agent-0005.yaml"
     good = broken.read_text()
     broken.write_text(good.replace("model: {provider: openai}", "model: {provider: opnai}"))
@@ -221,7 +208,7 @@ def test_an_invalid_fleet_changes_no_stack(ws: Workspace) -> None:
         assert direct.returncode != 0 and "agents/agent-0005.yaml:" in direct.stdout + direct.stderr
     finally:
         broken.write_text(good)
-    assert {s: _resources(ws, s) for s in stacks} == before
+    assert {s: ws.resources(s) for s in stacks} == before
 
 
 def test_removing_an_agent_deletes_it_and_its_row(ws: Workspace) -> None:

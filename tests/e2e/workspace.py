@@ -35,35 +35,22 @@ class Workspace:
     stack: str = "dev"
 
     def pulumi(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["pulumi", *args, "--non-interactive"],
-            cwd=cwd or self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"pulumi {' '.join(args)} failed ({result.returncode}):\n"
-                f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
-            )
-        return result
+        return self._run(["pulumi", *args, "--non-interactive"], f"pulumi {' '.join(args)}", check, cwd, 600)
 
     def launchpad(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """`python -m launchpad ...` in the project, against the same backend as `pulumi`."""
+        command = [str(self.project / ".venv" / "bin" / "python"), "-m", "launchpad", *args]
+        return self._run(command, f"launchpad {' '.join(args)}", check, None, 1200)
+
+    def _run(
+        self, command: list[str], what: str, check: bool, cwd: Path | None, timeout: int
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [str(self.project / ".venv" / "bin" / "python"), "-m", "launchpad", *args],
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=1200,
+            command, cwd=cwd or self.project, env=self.env, capture_output=True, text=True, timeout=timeout
         )
         if check and result.returncode != 0:
             raise AssertionError(
-                f"launchpad {' '.join(args)} failed ({result.returncode}):\n"
-                f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
+                f"{what} failed ({result.returncode}):\n{result.stdout[-6000:]}\n{result.stderr[-6000:]}"
             )
         return result
 
@@ -76,6 +63,11 @@ class Workspace:
         out = self.pulumi("preview", "--stack", self.stack, "--json", *extra).stdout
         steps: list[dict[str, Any]] = json.loads(out).get("steps", [])
         return [s for s in steps if s.get("op") != "same"]
+
+    def resources(self, stack: str) -> list[dict[str, Any]]:
+        """The state's resources with ciphertexts blanked: each export re-encrypts secrets with a new nonce."""
+        resources: list[dict[str, Any]] = blank_ciphertexts(self.export(stack)["deployment"]["resources"])
+        return resources
 
     def rendered_files(self) -> list[Path]:
         render = self.project / "build" / "manifests"
@@ -108,3 +100,11 @@ def engine_env(state: Path) -> dict[str, str]:
     env.pop("KUBECONFIG", None)  # the offline render provider predates the fix for an ambient KUBECONFIG
     env.pop("PULUMI_CONFIG", None)
     return env
+
+
+def blank_ciphertexts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: ("<ciphertext>" if k == "ciphertext" else blank_ciphertexts(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [blank_ciphertexts(v) for v in value]
+    return value
