@@ -31,6 +31,7 @@ from typing import Any
 
 from launchpad import shards
 from launchpad.pulumi_cli import Pulumi, PulumiError, Result
+from launchpad.settings import PROJECT
 from launchpad.shard_status import (
     CliError,
     Environment,
@@ -105,8 +106,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    """Each shard stack's config: a copy of the platform's, reduced to the shard's identity and the secrets its
+    own agents need (another shard's secrets have no business there, and every secret in a stack's config is
+    decrypted by each run and kept, encrypted, in the state of its dynamic provider)."""
     env, pulumi, status = _setup(args)
-    plain = [k for k, v in pulumi.config(env.platform).items() if not v.get("secret")]
     for shard in env.shards:
         stack = env.stack(shard)
         if stack in status.existing:
@@ -115,12 +118,13 @@ def cmd_create(args: argparse.Namespace) -> int:
         else:
             pulumi.check("stack", "init", stack, "--copy-config-from", env.platform, "--no-select")
             verb = "created"
-        # The copy brought the platform's plain settings too; a shard reads them from the platform's file.
-        if plain:
-            pulumi.check("config", "rm-all", "--stack", stack, *plain)
+        keep = {f"{PROJECT}:{key}" for key in env.needed_secrets(shard)}
+        extra = sorted(set(pulumi.config(stack)) - keep)
+        if extra:
+            pulumi.check("config", "rm-all", "--stack", stack, *extra)
         pulumi.check("config", "set", "platform", env.platform, "--stack", stack)
         pulumi.check("config", "set", "shard", shard, "--stack", stack)
-        print(f"{verb:<9} {stack} ({len(env.agents_of(shard))} agent(s)): Pulumi.{stack}.yaml")
+        print(f"{verb:<9} {stack} ({len(env.agents_of(shard))} agent(s), {len(keep)} secret(s)): Pulumi.{stack}.yaml")
     return 0
 
 

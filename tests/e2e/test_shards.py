@@ -17,6 +17,7 @@ import pytest
 
 from benchmarks.program_eval import write_fleet
 from launchpad.shards import hash_shards, rendezvous
+from launchpad.spec import load_fleet
 from tests.e2e.workspace import DB_PASSWORD, Workspace, copy_project, engine_env
 
 PLATFORM = "e2e"
@@ -67,12 +68,16 @@ def test_shards_list_then_create_the_shard_stacks(ws: Workspace) -> None:
     listed = ws.launchpad("shards", "list", "--stack", PLATFORM).stdout
     assert f"{_stack('shard-0')}" in listed and "missing: `python -m launchpad shards create --stack e2e`" in listed
     ws.launchpad("shards", "create", "--stack", PLATFORM)
+    fleet = load_fleet([ws.project / "agents"])
     for shard in hash_shards(2):
         config = json.loads(ws.pulumi("config", "--json", "--stack", _stack(shard)).stdout)
         plain = {k: v["value"] for k, v in config.items() if not v.get("secret")}
         # A shard's own file holds its identity and its secrets; its settings stay in Pulumi.e2e.yaml.
         assert plain == {"agent-launchpad:platform": PLATFORM, "agent-launchpad:shard": shard}
-        assert config["agent-launchpad:databaseUrl"]["secret"] is True
+        # Only the secrets of its own agents, the token key they derive API tokens from, the database URL.
+        mine = {u.key for a in fleet.agents if rendezvous(a.name, hash_shards(2)) == shard for u in a.config_secrets}
+        secrets = {k.removeprefix("agent-launchpad:") for k, v in config.items() if v.get("secret")}
+        assert secrets == mine | {"agentTokenKey", "databaseUrl"}
     listed = ws.launchpad("shards", "list", "--stack", PLATFORM).stdout
     assert "missing" not in listed
 
@@ -172,6 +177,7 @@ def _lock(ws: Workspace, stack: str) -> Path:
 
 def test_a_failed_release_updates_no_shard_then_a_retired_shard_is_removed(ws: Workspace) -> None:
     ws.pulumi("config", "set", "--path", "sharding.count", "2", "--stack", PLATFORM)
+    ws.launchpad("shards", "create", "--stack", PLATFORM)  # the agents coming back need their secrets there
     moving = _held(ws, _stack("shard-2"))
     before = {s: _held(ws, _stack(s)) for s in hash_shards(3)}
     lock = _lock(ws, _stack("shard-2"))
