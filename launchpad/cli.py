@@ -6,6 +6,8 @@ render --out DIR      write the fleet's Kubernetes manifests and Dockerfiles (se
 migrate ...           apply supabase/migrations to a Postgres (see `migrate --help`)
 scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
+db check ...          the live database against what the migrations declare (one line per finding, exit 1)
+dev-db, lock, convert-character, local-cluster, shards: see `python -m launchpad <command> --help`
 """
 
 from __future__ import annotations

@@ -105,10 +105,34 @@ TAMPERING: dict[str, tuple[list[str], list[str]]] = {
         ],
     ),
     "function without search_path": (
-        ["create function public.helper() returns int language sql as 'select 1'"],
+        [
+            "create function public.helper() returns int language sql as 'select 1'",
+            "revoke execute on function public.helper() from public, anon, authenticated",
+        ],
         [
             "WARN function_search_path_mutable: function public.helper(): its search_path is the caller's; fix: "
             "alter function public.helper() set search_path = ''"
+        ],
+    ),
+    "EXECUTE on a security definer function": (
+        ["grant execute on function public.drop_time_partitions(regclass, timestamptz) to anon"],
+        [
+            "ERROR api_role_execute: function public.drop_time_partitions(regclass,timestamp with time zone): anon "
+            "holds EXECUTE: it runs with its owner's rights (security definer), is callable through the API and "
+            "not declared by the migrations; fix: revoke execute on routine "
+            "public.drop_time_partitions(regclass,timestamp with time zone) from anon"
+        ],
+    ),
+    # PostgreSQL's own default: EXECUTE to PUBLIC on every new function (Supabase's default privileges add
+    # anon and authenticated, revoked here so that both kinds of database print the same line).
+    "new function left to PUBLIC": (
+        [
+            "create function public.stats() returns int language sql set search_path = '' as 'select 1'",
+            "revoke execute on function public.stats() from anon, authenticated",
+        ],
+        [
+            "ERROR api_role_execute: function public.stats(): public holds EXECUTE: it is callable through the API "
+            "and not declared by the migrations; fix: revoke execute on routine public.stats() from public"
         ],
     ),
 }
@@ -135,7 +159,7 @@ def _cli(argv: list[str]) -> int:
 def test_clean_after_migrate_and_says_so(url: str, migrations_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli(["db", "check", "--database-url", url, "--migrations-dir", str(migrations_dir)]) == 0
     out = capsys.readouterr().out
-    assert out.endswith(": clean (5 rules)\n") and "127.0.0.1:" in out
+    assert out.endswith(": clean (6 rules)\n") and "127.0.0.1:" in out
 
 
 @pytest.mark.parametrize("case", list(TAMPERING))

@@ -68,3 +68,20 @@ def test_policies_altered_renamed_dropped_and_tables_renamed(tmp_path: Path) -> 
     )
     assert policy.file == "20250101000000_f0.sql"
 
+
+
+def test_routine_execute_grants_in_order_all_in_schema_and_drops(tmp_path: Path) -> None:
+    state = _declared(tmp_path, """
+        create schema app;
+        create function app.f(a integer, out b text) returns text language sql as 'select 1::text';
+        create procedure app.p(x int) language sql as 'select 1';
+        create function app.g(variadic t text[]) returns int language sql as 'select 1';
+        grant execute on all functions in schema app to anon;
+        grant execute on function app.f(int) to authenticated, service_role;
+        revoke execute on function app.g(text[]) from anon;
+        grant all on procedure app.p(integer) to public;
+        do $$ begin grant execute on function app.g(text[]) to anon; end $$;
+    """, "drop function app.f(integer); create function app.f(a integer) returns int language sql as 'select 1';")
+    assert state.routines == {"app.f(integer)": "function", "app.p(integer)": "procedure", "app.g(text[])": "function"}
+    # f was dropped and created again: its grants went with it; ALL FUNCTIONS does not reach a procedure.
+    assert dict(state.executes) == {"app.g(text[])": set(), "app.p(integer)": {"public"}}

@@ -76,3 +76,14 @@ def test_render_writes_manifests_and_dockerfiles_with_secrets_redacted(tmp_path:
     assert len([f for f in files if f.endswith("Dockerfile")]) == 3
     secret_docs = (tmp_path / "agents" / "omni-agent.yaml").read_text()
     assert "DISCORD_API_TOKEN: <set by pulumi config>" in secret_docs
+
+
+def test_a_reader_that_stops_early_gets_no_traceback() -> None:
+    # `schema | true`: the reader exits at once, long before the interpreter has started and writes, so the
+    # write meets a closed pipe (with `| head -1` the ~20 KB would fit the pipe's buffer and never fail).
+    done = subprocess.run(
+        f"{sys.executable} -m launchpad schema | true; echo ${{PIPESTATUS[0]}}",
+        shell=True, executable="/bin/bash", cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.stderr == ""
+    assert done.stdout == "1\n"  # the command says it did not finish, as a shell tool does

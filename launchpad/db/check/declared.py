@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from pglast import ast, enums
+from pglast.stream import RawStream
 
 from launchpad.db.files import MigrationFile
 from launchpad.db.statements import parse
@@ -31,6 +32,20 @@ _RELATIONS = {
     enums.ObjectType.OBJECT_MATVIEW,
     enums.ObjectType.OBJECT_FOREIGN_TABLE,
     enums.ObjectType.OBJECT_SEQUENCE,
+}
+
+# Routines by kind: what GRANT ... ON ALL FUNCTIONS / PROCEDURES / ROUTINES IN SCHEMA reaches.
+_ROUTINES = {
+    enums.ObjectType.OBJECT_FUNCTION: frozenset({"function"}),
+    enums.ObjectType.OBJECT_PROCEDURE: frozenset({"procedure"}),
+    enums.ObjectType.OBJECT_ROUTINE: frozenset({"function", "procedure"}),
+}
+# The parameter modes that are part of a routine's signature (OUT and TABLE columns are not).
+_SIGNATURE_MODES = {
+    enums.FunctionParameterMode.FUNC_PARAM_IN,
+    enums.FunctionParameterMode.FUNC_PARAM_INOUT,
+    enums.FunctionParameterMode.FUNC_PARAM_VARIADIC,
+    enums.FunctionParameterMode.FUNC_PARAM_DEFAULT,
 }
 
 Relation = tuple[str, str]  # (schema, name)
@@ -52,6 +67,14 @@ class Declared:
     privileges: dict[tuple[str, ...], dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(set))
     )
+
+    # Routines the files create at top level: signature -> "function" or "procedure". A signature is the
+    # schema-qualified name and its argument types as pglast prints them ("public.f(regclass, integer)"), or
+    # the bare qualified name where a statement named the routine without arguments; the database resolves
+    # it (to_regprocedure / to_regproc), so `int` and `integer` are one type there.
+    routines: dict[str, str] = field(default_factory=dict)
+    # signature -> the checked grantees the files leave with EXECUTE on it
+    executes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
     def granted(self, target: tuple[str, ...], grantee: str) -> set[str]:
         return set(self.privileges.get(target, {}).get(grantee, set()))
@@ -93,6 +116,10 @@ def _apply(state: Declared, node: ast.Node, filename: str) -> None:
         _drop(state, node)
     elif isinstance(node, ast.GrantStmt) and node.objtype in _RELATIONS:
         _grant(state, node)
+    elif isinstance(node, ast.CreateFunctionStmt):
+        state.routines[_created_signature(node)] = "procedure" if node.is_procedure else "function"
+    elif isinstance(node, ast.GrantStmt) and node.objtype in _ROUTINES:
+        _grant_execute(state, node)
 
 
 def _relation(var: ast.RangeVar | None) -> Relation:
@@ -162,6 +189,10 @@ def _drop(state: Declared, node: ast.DropStmt) -> None:
             state.policies.pop((*_qualified(names[:-1]), names[-1]), None)
         elif node.removeType in _RELATIONS and names:
             _forget(state, _qualified(names))
+        elif node.removeType in _ROUTINES and isinstance(obj, ast.ObjectWithArgs):
+            signature = _signature(obj)
+            state.routines.pop(signature, None)
+            state.executes.pop(signature, None)
 
 
 def _grant(state: Declared, node: ast.GrantStmt) -> None:
@@ -200,3 +231,37 @@ def _targets(relation: Relation, privileges: tuple[ast.AccessPriv, ...] | None) 
         columns = _names(privilege.cols or ())
         targets += [((*relation, column), names) for column in columns] or [(relation, names)]
     return targets
+
+
+def _routine_name(names: Iterable[object]) -> str:
+    return ".".join(_qualified(_names(names)))
+
+
+def _created_signature(node: ast.CreateFunctionStmt) -> str:
+    types = [p.argType for p in node.parameters or () if p.mode in _SIGNATURE_MODES]
+    return f"{_routine_name(node.funcname or ())}({', '.join(RawStream()(t) for t in types)})"
+
+
+def _signature(obj: ast.ObjectWithArgs) -> str:
+    name = _routine_name(obj.objname or ())
+    if obj.args_unspecified:
+        return name
+    return f"{name}({', '.join(RawStream()(t) for t in obj.objargs or ())})"
+
+
+def _grant_execute(state: Declared, node: ast.GrantStmt) -> None:
+    """GRANT/REVOKE EXECUTE (the only routine privilege; ALL means it) to or from the checked grantees."""
+    grantees = {
+        "public" if g.roletype == enums.RoleSpecType.ROLESPEC_PUBLIC else str(g.rolename) for g in node.grantees or ()
+    } & set(CHECKED_GRANTEES)
+    if node.targtype == enums.GrantTargetType.ACL_TARGET_ALL_IN_SCHEMA:
+        schemas = set(_names(node.objects or ()))
+        kinds = _ROUTINES.get(node.objtype, frozenset()) if node.objtype is not None else frozenset()
+        signatures = [s for s, kind in state.routines.items() if kind in kinds and s.split(".", 1)[0] in schemas]
+    else:
+        signatures = [_signature(obj) for obj in node.objects or () if isinstance(obj, ast.ObjectWithArgs)]
+    for signature in signatures:
+        if node.is_grant:
+            state.executes[signature] |= grantees
+        else:
+            state.executes[signature] -= grantees

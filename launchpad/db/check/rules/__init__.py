@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from launchpad.db.check.finding import Rule
 from launchpad.db.check.rules import (
+    api_role_execute,
     api_role_privileges,
     auth_rls_initplan,
     function_search_path_mutable,
@@ -15,6 +16,7 @@ RULES: list[Rule] = [
     rls_disabled.RULE,
     policy_as_declared.RULE,
     api_role_privileges.RULE,
+    api_role_execute.RULE,
     function_search_path_mutable.RULE,
     auth_rls_initplan.RULE,
 ]
