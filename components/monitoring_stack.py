@@ -49,6 +49,7 @@ def _config_map(name: str, manifest: Manifest, opts: pulumi.ResourceOptions) -> 
 class MonitoringStack(pulumi.ComponentResource):
     prometheus_rule: pulumi.Output[str]
     dashboards: pulumi.Output[list[str]]
+    manifests: list[Manifest]  # the rules, dashboards and probes it registered, as plain data
 
     def __init__(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("agent-launchpad:index:MonitoringStack", name, None, opts)
@@ -73,6 +74,7 @@ class MonitoringStack(pulumi.ComponentResource):
                 _custom(f"{name}-{suffix}", manifest, crd_opts)
         if amc is not None:
             self._alertmanager(name, args, amc, crd_opts)
+        self.manifests = list(objects.values())
 
         rule = objects["rules"]
         names = [f"{s.namespace}/{m['metadata']['name']}" for m in objects.values() if m["kind"] == "ConfigMap"]

@@ -17,11 +17,11 @@ from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.registry import RegistryMembers
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
 from launchpad import shards
+from launchpad.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, platform_facts
+from launchpad.workloads.agent_objects import namespace_manifest
 
 if TYPE_CHECKING:
     from components.program import Loaded
-
-PLATFORM_OUTPUT = "platform"
 
 
 def deploy_database(loaded: Loaded, opts: pulumi.ResourceOptions) -> tuple[list[pulumi.Resource], Any]:
@@ -37,10 +37,10 @@ def deploy_database(loaded: Loaded, opts: pulumi.ResourceOptions) -> tuple[list[
     return [schema], schema.applied_versions
 
 
-def deploy_monitoring(loaded: Loaded, opts: pulumi.ResourceOptions) -> None:
+def deploy_monitoring(loaded: Loaded, opts: pulumi.ResourceOptions) -> MonitoringStack:
     """Rules, dashboards and health scraping that select agents by label: the same objects whatever the fleet."""
     receiver_urls = {sev: stack_config.secret(key) for sev, key in loaded.monitoring.secret_keys().items()}
-    MonitoringStack(
+    return MonitoringStack(
         "monitoring",
         MonitoringStackArgs(
             fleet=pulumi.get_stack(),
@@ -65,6 +65,11 @@ def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     """The platform stack of a sharded fleet."""
     shared = deploy_shared(args, opts)
     _, applied = deploy_database(loaded, opts)
-    deploy_monitoring(loaded, opts)
-    pulumi.export(PLATFORM_OUTPUT, {"fleet": pulumi.get_stack(), "schema": applied, "images": _scanned(shared)})
+    monitoring = deploy_monitoring(loaded, opts)
+    # What the shards' policy packs need to know of the objects held here for their agents (policies/platform.py).
+    tenants = [namespace_manifest(ns, tenant) for ns, tenant in sorted(loaded.fleet.namespaces().items()) if tenant]
+    facts = platform_facts(tenants, monitoring.manifests)
+    pulumi.export(PLATFORM_OUTPUT, {
+        "fleet": pulumi.get_stack(), "schema": applied, "images": _scanned(shared), POLICY_FACTS: facts,
+    })
     pulumi.export("fingerprint", shards.platform_fingerprint(Path.cwd(), pulumi.get_stack(), loaded.fleet))

@@ -13,9 +13,9 @@ import pulumi
 from components import stack_config
 from components.eliza_agent import ElizaAgent
 from components.fleet import FleetArgs, Shared, deploy_agents
-from components.platform_stack import PLATFORM_OUTPUT
 from components.registry import RegisteredAgents
 from launchpad import shards
+from launchpad.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, SHARD_EXPORT
 from launchpad.spec.tiers import TIERS, priority_class_name
 from launchpad.views import agent_record
 
@@ -46,6 +46,22 @@ def _image(images: pulumi.Output[Any], ref: str, platform: str) -> pulumi.Output
         raise pulumi.RunError(f"image {ref} is not built by platform stack {platform} yet: run its `up` first")
 
     return images.apply(pick)
+
+
+def _policy_facts(platform: pulumi.StackReference, name: str) -> pulumi.Output[Any]:
+    """The platform's facts for this stack's policy pack (launchpad/platform_facts.py), with its name. A preview
+    before the platform's `up` has written them gets the name alone: the pack then says what it cannot see."""
+
+    def pick(value: Any) -> dict[str, Any]:
+        facts = value.get(POLICY_FACTS) if isinstance(value, dict) else None
+        if facts is None and not pulumi.runtime.is_dry_run():
+            raise pulumi.RunError(
+                f"platform stack {name} has no output {PLATFORM_OUTPUT}.{POLICY_FACTS}: run its `up` first "
+                f"(python -m launchpad shards up --stack {name} runs it before the shards)"
+            )
+        return {"stack": name, **(facts or {})}
+
+    return platform.get_output(PLATFORM_OUTPUT).apply(pick)
 
 
 def deploy(
@@ -80,5 +96,6 @@ def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
         shared.images = {ref: _image(images, ref, settings.platform) for ref in {a.image_ref for a in loaded.agents}}
     schema = _platform_value(platform, settings.platform, "schema") if settings.database else None
     deploy(loaded, args, shared, opts, pulumi.ResourceOptions(depends_on=[platform]), schema)
+    pulumi.export(SHARD_EXPORT, _policy_facts(platform, settings.platform))
     fingerprint = shards.shard_fingerprint(Path.cwd(), settings.platform, settings.shard, loaded.fleet, loaded.agents)
     pulumi.export("fingerprint", fingerprint)

@@ -7,11 +7,11 @@ template, the Deployment, Service and HPA), the series kube-state-metrics would 
 the matching recording rule of a PrometheusRule in the stack; its pods have a container the alerts select;
 and a dashboard ConfigMap has an `agent` variable listing the values of a recorded info series that holds
 this agent. The selectors are read back out of the rules' PromQL, so a changed rule or a dropped label fails
-here, not silently in production."""
+here, not silently in production. In a shard stack the rules and dashboards are its platform's: their facts
+come from the platform's output through the shard's StackReference (policies/platform.py)."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, StackValidationArgs
 
 from launchpad import naming
+from launchpad.monitoring.dashboards import SIDECAR_LABEL
 from launchpad.monitoring.selectors import (
     KINDS,
     PODS,
@@ -28,7 +29,9 @@ from launchpad.monitoring.selectors import (
     matches,
     selectors,
 )
+from launchpad.platform_facts import dashboard_agent_selectors, rule_selection
 from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
+from policies.platform import PlatformFacts, platform_facts
 
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -37,9 +40,6 @@ TYPES = {
     "Service": "kubernetes:core/v1:Service",
     "HorizontalPodAutoscaler": "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
 }
-DASHBOARD_LABEL = "grafana_dashboard"
-# A Grafana query variable `label_values(<selector>, agent)`.
-_AGENT_VALUES = re.compile(r"^\s*label_values\((.*),\s*agent\s*\)\s*$", re.S)
 _BARE = re.compile(r"^\s*[a-zA-Z_:][a-zA-Z0-9_:]*\s*$")  # a selector that is a metric name alone
 
 Props = Mapping[str, Any]
@@ -49,14 +49,14 @@ def _meta(props: Props) -> Props:
     return props.get("metadata") or {}
 
 
-def _rules(args: StackValidationArgs) -> list[Props]:
-    return [
+def _rules(args: StackValidationArgs, platform: PlatformFacts) -> list[Props]:
+    in_stack = [
         rule
         for r in args.resources
         if r.resource_type == PROMETHEUS_RULE
-        for group in (r.props.get("spec") or {}).get("groups") or []
-        for rule in group.get("rules") or []
+        for rule in rule_selection((r.props.get("spec") or {}).get("groups") or [])
     ]
+    return in_stack + list(platform.rules)
 
 
 def _objects(deployment: PolicyResource, owned: list[PolicyResource]) -> Iterator[tuple[AgentObjects, str, Props]]:
@@ -73,22 +73,12 @@ def _selected(expr: str, metric: str, series: Mapping[str, str]) -> bool:
     return any(m == metric and matches(matchers, series) for m, matchers in selectors(expr))
 
 
-def _agent_variables(args: StackValidationArgs) -> list[str]:
-    """The selectors of the `agent` variables of every dashboard ConfigMap in the stack."""
-    found = []
+def _agent_variables(args: StackValidationArgs, platform: PlatformFacts) -> list[str]:
+    """The selectors of the `agent` variables of every dashboard ConfigMap in the stack or its platform."""
+    found = list(platform.agent_selectors)
     for r in args.resources:
-        if r.resource_type != CONFIG_MAP or labels(r.props).get(DASHBOARD_LABEL) != "1":
-            continue
-        for text in (r.props.get("data") or {}).values():
-            try:
-                dashboard = json.loads(text)
-            except (TypeError, ValueError):
-                continue
-            for var in (dashboard.get("templating") or {}).get("list") or []:
-                query = var.get("query")
-                query = query.get("query") if isinstance(query, Mapping) else query
-                if var.get("name") == "agent" and isinstance(query, str) and (m := _AGENT_VALUES.match(query)):
-                    found.append(m.group(1))
+        if r.resource_type == CONFIG_MAP and labels(r.props).get(SIDECAR_LABEL) == "1":
+            found += dashboard_agent_selectors(r.props.get("data") or {})
     return found
 
 
@@ -107,10 +97,11 @@ def _dashboard_selects(variables: list[str], info: Mapping[str, Mapping[str, str
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    rules = _rules(args)
+    platform = platform_facts(args)
+    rules = _rules(args, platform)
     recorded = {str(r["record"]): str(r.get("expr", "")) for r in rules if r.get("record")}
     containers = _container_matchers(rules)
-    variables = _agent_variables(args)
+    variables = _agent_variables(args, platform)
     owned: dict[str, list[PolicyResource]] = {}  # agent -> its objects: one pass, not one per agent
     for r in args.resources:
         if (name := agent_name(r.props)) is not None:
@@ -119,19 +110,24 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         for deployment in (r for r in objects if r.resource_type == DEPLOYMENT):
             if not recorded:
                 report(
-                    f"agent {agent} is not selected by any alert rule: no PrometheusRule in this stack records "
-                    f"the agents' info series ({PODS.record}, ...: the rules of MonitoringStack)",
+                    f"agent {agent} is not selected by any alert rule: no PrometheusRule in this stack"
+                    f"{_or_platform(platform)} records the agents' info series ({PODS.record}, ...: the rules of "
+                    "MonitoringStack)",
                     deployment.urn,
                 )
             info = _selected_objects(agent, deployment, objects, recorded, report) if recorded else {}
             _check_containers(agent, deployment, containers, report)
             if not _dashboard_selects(variables, info):
                 report(
-                    f"agent {agent} is not selected by any dashboard (a ConfigMap labelled {DASHBOARD_LABEL}=1 "
+                    f"agent {agent} is not selected by any dashboard (a ConfigMap labelled {SIDECAR_LABEL}=1 "
                     "whose `agent` variable lists the label_values of an info series the fleet's rules record "
                     "for it)",
                     deployment.urn,
                 )
+
+
+def _or_platform(platform: PlatformFacts) -> str:
+    return f" or its platform stack {platform.stack}" if platform.stack else ""
 
 
 def _selected_objects(

@@ -11,12 +11,14 @@ from typing import Any
 
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
+from launchpad import naming
 from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
 from policies.observability import validate as _observability
+from policies.platform import platform_facts
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
-PSS_ENFORCE = "pod-security.kubernetes.io/enforce"
+PSS_ENFORCE = naming.PSS_ENFORCE_LABEL
 
 
 def _meta(resource: PolicyResource) -> Mapping[str, Any]:
@@ -39,18 +41,22 @@ def _selects(policy: PolicyResource, pod_labels: Mapping[str, str]) -> bool:
 
 
 def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
-    namespaces = {_meta(n).get("name"): n for n in _of_type(args, NAMESPACE)}
+    # Enforce level by namespace: this stack's Namespaces, and in a shard its platform's tenant namespaces.
+    platform = platform_facts(args)
+    levels = dict(platform.namespaces)
+    for namespace in _of_type(args, NAMESPACE):
+        levels[str(_meta(namespace).get("name"))] = str(labels(namespace.props).get(PSS_ENFORCE, ""))
     policies = _of_type(args, NETWORK_POLICY)
     for agent, deployment in _agents(args):
         ns = _meta(deployment).get("namespace") or "default"
-        namespace = namespaces.get(ns)
-        if namespace is None:
+        if ns not in levels:
+            where = f" nor by its platform stack {platform.stack}" if platform.stack else ""
             report(
-                f"agent {agent}: namespace {ns} is not managed by this stack, so its Pod Security level "
+                f"agent {agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
                 "cannot be checked",
                 deployment.urn,
             )
-        elif labels(namespace.props).get(PSS_ENFORCE) != "restricted":
+        elif levels[ns] != "restricted":
             report(
                 f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
                 f"({PSS_ENFORCE}: restricted)",

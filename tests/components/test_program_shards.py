@@ -42,6 +42,8 @@ REFERENCE = "organization/agent-launchpad/prod"
 
 
 SCHEMA = ["20250601000000", "20250601000300"]
+FACTS = {"namespaces": {"tenant-team-0": "restricted", "tenant-team-1": "restricted"},
+         "rules": [{"record": "launchpad:agent_pod:info", "expr": "kube_pod_labels"}], "agentSelectors": ["x"]}
 
 
 @pytest.fixture
@@ -51,7 +53,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[st
     secrets = write_fleet(tmp_path / "agents", 12)
     (tmp_path / "Pulumi.prod.yaml").write_text(PLATFORM_FILE)
     # What the platform stack exports after its up (components/platform_stack.py).
-    MOCKS.stack_outputs[REFERENCE] = {"platform": {"fleet": "prod", "schema": SCHEMA, "images": {}}}
+    MOCKS.stack_outputs[REFERENCE] = {"platform": {"fleet": "prod", "schema": SCHEMA, "images": {}, "policy": FACTS}}
     yield {**secrets, "databaseUrl": URL}
     MOCKS.stack_outputs.clear()
 
@@ -82,6 +84,11 @@ def test_the_platform_holds_the_shared_objects_and_no_agent(project: dict[str, s
     assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 0
     assert types["agent-launchpad:index:MonitoringStack"] == 1
     assert set(exported) == {"platform", "fingerprint", "summary"}
+    # What its shards' policy packs read of the objects held here (launchpad/platform_facts.py).
+    facts = exported["platform"]["policy"]
+    assert facts["namespaces"] == {"tenant-team-0": "restricted", "tenant-team-1": "restricted"}
+    assert {r.get("record") for r in facts["rules"]} >= {"launchpad:agent_pod:info", "launchpad:agent_deployment:info"}
+    assert facts["agentSelectors"] == ['launchpad:agent_deployment:info{tenant="$tenant"}']
 
 
 def test_the_platform_holds_every_agents_secrets_the_shards_copy(project: dict[str, str]) -> None:
@@ -196,6 +203,19 @@ def test_the_platform_exports_a_built_image_only_through_its_scan(tmp_path: Path
     with stack_config(plain, secrets):
         run_program(run)
     assert {type(r).__name__ for r in waits_for[0].result()} >= {"ImageScan"}
+
+
+def test_a_shard_exports_its_platforms_policy_facts(project: dict[str, str], monkeypatch) -> None:
+    exported = _exports(monkeypatch)
+    facts: list[Any] = []
+
+    def run() -> None:
+        program.run()
+        exported["platformPolicy"].apply(facts.append)
+
+    with stack_config({"platform": "prod", "shard": "shard-0"}, project):
+        run_program(run)
+    assert facts == [{"stack": "prod", **FACTS}]
 
 
 def test_a_shard_before_its_platform_ran_says_so(project: dict[str, str]) -> None:

@@ -100,14 +100,46 @@ def test_shards_read_a_small_secret_free_platform_output_and_no_state_holds_a_se
     reference = next(r for r in ws.export(_stack("shard-0"))["deployment"]["resources"]
                      if r["type"] == "pulumi:pulumi:StackReference")
     assert reference["outputs"]["secretOutputNames"] == []
-    assert set(reference["outputs"]["outputs"]["platform"]) == {"fleet", "schema", "images"}
+    platform = reference["outputs"]["outputs"]["platform"]
+    assert set(platform) == {"fleet", "schema", "images", "policy"}
+    facts = platform.pop("policy")
     assert len(json.dumps(reference["outputs"])) < 2000  # copied into every shard's state: it must not grow
+    # The policy facts are the platform's own objects as deployed: one entry per tenant, the rest fleet-wide.
+    deployed = [r["outputs"] for r in ws.export(PLATFORM)["deployment"]["resources"]]
+    namespaces = {o["metadata"]["name"]: o["metadata"]["labels"] for o in deployed if o.get("kind") == "Namespace"}
+    assert facts["namespaces"] == {n: labels["pod-security.kubernetes.io/enforce"] for n, labels in namespaces.items()}
+    assert set(facts["namespaces"]) == {"tenant-team-0", "tenant-team-1"}
+    assert set(facts["namespaces"].values()) == {"restricted"}
+    rule = next(o for o in deployed if o.get("kind") == "PrometheusRule")
+    exprs = {r.get("record") or r["alert"]: r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]}
+    assert {r.get("record") or r["alert"]: r["expr"] for r in facts["rules"]} == exprs
+    assert facts["agentSelectors"] and all("launchpad:agent_" in s for s in facts["agentSelectors"])
+
+
+def _prod_policies(ws: Workspace) -> str:
+    """policies/config/prod.json (every policy mandatory) but for what this test fleet cannot meet: its images
+    are not built, so neither scanned, pinned by digest nor in the prod registry."""
+    config = json.loads((ws.project / "policies" / "config" / "prod.json").read_text())
+    for name in ("agent-image-scanned", "image-registry-allowed", "image-digest-pinned"):
+        config[name] = {"enforcementLevel": "advisory"}
+    path = ws.project / "build" / "prod-policies.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(config))
+    return str(path)
 
 
 def test_nothing_changed_previews_nothing_and_every_stack_agrees(ws: Workspace) -> None:
     plan = json.loads(ws.launchpad("shards", "plan", "--stack", PLATFORM, "--json").stdout)
     assert plan["platform"] == [] and plan["shards"] == [] and plan["release"] == []
     ws.launchpad("shards", "preview", "--stack", PLATFORM, "--all", "--expect-no-changes")
+
+
+def test_every_shard_passes_the_prod_policy_pack(ws: Workspace) -> None:
+    # A shard holds agents whose tenant namespaces, rules and dashboards are its platform's: the stack
+    # policies read those from the platform's output (the StackReference), or prod could never `up` a shard.
+    config = _prod_policies(ws)
+    ws.launchpad("shards", "preview", "--stack", PLATFORM, "--all", "--expect-no-changes",
+                 "--policy-pack-config", config)
 
 
 def _character(ws: Workspace, agent: str) -> dict[str, Any]:
