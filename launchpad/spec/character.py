@@ -125,7 +125,8 @@ def load_character_file(
     path = (agent_file.parent / ref).resolve()
     shown = str(Path(display).parent / ref)
     if not path.is_file():
-        message = f"file {shown} does not exist (paths are relative to the agent file)"
+        what = "is a directory, not a character JSON file" if path.is_dir() else "does not exist"
+        message = f"file {shown} {what} (paths are relative to the agent file)"
         return LoadedCharacter(None, [Problem(display, line, "characterFile", message)])
     try:
         text = path.read_text(encoding="utf-8")

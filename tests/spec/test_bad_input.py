@@ -23,6 +23,7 @@ CASES: dict[str, dict[str, str]] = {
     "no_character": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "")},
     "both_character": {"bot.yaml": BASE + "characterFile: c.json\n", "c.json": '{"name": "x", "bio": "y"}'},
     "character_missing_file": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: missing.json\n")},
+    "character_file_is_a_directory": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: characters\n"), "characters/README": "one JSON file per agent\n"},
     "character_bad_json": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{\n  "name": "x",\n  "bio": "y"\n  "lore": []\n}\n'},
     "character_file_secret": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{"name": "x", "bio": "y", "settings": {"secrets": {"OPENAI_API_KEY": "sk-live"}}}'},
     "character_file_no_bio": {"bot.yaml": BASE.replace("character:\n  name: Bot\n  bio: A test bot.\n", "characterFile: c.json\n"), "c.json": '{"name": "x"}'},
@@ -111,6 +112,9 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'character_missing_file': [
         'agents/bot.yaml:3: characterFile: file agents/missing.json does not exist (paths are relative to the agent file)',
+    ],
+    'character_file_is_a_directory': [
+        'agents/bot.yaml:3: characterFile: file agents/characters is a directory, not a character JSON file (paths are relative to the agent file)',
     ],
     'character_bad_json': [
         "agents/c.json:4: invalid JSON in characterFile of agents/bot.yaml: Expecting ',' delimiter (column 3)",
