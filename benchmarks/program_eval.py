@@ -138,7 +138,7 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     from launchpad.monitoring.objects import fleet_objects
     from launchpad.monitoring.settings import MonitoringSettings
     from launchpad.spec import load_fleet
-    from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest
+    from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, tenant_namespace_manifests
 
     fleet = load_fleet([workdir / "agents"])  # untimed: the floor is the registration alone
     kinds = {
@@ -153,7 +153,7 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
         "NetworkPolicy": k8s.networking.v1.NetworkPolicy,
     }
     manifests = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
-    manifests += [namespace_manifest(ns, tenant) for ns, tenant in sorted(fleet.namespaces().items()) if tenant]
+    manifests += tenant_namespace_manifests(fleet.namespaces())
     monitoring = fleet_objects(MonitoringSettings(), FLEET)
     rule = monitoring.pop("rules")
     manifests += monitoring.values()

@@ -18,7 +18,7 @@ from components.registry import RegistryMembers
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
 from launchpad import shards
 from launchpad.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, platform_facts
-from launchpad.workloads.agent_objects import namespace_manifest
+from launchpad.workloads.agent_objects import tenant_namespace_manifests
 
 if TYPE_CHECKING:
     from components.program import Loaded
@@ -67,8 +67,7 @@ def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     _, applied = deploy_database(loaded, opts)
     monitoring = deploy_monitoring(loaded, opts)
     # What the shards' policy packs need to know of the objects held here for their agents (policies/platform.py).
-    tenants = [namespace_manifest(ns, tenant) for ns, tenant in sorted(loaded.fleet.namespaces().items()) if tenant]
-    facts = platform_facts(tenants, monitoring.manifests)
+    facts = platform_facts(tenant_namespace_manifests(loaded.fleet.namespaces()), monitoring.manifests)
     pulumi.export(PLATFORM_OUTPUT, {
         "fleet": pulumi.get_stack(), "schema": applied, "images": _scanned(shared), POLICY_FACTS: facts,
     })

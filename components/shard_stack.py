@@ -23,16 +23,24 @@ if TYPE_CHECKING:
     from components.program import Loaded
 
 
-def _platform_value(platform: pulumi.StackReference, name: str, key: str) -> pulumi.Output[Any]:
-    """A value of the platform's `platform` output; an error naming the stack when it has not run yet."""
+_REQUIRED = object()
+
+
+def _platform_value(
+    platform: pulumi.StackReference, name: str, key: str, in_preview: Any = _REQUIRED
+) -> pulumi.Output[Any]:
+    """A value of the platform's `platform` output; an error naming the stack when it has not run yet, or
+    `in_preview` in a preview when one is given."""
 
     def pick(value: Any) -> Any:
-        if not isinstance(value, dict) or key not in value:
-            raise pulumi.RunError(
-                f"platform stack {name} has no output {PLATFORM_OUTPUT}.{key}: run its `up` first "
-                f"(python -m launchpad shards up --stack {name} runs the platform before the shards)"
-            )
-        return value[key]
+        if isinstance(value, dict) and key in value:
+            return value[key]
+        if in_preview is not _REQUIRED and pulumi.runtime.is_dry_run():
+            return in_preview
+        raise pulumi.RunError(
+            f"platform stack {name} has no output {PLATFORM_OUTPUT}.{key}: run its `up` first "
+            f"(python -m launchpad shards up --stack {name} runs the platform before the shards)"
+        )
 
     return platform.get_output(PLATFORM_OUTPUT).apply(pick)
 
@@ -51,17 +59,8 @@ def _image(images: pulumi.Output[Any], ref: str, platform: str) -> pulumi.Output
 def _policy_facts(platform: pulumi.StackReference, name: str) -> pulumi.Output[Any]:
     """The platform's facts for this stack's policy pack (launchpad/platform_facts.py), with its name. A preview
     before the platform's `up` has written them gets the name alone: the pack then says what it cannot see."""
-
-    def pick(value: Any) -> dict[str, Any]:
-        facts = value.get(POLICY_FACTS) if isinstance(value, dict) else None
-        if facts is None and not pulumi.runtime.is_dry_run():
-            raise pulumi.RunError(
-                f"platform stack {name} has no output {PLATFORM_OUTPUT}.{POLICY_FACTS}: run its `up` first "
-                f"(python -m launchpad shards up --stack {name} runs it before the shards)"
-            )
-        return {"stack": name, **(facts or {})}
-
-    return platform.get_output(PLATFORM_OUTPUT).apply(pick)
+    facts = _platform_value(platform, name, POLICY_FACTS, in_preview={})
+    return facts.apply(lambda found: {"stack": name, **found})
 
 
 def deploy(

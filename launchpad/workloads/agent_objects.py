@@ -62,6 +62,12 @@ def namespace_manifest(namespace: str, tenant: str | None) -> Manifest:
     }
 
 
+def tenant_namespace_manifests(namespaces: dict[str, str | None]) -> list[Manifest]:
+    """The Namespaces the fleet shares (tenant namespaces), from `Fleet.namespaces()`; an agent's own namespace
+    is made with the agent."""
+    return [namespace_manifest(ns, tenant) for ns, tenant in sorted(namespaces.items()) if tenant]
+
+
 def _labels(agent: Agent) -> dict[str, str]:
     return {**agent.spec.labels, **naming.agent_labels(agent.name, agent.spec.tenant, agent.runtime_version)}
 

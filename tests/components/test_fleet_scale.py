@@ -25,7 +25,7 @@ from components import program  # noqa: E402 - mocks first
 from launchpad.monitoring.objects import fleet_objects  # noqa: E402
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring  # noqa: E402
 from launchpad.spec import load_fleet  # noqa: E402
-from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, namespace_manifest  # noqa: E402
+from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, tenant_namespace_manifests  # noqa: E402
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes  # noqa: E402
 from tests.components.example_config import ROOT, example_secrets  # noqa: E402
 from tests.spec.fleet_files import write_locks  # noqa: E402
@@ -70,7 +70,7 @@ def _objects(folder: Path, settings: MonitoringSettings) -> tuple[list[dict[str,
     """(every Kubernetes object of the fleet, the monitoring ones by name), as the components build them."""
     fleet = load_fleet([folder])
     found = [m for a in fleet.agents for m in agent_manifests(a, dict.fromkeys(config_secret_env(a), "x")).all()]
-    found += [namespace_manifest(ns, tenant) for ns, tenant in fleet.namespaces().items() if tenant]
+    found += tenant_namespace_manifests(fleet.namespaces())
     found += [m for manifests in namespace_objects(fleet).values() for m in manifests] + priority_classes()
     monitoring = fleet_objects(settings, "prod")
     return [*found, *monitoring.values()], monitoring
