@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from launchpad.db import local_server  # noqa: E402
+from launchpad.fleet import load_fleet  # noqa: E402
+from launchpad.fleet.quantity import parse_quantity  # noqa: E402
+from launchpad.fleet.resolved import Agent  # noqa: E402
 from launchpad.runtime.boot import RunningAgent, agent_boot, one_agent_per_plugin_set, watch_together  # noqa: E402
 from launchpad.runtime.sandbox import can_sandbox  # noqa: E402
-from launchpad.spec import load_fleet  # noqa: E402
-from launchpad.spec.fleet import Agent  # noqa: E402
-from launchpad.spec.quantity import parse_quantity  # noqa: E402
 
 REQUEST_MAX_RATIO, LIMIT_MIN_RATIO = 1.5, 1.3
 MB = 1e6

@@ -42,7 +42,7 @@ TEMPLATES = {
         "  DISCORD_API_TOKEN: {config: dc%d}\n  DISCORD_APPLICATION_ID: {config: da%d}\n",
         "scaling: {minReplicas: 1, maxReplicas: 1}\n",
     ),
-    # More than one replica needs a shared Postgres (launchpad/spec/rules.py).
+    # More than one replica needs a shared Postgres (launchpad/fleet/rules.py).
     "web": (
         "platforms:\n  web: {}\n",
         "  POSTGRES_URL: {config: webPostgresUrl}\n",
@@ -73,8 +73,8 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
             f"character: {{name: Agent {i}, bio: Benchmark agent {i}.}}\n{platforms}model: {{provider: openai}}\n"
             f"{scaling}secrets:\n  OPENAI_API_KEY: {{config: openai}}\n{secret_lines}"
         )
-    # The defaults build images: each plugin set needs a lockfile to validate (tests/spec/fleet_files.py).
-    from tests.spec.fleet_files import write_locks
+    # The defaults build images: each plugin set needs a lockfile to validate (tests/fleet/fleet_files.py).
+    from tests.fleet.fleet_files import write_locks
 
     write_locks(folder)
     return secrets
@@ -135,9 +135,9 @@ def worker_floor(count: int, resources: int, workdir: Path) -> dict[str, float]:
     mocks = _install_mocks()
     import pulumi_kubernetes as k8s
 
+    from launchpad.fleet import load_fleet
     from launchpad.monitoring.objects import fleet_objects
     from launchpad.monitoring.settings import MonitoringSettings
-    from launchpad.spec import load_fleet
     from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, tenant_namespace_manifests
 
     fleet = load_fleet([workdir / "agents"])  # untimed: the floor is the registration alone

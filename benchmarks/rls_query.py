@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from launchpad.db import local_server  # noqa: E402
 from launchpad.db.check import check_database  # noqa: E402
 from launchpad.db.check.rules import RULES  # noqa: E402
-from launchpad.db.runner import migrate  # noqa: E402
+from launchpad.db.migrations.runner import migrate  # noqa: E402
 
 MIGRATIONS = ROOT / "supabase" / "migrations"
 LATEST_100 = "select name, value, recorded_at from {table} order by recorded_at desc limit 100"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pulumi
 import pulumi_docker as docker
 
-from launchpad.images import ImageBuild
+from launchpad.images.build import ImageBuild
 
 
 @dataclass

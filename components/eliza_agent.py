@@ -11,7 +11,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
-from launchpad.spec.fleet import Agent
+from launchpad.fleet.resolved import Agent
 from launchpad.workloads.agent_objects import Manifest, agent_manifests
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
 

@@ -21,8 +21,8 @@ class _ScanProvider(ResourceProvider):
         return DiffResult(changes=any(olds.get(k) != news.get(k) for k in _SCANNED))
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from launchpad.provider_host import no_traceback
-        from launchpad.scan.step import USER_ERRORS, scan_image
+        from launchpad.providers.host import no_traceback
+        from launchpad.providers.image_scan import USER_ERRORS, scan_image
 
         # A failed gate, a missing trivy or a bad allowlist reach the user as one message, not a traceback.
         with no_traceback(*USER_ERRORS):
@@ -30,8 +30,8 @@ class _ScanProvider(ResourceProvider):
         return CreateResult(hashlib.sha256(str(props["image"]).encode()).hexdigest()[:16], outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from launchpad.provider_host import no_traceback
-        from launchpad.scan.step import USER_ERRORS, scan_image
+        from launchpad.providers.host import no_traceback
+        from launchpad.providers.image_scan import USER_ERRORS, scan_image
 
         with no_traceback(*USER_ERRORS):
             return UpdateResult(scan_image(news))

@@ -16,8 +16,8 @@ from components.fleet import FleetArgs, Shared, deploy_shared
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.registry import RegistryMembers
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
-from launchpad import shards
-from launchpad.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, platform_facts
+from launchpad.stacks import assignment as shards
+from launchpad.stacks.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, platform_facts
 from launchpad.workloads.agent_objects import tenant_namespace_manifests
 
 if TYPE_CHECKING:

@@ -22,14 +22,14 @@ import pulumi_kubernetes as k8s
 from components import cluster_apply, platform_stack, shard_stack, stack_config
 from components.fleet import FleetArgs, deploy_shared
 from components.lean_state import trim_stack_traces
-from launchpad import shards
+from launchpad.fleet import Fleet, FleetError, Problem, load_fleet
+from launchpad.fleet.resolved import Agent
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.database import database_problem
 from launchpad.scan.trivy import find_trivy, missing_trivy_message
 from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
-from launchpad.spec import Fleet, FleetError, Problem, load_fleet
-from launchpad.spec.fleet import Agent
+from launchpad.stacks import assignment as shards
 from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
 
 BUILD_ROOT = Path("build")

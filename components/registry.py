@@ -20,7 +20,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider, UpdateResult
 
-from launchpad.db.record import AgentRecord
+from launchpad.db.repository.record import AgentRecord
 
 
 class _RegisteredAgentsProvider(ResourceProvider):
@@ -29,7 +29,7 @@ class _RegisteredAgentsProvider(ResourceProvider):
     serialize_as_secret_always = False
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        from launchpad.db.provider_ops import record_digest
+        from launchpad.providers.db_ops import record_digest
 
         wanted = {name: record_digest(r) for name, r in (news.get("records") or {}).items()}
         changed = wanted != (olds.get("digests") or {}) or olds.get("schema") != news.get("schema")
@@ -46,7 +46,7 @@ class _RegisteredAgentsProvider(ResourceProvider):
 
     @staticmethod
     def _register(props: dict[str, Any], registered: dict[str, str]) -> dict[str, Any]:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         records: dict[str, Any] = props.get("records") or {}
         digests = {name: provider_ops.record_digest(r) for name, r in records.items()}
@@ -70,7 +70,7 @@ class RegisteredAgents(pulumi.dynamic.Resource, module="launchpad", name="Regist
         opts: pulumi.ResourceOptions | None = None,
         *,
         schema: pulumi.Input[Any] = None,  # the platform's applied migrations: a new schema re-registers
-        create_owner: bool = False,  # dev databases only: see launchpad.db.registry.upsert_agent
+        create_owner: bool = False,  # dev databases only: see launchpad.db.repository.registry.upsert_agent
     ) -> None:
         super().__init__(
             _RegisteredAgentsProvider(),
@@ -97,21 +97,21 @@ class _RegistryMembersProvider(ResourceProvider):
         return CreateResult("registry-members", self._outs(props))
 
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         with provider_ops.no_traceback():
             provider_ops.unregister_keys(news["database_url"], _left(olds.get("members"), news.get("members")))
         return UpdateResult(self._outs(news))
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         with provider_ops.no_traceback():
             provider_ops.unregister_keys(props["database_url"], _left(props.get("members"), {}))
 
     @staticmethod
     def _outs(props: dict[str, Any]) -> dict[str, Any]:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         # Kept (as a secret) because delete receives only the outputs.
         url = provider_ops.secret(provider_ops.plain(props["database_url"]))

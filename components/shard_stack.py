@@ -1,4 +1,4 @@
-"""One shard of a sharded fleet: the ElizaAgents of the agents assigned to this shard (launchpad/shards.py)
+"""One shard of a sharded fleet: the ElizaAgents of the agents assigned to this shard (launchpad/stacks/assignment.py)
 and their registry rows. What they share comes from the platform stack through a StackReference: the
 schema the rows are written against, the built images, and the tenant namespaces (which the platform's
 `up` creates before any shard runs: `python -m launchpad shards up` orders them)."""
@@ -14,10 +14,10 @@ from components import stack_config
 from components.eliza_agent import ElizaAgent
 from components.fleet import FleetArgs, Shared, deploy_agents
 from components.registry import RegisteredAgents
-from launchpad import shards
-from launchpad.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, SHARD_EXPORT
-from launchpad.spec.tiers import TIERS, priority_class_name
-from launchpad.views import agent_record
+from launchpad.db.repository.agent_record import agent_record
+from launchpad.fleet.tiers import TIERS, priority_class_name
+from launchpad.stacks import assignment as shards
+from launchpad.stacks.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, SHARD_EXPORT
 
 if TYPE_CHECKING:
     from components.program import Loaded
@@ -57,7 +57,7 @@ def _image(images: pulumi.Output[Any], ref: str, platform: str) -> pulumi.Output
 
 
 def _policy_facts(platform: pulumi.StackReference, name: str) -> pulumi.Output[Any]:
-    """The platform's facts for this stack's policy pack (launchpad/platform_facts.py), with its name. A preview
+    """The platform's facts for this stack's policy pack (launchpad/stacks/platform_facts.py), with its name. A preview
     before the platform's `up` has written them gets the name alone: the pack then says what it cannot see."""
     facts = _platform_value(platform, name, POLICY_FACTS, in_preview={})
     return facts.apply(lambda found: {"stack": name, **found})

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
 
-from launchpad.db.files import discover
+from launchpad.db.migrations.files import discover
 
 DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
 
@@ -25,8 +25,8 @@ DEFAULT_MIGRATIONS_DIR = "supabase/migrations"
 class _MigrationsProvider(ResourceProvider):
     # Method bodies import launchpad.db only: dill pickles this class into the state by value.
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        from launchpad.db import provider_ops
         from launchpad.db.errors import MigrationError
+        from launchpad.providers import db_ops as provider_ops
 
         inputs = dict(news)
         applied = list((_olds or {}).get("applied_versions") or [])
@@ -50,14 +50,14 @@ class _MigrationsProvider(ResourceProvider):
         return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         with provider_ops.no_traceback():
             outs = provider_ops.apply(props["database_url"], props["migrations_dir"], props["checksums"])
         return CreateResult("supabase-schema", outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        from launchpad.db import provider_ops
+        from launchpad.providers import db_ops as provider_ops
 
         with provider_ops.no_traceback():
             return UpdateResult(provider_ops.apply(news["database_url"], news["migrations_dir"], news["checksums"]))

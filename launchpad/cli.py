@@ -18,8 +18,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from launchpad.spec import FleetError, load_fleet
-from launchpad.spec.schema import agent_schema
+from launchpad.fleet import FleetError, load_fleet
+from launchpad.fleet.schema import agent_schema
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -73,14 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Subcommands owned by other parts of the core register themselves here."""
-    from launchpad.db.check_cli import register as register_db_check
-    from launchpad.db.cli import register as register_migrate
+    from launchpad.character.convert_cli import register as register_convert
+    from launchpad.db.check.cli import register as register_db_check
     from launchpad.db.dev_cli import register as register_dev_db
+    from launchpad.db.migrations.cli import register as register_migrate
     from launchpad.localcluster.cli import register as register_local_cluster
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
-    from launchpad.shard_cli import register as register_shards
-    from launchpad.spec.convert_cli import register as register_convert
+    from launchpad.stacks.cli import register as register_shards
 
     register_migrate(sub)
     register_dev_db(sub)

@@ -16,7 +16,7 @@ SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey")
 
 
 class ShardingSettings(BaseModel):
-    """A platform stack's split of its fleet into shard stacks (launchpad/shards.py)."""
+    """A platform stack's split of its fleet into shard stacks (launchpad/stacks/assignment.py)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

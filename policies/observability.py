@@ -29,7 +29,7 @@ from launchpad.monitoring.selectors import (
     matches,
     selectors,
 )
-from launchpad.platform_facts import dashboard_agent_selectors, rule_selection
+from launchpad.stacks.platform_facts import dashboard_agent_selectors, rule_selection
 from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
 from policies.platform import PlatformFacts, platform_facts
 

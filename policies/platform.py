@@ -1,5 +1,5 @@
 """The facts a shard stack's platform exports about the objects it holds for the shard's agents (tenant
-namespaces, the fleet's rules and dashboards: launchpad/platform_facts.py), read back from the shard's own
+namespaces, the fleet's rules and dashboards: launchpad/stacks/platform_facts.py), read back from the shard's own
 output `platformPolicy`. A policy pack sees one stack at a time; without these, no agent of a shard could pass
 the stack policies that look for those objects beside it. Any other stack gets empty facts."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from pulumi_policy import StackValidationArgs
 
-from launchpad.platform_facts import SHARD_EXPORT
+from launchpad.stacks.platform_facts import SHARD_EXPORT
 
 ROOT_STACK = "pulumi:pulumi:Stack"
 

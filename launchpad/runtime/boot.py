@@ -18,12 +18,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from launchpad.images import IMAGE_ENV as IMAGE_ENV_TEMPLATE
-from launchpad.images import NODE_IMAGE_PATH
+from launchpad.fleet.resolved import Agent, Fleet
+from launchpad.images.build import IMAGE_ENV as IMAGE_ENV_TEMPLATE
+from launchpad.images.build import NODE_IMAGE_PATH
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
-from launchpad.spec.fleet import Agent, Fleet
 from launchpad.workloads.pod import ARGS, character_json, container_env
 
 PAGE = os.sysconf("SC_PAGE_SIZE")

@@ -9,12 +9,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from launchpad.images import ImageBuild
+from launchpad.fleet import FleetError, load_fleet
+from launchpad.fleet.loader import locks_dir_of
+from launchpad.images.build import ImageBuild
+from launchpad.images.lockfiles import read_lock
 from launchpad.runtime.lock import remove, unused_locks, write_lock
-from launchpad.runtime.lockfiles import read_lock
 from launchpad.runtime.toolchain import ToolchainError
-from launchpad.spec import FleetError, load_fleet
-from launchpad.spec.loader import locks_dir_of
 
 
 def _lock(args: argparse.Namespace) -> int:

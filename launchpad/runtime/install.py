@@ -16,7 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from launchpad.images import INSTALL_COMMAND, LOCKFILE, NODE_GYP_VERSION, ImageBuild
+from launchpad.images.build import INSTALL_COMMAND, LOCKFILE, NODE_GYP_VERSION, ImageBuild
 from launchpad.runtime.cache import build_once, runtime_cache
 from launchpad.runtime.toolchain import Toolchain, ToolchainError, ensure_toolchain
 

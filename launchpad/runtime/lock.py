@@ -7,8 +7,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from launchpad.images import LOCKFILE, ImageBuild
-from launchpad.runtime.lockfiles import lock_path, stale_reason
+from launchpad.images.build import LOCKFILE, ImageBuild
+from launchpad.images.lockfiles import lock_path, stale_reason
 from launchpad.runtime.toolchain import ToolchainError, ensure_toolchain, run_tool
 
 

@@ -13,7 +13,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from launchpad.images import RUNTIME_UID
+from launchpad.images.build import RUNTIME_UID
 
 # Builds the root under $ROOT (an empty directory) and execs the command (the script's arguments) in it.
 SCRIPT = r"""

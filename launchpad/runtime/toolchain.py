@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from launchpad.images import ImageBuild
+from launchpad.images.build import ImageBuild
 from launchpad.runtime.cache import build_once, runtime_cache
 
 # bun trusts its own bundled CA list only. Where the machine reaches the registry through a TLS-intercepting

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from launchpad.fleet.catalog import RUNTIME_VERSION
 from launchpad.runtime.cache import build_once, runtime_cache
 from launchpad.runtime.toolchain import SYSTEM_CA_BUNDLE, ToolchainError, run_tool
-from launchpad.spec.catalog import RUNTIME_VERSION
 
 # Reads [character, ...] as JSON on stdin, prints [{success, issues: [{path, message}]}] on stdout.
 SCRIPT = """\

@@ -13,13 +13,13 @@ import re
 import sys
 from pathlib import Path
 
+from launchpad.fleet import FleetError, load_fleet
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.config_scan import DECLARED, fail_at, format_findings, run_config_scan
 from launchpad.scan.database import updated_at
 from launchpad.scan.report import ReportError
 from launchpad.scan.severity import SEVERITIES
 from launchpad.scan.trivy import Target, TrivyError, TrivyNotFound, run_scan
-from launchpad.spec import FleetError, load_fleet
 
 REPORT_DIR = Path("build/scan")
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from launchpad import naming
-from launchpad.spec.fleet import Agent
+from launchpad.fleet.resolved import Agent
 from launchpad.workloads import pod
 
 Manifest = dict[str, Any]

@@ -8,10 +8,10 @@ import json
 from typing import Any
 
 from launchpad import naming
-from launchpad.images import RUNTIME_UID
-from launchpad.spec.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
-from launchpad.spec.fleet import Agent
-from launchpad.spec.tiers import priority_class_name
+from launchpad.fleet.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.fleet.resolved import Agent
+from launchpad.fleet.tiers import priority_class_name
+from launchpad.images.build import RUNTIME_UID
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV
 
 CHARACTER_DIR = "/etc/eliza"

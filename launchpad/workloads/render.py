@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from launchpad.spec.fleet import Fleet
+from launchpad.fleet.resolved import Fleet
 from launchpad.workloads.agent_objects import agent_manifests, namespace_manifest
 from launchpad.workloads.pod import secret_env
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes

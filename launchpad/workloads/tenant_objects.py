@@ -1,15 +1,15 @@
 """What the fleet shares out per tenant: each agent namespace's ResourceQuota and LimitRange (from the
-`tenants:` section of the defaults file, launchpad.spec.tenants), and the PriorityClass of each agent tier
-(cluster-scoped: the same few for the whole fleet, launchpad.spec.tiers). Pure manifests."""
+`tenants:` section of the defaults file, launchpad.fleet.tenants), and the PriorityClass of each agent tier
+(cluster-scoped: the same few for the whole fleet, launchpad.fleet.tiers). Pure manifests."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from launchpad import naming
-from launchpad.spec.fleet import Fleet
-from launchpad.spec.tenants import NamespacePolicy
-from launchpad.spec.tiers import CLASSES, priority_class_name
+from launchpad.fleet.resolved import Fleet
+from launchpad.fleet.tenants import NamespacePolicy
+from launchpad.fleet.tiers import CLASSES, priority_class_name
 
 Manifest = dict[str, Any]
 POLICY_NAME = "launchpad-tenant"  # the ResourceQuota and the LimitRange of an agent namespace

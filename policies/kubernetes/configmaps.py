@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from launchpad.spec.credentials import credential_kind, is_credential_name
+from launchpad.credentials import credential_kind, is_credential_name
 
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 

@@ -1,13 +1,13 @@
 """Requests and limits on every container, and enough memory for an elizaOS agent: without a limit one
 agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (the floor comes from the
-runtime's measured boot peak, see launchpad.spec.catalog)."""
+runtime's measured boot peak, see launchpad.fleet.catalog)."""
 
 from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from launchpad.spec.catalog import MEASURED_PEAK_BYTES, MEMORY_LIMIT_FLOOR_BYTES
-from launchpad.spec.quantity import format_bytes, parse_quantity
+from launchpad.fleet.catalog import MEASURED_PEAK_BYTES, MEMORY_LIMIT_FLOOR_BYTES
+from launchpad.fleet.quantity import format_bytes, parse_quantity
 from policies.kubernetes.workloads import agent_name, containers, name_of, pod_spec
 
 

@@ -1,12 +1,12 @@
 """Secrets in container env: never as literal values, and only from Secrets (secretKeyRef), never from a
-ConfigMap or a field. Names and value patterns come from launchpad.spec.credentials, so the agent-file
+ConfigMap or a field. Names and value patterns come from launchpad.credentials, so the agent-file
 validator and this gate agree on what a credential looks like."""
 
 from __future__ import annotations
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
-from launchpad.spec.credentials import credential_kind, is_credential_name
+from launchpad.credentials import credential_kind, is_credential_name
 from policies.kubernetes.workloads import Props, containers, name_of, pod_spec
 
 

@@ -19,7 +19,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from launchpad.spec import load_fleet
+from launchpad.fleet import load_fleet
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env
 from policies.pack import ALL_POLICIES
 

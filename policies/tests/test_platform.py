@@ -5,7 +5,7 @@ import copy
 from typing import Any
 
 from launchpad.monitoring import dashboards, rules
-from launchpad.platform_facts import SHARD_EXPORT, platform_facts
+from launchpad.stacks.platform_facts import SHARD_EXPORT, platform_facts
 from policies import stack
 from policies.platform import ROOT_STACK
 from policies.tests.harness import DEPLOYMENT, example_manifests, stack_violations, urn

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from launchpad.spec import load_fleet
+from launchpad.fleet import load_fleet
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_SECRET_PREFIX = "test-secret-value-"

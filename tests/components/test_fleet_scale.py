@@ -22,13 +22,13 @@ from tests.pulumi_mocks import MOCKS, install, run_program, stack_config
 install()
 
 from components import program  # noqa: E402 - mocks first
+from launchpad.fleet import load_fleet  # noqa: E402
 from launchpad.monitoring.objects import fleet_objects  # noqa: E402
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring  # noqa: E402
-from launchpad.spec import load_fleet  # noqa: E402
 from launchpad.workloads.agent_objects import agent_manifests, config_secret_env, tenant_namespace_manifests  # noqa: E402
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes  # noqa: E402
 from tests.components.example_config import ROOT, example_secrets  # noqa: E402
-from tests.spec.fleet_files import write_locks  # noqa: E402
+from tests.fleet.fleet_files import write_locks  # noqa: E402
 
 ETCD_LIMIT = 1_572_864  # etcd's default --max-request-bytes (1.5 MiB): the API server refuses larger objects
 BOUND = 64 * 1024  # what we hold every object to: well under the limit, whatever the fleet

@@ -12,7 +12,7 @@ install()
 import pulumi  # noqa: E402
 
 from components import program  # noqa: E402
-from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
+from tests.fleet.fleet_files import BASE, write_fleet  # noqa: E402
 
 SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key"}
 

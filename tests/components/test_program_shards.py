@@ -20,9 +20,9 @@ import pulumi  # noqa: E402
 
 from benchmarks.program_eval import write_fleet  # noqa: E402
 from components import program  # noqa: E402
+from launchpad.fleet import load_fleet  # noqa: E402
 from launchpad.settings import ShardingSettings  # noqa: E402
-from launchpad.shards import assign, hash_shards  # noqa: E402
-from launchpad.spec import load_fleet  # noqa: E402
+from launchpad.stacks.assignment import assign, hash_shards  # noqa: E402
 from tests.components.example_config import ROOT  # noqa: E402
 
 AGENT = "agent-launchpad:index:ElizaAgent"
@@ -84,7 +84,7 @@ def test_the_platform_holds_the_shared_objects_and_no_agent(project: dict[str, s
     assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 0
     assert types["agent-launchpad:index:MonitoringStack"] == 1
     assert set(exported) == {"platform", "fingerprint", "summary"}
-    # What its shards' policy packs read of the objects held here (launchpad/platform_facts.py).
+    # What its shards' policy packs read of the objects held here (launchpad/stacks/platform_facts.py).
     facts = exported["platform"]["policy"]
     assert facts["namespaces"] == {"tenant-team-0": "restricted", "tenant-team-1": "restricted"}
     assert {r.get("record") for r in facts["rules"]} >= {"launchpad:agent_pod:info", "launchpad:agent_deployment:info"}
@@ -178,8 +178,8 @@ def test_the_platform_exports_a_built_image_only_through_its_scan(tmp_path: Path
     import asyncio
     import os
 
-    from tests.spec.fleet_files import BASE
-    from tests.spec.fleet_files import write_fleet as write_files
+    from tests.fleet.fleet_files import BASE
+    from tests.fleet.fleet_files import write_fleet as write_files
 
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "supabase", tmp_path / "supabase")

@@ -12,7 +12,7 @@ from tests.pulumi_mocks import MOCKS, fake_digest, install, run_program, stack_c
 install()
 
 from components import program  # noqa: E402
-from tests.spec.fleet_files import BASE, write_fleet  # noqa: E402
+from tests.fleet.fleet_files import BASE, write_fleet  # noqa: E402
 
 WEB = (
     BASE.replace("  telegram: {mode: polling}", "  web: {}")

@@ -104,7 +104,7 @@ def hosted_url(supabase_server: Cluster) -> Iterator[str]:
 def _migrated_template(cluster: Cluster) -> Iterator[Cluster]:
     """The cluster, copying new databases from one that every project migration was applied to, as the
     cluster's user, and `db check` found clean: migrated once per session, copied in a fraction of the time."""
-    from launchpad.db.runner import migrate
+    from launchpad.db.migrations.runner import migrate
 
     name = cluster.create("migrated_template")
     try:

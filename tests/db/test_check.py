@@ -12,11 +12,12 @@ import psycopg
 import pytest
 
 from components.supabase_schema import _MigrationsProvider
-from launchpad.db import check_cli, cli
 from launchpad.db.check import check_database
+from launchpad.db.check import cli as check_cli
 from launchpad.db.errors import MigrationError
-from launchpad.db.provider_ops import local_checksums, secret
-from launchpad.db.runner import migrate
+from launchpad.db.migrations import cli
+from launchpad.db.migrations.runner import migrate
+from launchpad.providers.db_ops import local_checksums, secret
 
 pytestmark = pytest.mark.postgres
 

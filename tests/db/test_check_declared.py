@@ -8,7 +8,7 @@ from pathlib import Path
 from pglast.stream import RawStream
 
 from launchpad.db.check.declared import Declared, declared
-from launchpad.db.files import discover
+from launchpad.db.migrations.files import discover
 from tests.db.conftest import MIGRATIONS
 
 

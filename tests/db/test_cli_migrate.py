@@ -9,8 +9,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from launchpad.db import cli
-from launchpad.db.files import discover
+from launchpad.db.migrations import cli
+from launchpad.db.migrations.files import discover
 from tests.db.conftest import Cluster
 
 PASSWORD = "Sup3r-s3cret-pw"

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from launchpad.db.runner import migrate
+from launchpad.db.migrations.runner import migrate
 
 pytestmark = pytest.mark.postgres
 

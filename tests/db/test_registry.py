@@ -8,8 +8,8 @@ import psycopg
 import pytest
 
 from launchpad.db.errors import RegistryError
-from launchpad.db.record import AgentRecord, SecretLocation
-from launchpad.db.registry import register, unregister
+from launchpad.db.repository.record import AgentRecord, SecretLocation
+from launchpad.db.repository.registry import register, unregister
 
 pytestmark = pytest.mark.postgres
 

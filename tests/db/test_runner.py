@@ -9,9 +9,9 @@ import psycopg
 import pytest
 
 from launchpad.db.errors import MigrationDrift, MigrationFailed, MigrationOutOfOrder
-from launchpad.db.files import discover
-from launchpad.db.runner import Result, migrate
-from launchpad.db.statements import split
+from launchpad.db.migrations.files import discover
+from launchpad.db.migrations.runner import Result, migrate
+from launchpad.db.migrations.statements import split
 
 pytestmark = pytest.mark.postgres
 
@@ -182,7 +182,7 @@ def test_history_table_created_by_the_supabase_cli_is_adopted(database_url: str,
 
 
 def test_history_of_an_amended_file_as_released_is_not_drift(database_url: str, migrations_dir: Path) -> None:
-    from launchpad.db.amended import AMENDED
+    from launchpad.db.migrations.amended import AMENDED
 
     migrate(database_url, migrations_dir)
     baseline = discover(migrations_dir)[0]

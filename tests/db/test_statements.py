@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from launchpad.db.errors import MigrationFileError, MigrationSyntaxError
-from launchpad.db.files import discover
-from launchpad.db.statements import split
+from launchpad.db.migrations.files import discover
+from launchpad.db.migrations.statements import split
 
 TRICKY = """-- a comment; with a semicolon
 create function f() returns int language plpgsql as $body$

@@ -12,8 +12,8 @@ install()  # before importing the component: resources must register with the mo
 
 from components.registry import RegisteredAgents, RegistryMembers  # noqa: E402
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs  # noqa: E402
-from launchpad.db.files import discover  # noqa: E402
-from launchpad.db.record import AgentRecord, SecretLocation  # noqa: E402
+from launchpad.db.migrations.files import discover  # noqa: E402
+from launchpad.db.repository.record import AgentRecord, SecretLocation  # noqa: E402
 from tests.db.conftest import MIGRATIONS  # noqa: E402
 
 URL = "postgresql://owner:hunter2-not-for-logs@db.example.test:5432/postgres"

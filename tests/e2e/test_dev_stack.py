@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from tests.e2e.workspace import DB_PASSWORD, Workspace, blank_ciphertexts
-from tests.spec.fleet_files import write_locks
+from tests.fleet.fleet_files import write_locks
 
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
 # A fourth agent that may scale (the web API has no bot identity), so a replica change has something to do.

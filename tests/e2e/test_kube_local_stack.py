@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 import yaml
 
+from launchpad.fleet import load_fleet
 from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
-from launchpad.spec import load_fleet
 from launchpad.workloads.render import render_fleet
 from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
 from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
-from tests.spec.fleet_files import write_locks
+from tests.fleet.fleet_files import write_locks
 
 STACK = "local"
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")

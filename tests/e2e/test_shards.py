@@ -16,8 +16,8 @@ import psycopg
 import pytest
 
 from benchmarks.program_eval import write_fleet
-from launchpad.shards import hash_shards, rendezvous
-from launchpad.spec import load_fleet
+from launchpad.fleet import load_fleet
+from launchpad.stacks.assignment import hash_shards, rendezvous
 from tests.e2e.workspace import DB_PASSWORD, Workspace, copy_project, engine_env
 
 PLATFORM = "e2e"

@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from launchpad.fleet import load_fleet
 from launchpad.monitoring import probes, selectors
 from launchpad.monitoring.settings import parse_monitoring
-from launchpad.spec import load_fleet
 from launchpad.workloads.agent_objects import agent_manifests
 
 ROOT = Path(__file__).resolve().parents[2]

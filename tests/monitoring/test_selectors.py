@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from launchpad.fleet import load_fleet
 from launchpad.monitoring import rules, selectors
 from launchpad.monitoring.selectors import DEPLOYMENTS, HPAS, PODS, SERVICES, AgentObjects
-from launchpad.spec import load_fleet
 from launchpad.workloads.agent_objects import agent_manifests
 
 ROOT = Path(__file__).resolve().parents[2]

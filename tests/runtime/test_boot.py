@@ -28,7 +28,10 @@ import psycopg
 import pytest
 
 from launchpad.db import local_server
-from launchpad.images import INSTALL_COMMAND, RUNTIME_UID, ImageBuild
+from launchpad.fleet import load_fleet
+from launchpad.fleet.resolved import Agent
+from launchpad.images.build import INSTALL_COMMAND, RUNTIME_UID, ImageBuild
+from launchpad.images.lockfiles import parse_lock, resolved_version
 from launchpad.runtime.boot import (
     IMAGE_PATH,
     AgentBoot,
@@ -39,11 +42,8 @@ from launchpad.runtime.boot import (
     watch_together,
 )
 from launchpad.runtime.install import ensure_runtime, install_record
-from launchpad.runtime.lockfiles import parse_lock, resolved_version
 from launchpad.runtime.sandbox import can_sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
-from launchpad.spec import load_fleet
-from launchpad.spec.fleet import Agent
 from tests.runtime.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]

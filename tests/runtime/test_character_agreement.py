@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from launchpad.character.read import check_rules
+from launchpad.character.schema import ElizaCharacter
+from launchpad.character.v0 import convert, is_v0
+from launchpad.fleet import load_fleet
 from launchpad.runtime.validator import Verdict, validate_characters
-from launchpad.spec import load_fleet
-from launchpad.spec.character import check_rules
-from launchpad.spec.character_schema import ElizaCharacter
-from launchpad.spec.character_v0 import convert, is_v0
 from launchpad.workloads.pod import character_json
 from tests.runtime.tools import require_tools
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import shlex
 
-from launchpad.images import INSTALL_COMMAND, ImageBuild
+from launchpad.fleet.catalog import BASE_IMAGE, BUN_VERSION
+from launchpad.images.build import INSTALL_COMMAND, ImageBuild
 from launchpad.runtime import toolchain
 from launchpad.runtime.boot import IMAGE_ENV, pod_env
 from launchpad.runtime.install import install_argv
-from launchpad.spec.catalog import BASE_IMAGE, BUN_VERSION
 
 BUILD = ImageBuild("registry.example.com/agents", "1.7.2", BASE_IMAGE, BUN_VERSION, ("@elizaos/plugin-sql@1.7.2",))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from launchpad.images import ImageBuild
-from launchpad.runtime.lockfiles import lock_path, parse_lock, read_lock, resolved_version, stale_reason
+from launchpad.images.build import ImageBuild
+from launchpad.images.lockfiles import lock_path, parse_lock, read_lock, resolved_version, stale_reason
 
 BUILD = ImageBuild("r.example.com/a", "1.7.2", "node:26.10.0-trixie-slim", "1.3.14", ("@elizaos/plugin-sql@1.7.2",))
 
@@ -54,7 +54,7 @@ def test_garbage_is_stale() -> None:
 
 
 def test_every_committed_lock_fits_its_set() -> None:
-    from launchpad.spec import load_fleet
+    from launchpad.fleet import load_fleet
 
     fleet = load_fleet([Path(__file__).resolve().parents[2] / "agents"])  # refuses a missing or stale lock
     assert {b.set_hash for b in fleet.images().values()} == {
@@ -64,8 +64,8 @@ def test_every_committed_lock_fits_its_set() -> None:
 
 def test_the_agents_of_one_plugin_set_share_one_locked_build(tmp_path: Path) -> None:
     """Read and hashed once per set, not once per agent (the tag hashes the whole lockfile)."""
-    from launchpad.spec import load_fleet
-    from tests.spec.fleet_files import BASE, write_fleet
+    from launchpad.fleet import load_fleet
+    from tests.fleet.fleet_files import BASE, write_fleet
 
     agent = BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2", "  build: {}")
     files = {f"b{n}.yaml": agent.replace("name: bot", f"name: b{n}") for n in range(3)}

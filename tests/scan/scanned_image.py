@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from launchpad.images import APP_DIR, RUNTIME_UID
+from launchpad.images.build import APP_DIR, RUNTIME_UID
 from launchpad.scan.archive import Layer, write_image_archive
 from tests.scan.debian_layer import write_debian_layer
 
@@ -88,7 +88,7 @@ def archive(work: Path, app: Path, tag: str) -> Path:
             Layer(app, APP_DIR, "COPY node_modules package.json /app/"),
         ],
         tag,
-        # What the generated Dockerfile's runtime stage sets (launchpad/images.py).
+        # What the generated Dockerfile's runtime stage sets (launchpad/images/build.py).
         config={"User": f"{RUNTIME_UID}:{RUNTIME_UID}", "WorkingDir": APP_DIR, "Entrypoint": ["elizaos"]},
     )
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from components.image_scan import _ScanProvider
+from launchpad.providers.image_scan import ScanGateFailed
 from launchpad.scan import AllowlistError, TrivyError, TrivyNotFound
-from launchpad.scan.step import ScanGateFailed
 from tests.provider_host import provider_host
 from tests.scan.recorded import recorded_trivy
 
@@ -72,4 +72,4 @@ def test_a_bug_keeps_its_traceback(tmp_path: Path) -> None:
     with provider_host() as host:
         details = host.create(_ScanProvider(), props)
     assert details is not None and details.startswith("Traceback (most recent call last):")
-    assert "launchpad/scan/step.py" in details and details.rstrip().endswith("KeyError: 'threshold'")
+    assert "launchpad/providers/image_scan.py" in details and details.rstrip().endswith("KeyError: 'threshold'")

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from launchpad.images import ImageBuild
+from launchpad.fleet import load_fleet
+from launchpad.images.build import ImageBuild
 from launchpad.scan import run_scan
 from launchpad.scan.trivy import Target
-from launchpad.spec import load_fleet
 from tests.scan import scanned_image
 from tests.scan.debian_layer import PACKAGES
 from tests.scan.trivy_live import missing

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from launchpad.scan.step import ScanGateFailed, scan_image
+from launchpad.providers.image_scan import ScanGateFailed, scan_image
 from tests.scan.recorded import FIXTURES, recorded_trivy
 
 IMAGE = "registry.launchpad.internal:5000/agents/eliza-runtime@sha256:" + "c" * 64

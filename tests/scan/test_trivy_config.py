@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
+from launchpad.fleet import load_fleet
 from launchpad.scan.allowlist import AllowlistError
 from launchpad.scan.config_scan import (
     CONFIG,
@@ -29,7 +30,6 @@ from launchpad.scan.config_scan import (
     run_config_scan,
 )
 from launchpad.scan.severity import SEVERITIES
-from launchpad.spec import load_fleet
 from tests.scan.trivy_live import ROOT
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "checkov"  # hand-written agents, one safe, one not

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from launchpad.providers.image_scan import ScanGateFailed, scan_image
 from launchpad.scan import AllowEntry, TrivyError, run_scan
-from launchpad.scan.step import ScanGateFailed, scan_image
 from launchpad.scan.trivy import Target
 from tests.scan.scanned_image import ScannedImage
 from tests.scan.trivy_live import ROOT, raw_trivy

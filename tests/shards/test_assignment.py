@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from benchmarks.program_eval import write_fleet
+from launchpad.fleet import load_fleet
 from launchpad.settings import SettingsError, ShardingSettings, parse_settings
-from launchpad.shards import assign, hash_shards, plan, rendezvous, shard_ids
-from launchpad.spec import load_fleet
+from launchpad.stacks.assignment import assign, hash_shards, plan, rendezvous, shard_ids
 
 NAMES = [f"agent-{i:04d}" for i in range(2000)]
 

