@@ -10,6 +10,7 @@ from pathlib import Path
 import pulumi
 import pulumi_docker as docker
 
+from launchpad.contracts import AGENT_IMAGE
 from launchpad.images.build import ImageBuild
 
 
@@ -25,7 +26,7 @@ class AgentImage(pulumi.ComponentResource):
     ref: pulumi.Output[str]
 
     def __init__(self, name: str, args: AgentImageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("agent-launchpad:index:AgentImage", name, None, opts)
+        super().__init__(AGENT_IMAGE, name, None, opts)
         build = args.build
         context = args.context_root / build.tag
         context.mkdir(parents=True, exist_ok=True)

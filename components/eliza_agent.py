@@ -11,8 +11,9 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from launchpad.contracts import ELIZA_AGENT, Manifest
 from launchpad.fleet.resolved import Agent
-from launchpad.workloads.agent_objects import Manifest, agent_manifests
+from launchpad.workloads.agent_objects import agent_manifests
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
 
 
@@ -48,7 +49,7 @@ class ElizaAgent(pulumi.ComponentResource):
     image: pulumi.Output[str]
 
     def __init__(self, name: str, args: ElizaAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("agent-launchpad:index:ElizaAgent", name, None, opts)
+        super().__init__(ELIZA_AGENT, name, None, opts)
         agent = args.agent
         secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
         # Derived inside the secret Output: the token never exists in plaintext outside the agent's Secret.

@@ -13,12 +13,13 @@ import pulumi_kubernetes as k8s
 
 from components.agent_image import AgentImage, AgentImageArgs
 from components.eliza_agent import ElizaAgent, ElizaAgentArgs
-from components.image_scan import ImageScan
+from components.providers.image_scan import ImageScan
+from launchpad.contracts import Manifest
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.fleet.tiers import priority_class_name
 from launchpad.settings import StackSettings
 from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
-from launchpad.workloads.tenant_objects import Manifest, namespace_objects, priority_classes
+from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
 
 @dataclass

@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from launchpad.contracts import MONITORING_STACK, Manifest
 from launchpad.monitoring import alertmanager, values
 from launchpad.monitoring.objects import fleet_objects
 from launchpad.monitoring.settings import MonitoringSettings
-
-Manifest = dict[str, Any]
 
 
 @dataclass
@@ -52,7 +50,7 @@ class MonitoringStack(pulumi.ComponentResource):
     manifests: list[Manifest]  # the rules, dashboards and probes it registered, as plain data
 
     def __init__(self, name: str, args: MonitoringStackArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("agent-launchpad:index:MonitoringStack", name, None, opts)
+        super().__init__(MONITORING_STACK, name, None, opts)
         s = args.settings
         missing = sorted(set(s.receivers) - set(args.receiver_urls))
         if missing:

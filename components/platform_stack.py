@@ -7,24 +7,23 @@ of the stack it reads into the reading stack's state)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 
 from components import stack_config
 from components.fleet import FleetArgs, Shared, deploy_shared
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
-from components.registry import RegistryMembers
+from components.providers.registry import RegistryMembers
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs
-from launchpad.stacks import assignment as shards
-from launchpad.stacks.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, platform_facts
+from launchpad.contracts import FINGERPRINT_OUTPUT, PLATFORM_OUTPUT, POLICY_FACTS
+from launchpad.stacks import fingerprints
+from launchpad.stacks.needs import StackNeeds
+from launchpad.stacks.platform_facts import collect_platform_facts
 from launchpad.workloads.agent_objects import tenant_namespace_manifests
 
-if TYPE_CHECKING:
-    from components.program import Loaded
 
-
-def deploy_database(loaded: Loaded, opts: pulumi.ResourceOptions) -> tuple[list[pulumi.Resource], Any]:
+def deploy_database(loaded: StackNeeds, opts: pulumi.ResourceOptions) -> tuple[list[pulumi.Resource], Any]:
     """The schema and the registry's membership (it deletes the rows of agents that left the fleet)."""
     if not loaded.settings.database:
         return [], None
@@ -37,7 +36,7 @@ def deploy_database(loaded: Loaded, opts: pulumi.ResourceOptions) -> tuple[list[
     return [schema], schema.applied_versions
 
 
-def deploy_monitoring(loaded: Loaded, opts: pulumi.ResourceOptions) -> MonitoringStack:
+def deploy_monitoring(loaded: StackNeeds, opts: pulumi.ResourceOptions) -> MonitoringStack:
     """Rules, dashboards and health scraping that select agents by label: the same objects whatever the fleet."""
     receiver_urls = {sev: stack_config.secret(key) for sev, key in loaded.monitoring.secret_keys().items()}
     return MonitoringStack(
@@ -61,14 +60,14 @@ def _scanned(shared: Shared) -> dict[str, pulumi.Output[str]]:
     return scanned
 
 
-def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
+def run(loaded: StackNeeds, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     """The platform stack of a sharded fleet."""
     shared = deploy_shared(args, opts)
     _, applied = deploy_database(loaded, opts)
     monitoring = deploy_monitoring(loaded, opts)
     # What the shards' policy packs need to know of the objects held here for their agents (policies/platform.py).
-    facts = platform_facts(tenant_namespace_manifests(loaded.fleet.namespaces()), monitoring.manifests)
+    facts = collect_platform_facts(tenant_namespace_manifests(loaded.fleet.namespaces()), monitoring.manifests)
     pulumi.export(PLATFORM_OUTPUT, {
         "fleet": pulumi.get_stack(), "schema": applied, "images": _scanned(shared), POLICY_FACTS: facts,
     })
-    pulumi.export("fingerprint", shards.platform_fingerprint(Path.cwd(), pulumi.get_stack(), loaded.fleet))
+    pulumi.export(FINGERPRINT_OUTPUT, fingerprints.platform_fingerprint(Path.cwd(), pulumi.get_stack(), loaded.fleet))

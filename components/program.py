@@ -12,9 +12,8 @@ A stack plays one of three roles (docs/architecture.md, "Stacks and shards"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -22,14 +21,14 @@ import pulumi_kubernetes as k8s
 from components import cluster_apply, platform_stack, shard_stack, stack_config
 from components.fleet import FleetArgs, deploy_shared
 from components.lean_state import trim_stack_traces
-from launchpad.fleet import Fleet, FleetError, Problem, load_fleet
-from launchpad.fleet.resolved import Agent
-from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
+from launchpad.contracts import PROJECT, SUMMARY_OUTPUT
+from launchpad.errors import UserError
+from launchpad.fleet import Fleet, FleetError, load_fleet
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.database import database_problem
 from launchpad.scan.trivy import find_trivy, missing_trivy_message
-from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
-from launchpad.stacks import assignment as shards
+from launchpad.settings import SettingsError, StackSettings
+from launchpad.stacks.needs import StackNeeds, shard_settings, stack_needs
 from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
 
 BUILD_ROOT = Path("build")
@@ -40,112 +39,31 @@ def _fail(message: str) -> NoReturn:
     raise pulumi.RunError(message)
 
 
-@dataclass(frozen=True)
-class Loaded:
-    fleet: Fleet
-    settings: StackSettings
-    monitoring: MonitoringSettings
-    role: str  # "fleet", "platform" or "shard"
-    agents: tuple[Agent, ...]  # the agents this stack runs: all of them, none (platform), or its shard's
-
-
-def _missing_secrets(
-    agents: tuple[Agent, ...], secret_keys: set[str], plain_keys: set[str], stack: str
-) -> list[Problem]:
-    problems = []
-    for agent in agents:
-        for use in agent.config_secrets:
-            if use.key in secret_keys:
-                continue
-            how = "is set in plaintext; set it again with --secret" if use.key in plain_keys else "is not set"
-            problems.append(
-                Problem(
-                    use.file,
-                    use.line,
-                    f"secrets.{use.env_name}",
-                    f"config key {PROJECT}:{use.key} {how}: "
-                    f"`pulumi config set --secret {use.key} <value> --stack {stack}`",
-                )
-            )
-    return problems
-
-
-def _missing_setting_secrets(keys: dict[str, str], secret_keys: set[str], stack: str) -> list[str]:
-    """Secrets that stack settings name (setting path -> config key) but that are not set as secrets."""
-    return [
-        f"Pulumi.{stack}.yaml: {PROJECT}:{path}: names config key {key}, which is not set as a secret: "
-        f"`pulumi config set --secret {key} <value> --stack {stack}`"
-        for path, key in sorted(keys.items())
-        if key not in secret_keys
-    ]
-
-
-def _stack_settings(plain: dict[str, Any], stack: str) -> dict[str, Any]:
-    """A shard stack's settings are its platform's (read from Pulumi.<platform>.yaml) plus its own
-    `platform` and `shard`; any other plain setting in the shard's file is refused, so there is one place
-    to change a setting."""
-    platform = plain.get("platform")
-    if not platform:
-        return plain
-    extra = sorted(k for k in plain if k not in shards.SHARD_KEYS)
-    if extra:
-        _fail("stack config is invalid; nothing was changed:\n" + "\n".join(
-            f"Pulumi.{stack}.yaml: {PROJECT}:{key}: a shard stack takes its settings from its platform stack "
-            f"(Pulumi.{platform}.yaml); remove it here" for key in extra
-        ))
-    own = shards.plain_config(shards.stack_file(Path.cwd(), str(platform)))
-    if not own.get("sharding"):
-        _fail(f"Pulumi.{stack}.yaml: {PROJECT}:platform: Pulumi.{platform}.yaml has no {PROJECT}:sharding "
-              "setting, so it is not a platform stack")
-    return {**own, **{k: plain[k] for k in shards.SHARD_KEYS if k in plain}}
-
-
-def _role_agents(fleet: Fleet, settings: StackSettings, stack: str) -> tuple[str, tuple[Agent, ...]]:
-    if settings.platform is None:
-        return ("platform", ()) if settings.sharding else ("fleet", fleet.agents)
-    assert settings.sharding is not None  # _stack_settings refused a platform without it
-    known = shards.shard_ids(settings.sharding, fleet)
-    if settings.shard not in known:
-        _fail(
-            f"Pulumi.{stack}.yaml: {PROJECT}:shard: {settings.shard!r} is not a shard of {settings.platform} "
-            f"(by {settings.sharding.by}: {', '.join(known) or 'none'}); "
-            f"`python -m launchpad shards up --stack {settings.platform}` retires a shard that is no longer used"
-        )
-    return "shard", tuple(a for a in fleet.agents if shards.shard_of(a, settings.sharding) == settings.shard)
-
-
-def load() -> Loaded:
-    """Fleet, settings and this stack's role and agents, or a RunError listing every problem."""
+def load() -> StackNeeds:
+    """Fleet, settings and this stack's role and agents (launchpad/stacks/needs.py), or a RunError listing
+    every problem."""
     stack = pulumi.get_stack()
     plain, secret_keys = stack_config.project_config()
-    plain = _stack_settings(plain, stack)
     try:
-        fleet = load_fleet([Path(str(plain.get("agentsDir", "agents")))])
+        effective = shard_settings(Path.cwd(), plain, stack)
+    except UserError as exc:
+        _fail(f"stack config is invalid; nothing was changed:\n{exc.render()}")
+    try:
+        fleet = load_fleet([Path(str(effective.get("agentsDir", "agents")))])
     except FleetError as exc:
         _fail(f"the fleet is invalid; nothing was changed:\n{exc.render()}")
-    agent_keys = {use.key for agent in fleet.agents for use in agent.config_secrets}
     try:
-        settings = parse_settings({k: v for k, v in plain.items() if k not in agent_keys}, stack)
-        monitoring = parse_monitoring(settings.monitoring, stack)
+        needs = stack_needs(fleet, effective, stack)
     except SettingsError as exc:
-        _fail(f"stack config is invalid; nothing was changed:\n{exc}")
-    role, agents = _role_agents(fleet, settings, stack)
-    # A platform runs no agent, but its config is where `shards create` copies the shards' secrets from.
-    problems = _missing_secrets(fleet.agents if role == "platform" else agents, secret_keys, set(plain), stack)
-    if problems:
-        _fail("secrets are missing; nothing was changed:\n" + "\n".join(str(p) for p in problems))
-    needed = {}
-    if role != "shard":  # the monitoring receivers live with the shared objects
-        needed = {f"monitoring.receivers.{sev}.urlSecret": key for sev, key in monitoring.secret_keys().items()}
-    needed[TOKEN_KEY_CONFIG] = TOKEN_KEY_CONFIG  # every agent's API token is derived from it
-    if settings.database:
-        needed["database"] = "databaseUrl"
-    missing = _missing_setting_secrets(needed, secret_keys, stack)
+        _fail(f"stack config is invalid; nothing was changed:\n{exc.render()}")
+    except UserError as exc:
+        _fail(exc.render())
+    missing = [n.missing(stack, n.key in plain) for n in needs.secrets if n.key not in secret_keys]
     if missing:
-        _fail("secrets are missing; nothing was changed:\n" + "\n".join(missing))
-    if role != "shard":  # images are built and scanned with the shared objects
-        _check_scan_gate(settings, fleet, stack)
-    return Loaded(fleet, settings, monitoring, role, agents)
+        _fail("secrets are missing; nothing was changed:\n" + "\n".join(dict.fromkeys(missing)))
+    if needs.role != "shard":  # images are built and scanned with the shared objects
+        _check_scan_gate(needs.settings, fleet, stack)
+    return needs
 
 
 def _check_scan_gate(settings: StackSettings, fleet: Fleet, stack: str) -> None:
@@ -197,4 +115,4 @@ def run() -> None:
         schema, _ = platform_stack.deploy_database(loaded, opts)
         shard_stack.deploy(loaded, fleet_args, shared, opts, pulumi.ResourceOptions(depends_on=schema))
         platform_stack.deploy_monitoring(loaded, opts)
-    pulumi.export("summary", loaded.fleet.summary())
+    pulumi.export(SUMMARY_OUTPUT, loaded.fleet.summary())

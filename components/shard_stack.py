@@ -6,22 +6,19 @@ schema the rows are written against, the built images, and the tenant namespaces
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 
 from components import stack_config
 from components.eliza_agent import ElizaAgent
 from components.fleet import FleetArgs, Shared, deploy_agents
-from components.registry import RegisteredAgents
+from components.providers.registry import RegisteredAgents
+from launchpad.contracts import AGENTS_OUTPUT, FINGERPRINT_OUTPUT, PLATFORM_OUTPUT, POLICY_FACTS, SHARD_EXPORT
 from launchpad.db.repository.agent_record import agent_record
 from launchpad.fleet.tiers import TIERS, priority_class_name
-from launchpad.stacks import assignment as shards
-from launchpad.stacks.platform_facts import PLATFORM_OUTPUT, POLICY_FACTS, SHARD_EXPORT
-
-if TYPE_CHECKING:
-    from components.program import Loaded
-
+from launchpad.stacks import fingerprints
+from launchpad.stacks.needs import StackNeeds
 
 _REQUIRED = object()
 
@@ -64,7 +61,7 @@ def _policy_facts(platform: pulumi.StackReference, name: str) -> pulumi.Output[A
 
 
 def deploy(
-    loaded: Loaded,
+    loaded: StackNeeds,
     args: FleetArgs,
     shared: Shared,
     opts: pulumi.ResourceOptions,
@@ -79,11 +76,12 @@ def deploy(
         RegisteredAgents("registry-agents", url, [agent_record(a) for a in loaded.agents], registration,
                          schema=schema, create_owner=loaded.settings.databaseCreateOwners)
     fields = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
-    pulumi.export("agents", {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()})
+    exported = {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()}
+    pulumi.export(AGENTS_OUTPUT, exported)
     return agents
 
 
-def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
+def run(loaded: StackNeeds, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     settings = loaded.settings
     assert settings.platform is not None and settings.shard is not None  # the role says so
     name = f"{pulumi.get_organization()}/{pulumi.get_project()}/{settings.platform}"
@@ -96,5 +94,7 @@ def run(loaded: Loaded, args: FleetArgs, opts: pulumi.ResourceOptions) -> None:
     schema = _platform_value(platform, settings.platform, "schema") if settings.database else None
     deploy(loaded, args, shared, opts, pulumi.ResourceOptions(depends_on=[platform]), schema)
     pulumi.export(SHARD_EXPORT, _policy_facts(platform, settings.platform))
-    fingerprint = shards.shard_fingerprint(Path.cwd(), settings.platform, settings.shard, loaded.fleet, loaded.agents)
-    pulumi.export("fingerprint", fingerprint)
+    fingerprint = fingerprints.shard_fingerprint(
+        Path.cwd(), settings.platform, settings.shard, loaded.fleet, loaded.agents
+    )
+    pulumi.export(FINGERPRINT_OUTPUT, fingerprint)

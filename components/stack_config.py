@@ -10,7 +10,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from launchpad.settings import PROJECT
+from launchpad.contracts import PROJECT
 
 
 def project_config() -> tuple[dict[str, Any], set[str]]:

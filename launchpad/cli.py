@@ -18,6 +18,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from launchpad.errors import UserError
 from launchpad.fleet import FleetError, load_fleet
 from launchpad.fleet.schema import agent_schema
 
@@ -94,5 +95,15 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except UserError as exc:
+        # Any problem the user must fix, from any part of the core, is its lines and exit 1: never a
+        # traceback (launchpad/errors.py). Commands that say more (a summary line) catch theirs first.
+        print(exc.render(), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        # Ctrl-C: what was running stopped at a transaction boundary (migrate) or was the user's to stop.
+        print("interrupted", file=sys.stderr)
+        return 130
     return result

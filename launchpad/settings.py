@@ -10,7 +10,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-PROJECT = "agent-launchpad"
+from launchpad.contracts import PROJECT
+from launchpad.errors import UserError
+
 # Keys read as Pulumi secrets, never as plain settings.
 SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey")
 
@@ -70,7 +72,7 @@ class StackSettings(BaseModel):
     shard: str | None = None
 
 
-class SettingsError(Exception):
+class SettingsError(UserError):
     pass
 
 

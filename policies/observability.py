@@ -31,7 +31,7 @@ from launchpad.monitoring.selectors import (
 )
 from launchpad.stacks.platform_facts import dashboard_agent_selectors, rule_selection
 from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
-from policies.platform import PlatformFacts, platform_facts
+from policies.platform import PlatformFacts, read_platform_facts
 
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
@@ -97,7 +97,7 @@ def _dashboard_selects(variables: list[str], info: Mapping[str, Mapping[str, str
 
 
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-    platform = platform_facts(args)
+    platform = read_platform_facts(args)
     rules = _rules(args, platform)
     recorded = {str(r["record"]): str(r.get("expr", "")) for r in rules if r.get("record")}
     containers = _container_matchers(rules)

@@ -11,9 +11,7 @@ from typing import Any
 
 from pulumi_policy import StackValidationArgs
 
-from launchpad.stacks.platform_facts import SHARD_EXPORT
-
-ROOT_STACK = "pulumi:pulumi:Stack"
+from launchpad.contracts import ROOT_STACK, SHARD_EXPORT
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,7 @@ class PlatformFacts:
     agent_selectors: list[str] = field(default_factory=list)  # the dashboards' `agent` variable selectors
 
 
-def platform_facts(args: StackValidationArgs) -> PlatformFacts:
+def read_platform_facts(args: StackValidationArgs) -> PlatformFacts:
     for r in args.resources:
         facts = r.props.get(SHARD_EXPORT) if r.resource_type == ROOT_STACK else None
         if isinstance(facts, Mapping):

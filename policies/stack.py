@@ -14,7 +14,7 @@ from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValida
 from launchpad import naming
 from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
 from policies.observability import validate as _observability
-from policies.platform import platform_facts
+from policies.platform import read_platform_facts
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
@@ -42,7 +42,7 @@ def _selects(policy: PolicyResource, pod_labels: Mapping[str, str]) -> bool:
 
 def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
     # Enforce level by namespace: this stack's Namespaces, and in a shard its platform's tenant namespaces.
-    platform = platform_facts(args)
+    platform = read_platform_facts(args)
     levels = dict(platform.namespaces)
     for namespace in _of_type(args, NAMESPACE):
         levels[str(_meta(namespace).get("name"))] = str(labels(namespace.props).get(PSS_ENFORCE, ""))

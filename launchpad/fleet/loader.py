@@ -217,22 +217,22 @@ def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -
         if agent is not None:
             agents.append(agent)
     problems += _duplicate_names(agents)
-    policies = _tenant_policies(agents, defaults, defaults_doc)
-    if policies and not problems:
+    limits = _tenant_limits(agents, defaults, defaults_doc)
+    if limits and not problems:
         footprints = [tenancy.footprint(a.spec, a.namespace, a.single_identity) for a in agents]
-        problems += tenancy.check_tenants(policies, footprints)
+        problems += tenancy.check_tenants(limits, footprints)
     if problems:
         raise FleetError(problems)
-    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p in agent_files), policies)
+    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p in agent_files), limits)
 
 
 def _where(doc: SourceDoc) -> Callable[[Loc], tuple[str, int]]:
     return lambda loc: (doc.path, doc.line_of(loc))
 
 
-def _tenant_policies(
+def _tenant_limits(
     agents: list[Agent], defaults: FleetDefaults, doc: SourceDoc | None
-) -> dict[str, tenancy.NamespacePolicy]:
+) -> dict[str, tenancy.NamespaceLimits]:
     """Each agent namespace's quota and LimitRange, from the defaults file's `tenants:` section (resolved once
     per namespace: a tenant's agents share theirs)."""
     if defaults.tenants is None or doc is None:

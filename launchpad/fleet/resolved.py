@@ -11,7 +11,7 @@ from launchpad import naming
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.fleet.models import PINNED_PLUGIN, AgentSpec, SecretSource
 from launchpad.fleet.rules import platform_mode, single_identity_platforms
-from launchpad.fleet.tenants import NamespacePolicy
+from launchpad.fleet.tenants import NamespaceLimits
 from launchpad.fleet.tiers import DEFAULT_TIER, Tier
 from launchpad.images.build import ImageBuild
 
@@ -67,7 +67,7 @@ class Fleet:
     registry: str | None
     files: tuple[str, ...] = field(default=())
     # Namespace -> its quota and LimitRange (launchpad.fleet.tenants); empty without a `tenants:` section.
-    tenant_policies: dict[str, NamespacePolicy] = field(default_factory=dict)
+    tenant_limits: dict[str, NamespaceLimits] = field(default_factory=dict)
 
     def images(self) -> dict[str, ImageBuild]:
         """Distinct images to build, by reference: agents with the same runtime and plugins share one."""

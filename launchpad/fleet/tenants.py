@@ -41,10 +41,10 @@ class Sourced:
 
 
 @dataclass(frozen=True)
-class NamespacePolicy:
+class NamespaceLimits:
     tenant: str | None  # None: an agent's own namespace
     quota: Mapping[str, Sourced]  # ResourceQuota `spec.hard` key -> value
-    limits: Mapping[str, Mapping[str, Sourced]]  # LimitRange bound (min, max, ...) -> resource -> value
+    limit_range: Mapping[str, Mapping[str, Sourced]]  # LimitRange bound (min, max, ...) -> resource -> value
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ def _flat(data: Mapping[str, Any], prefix: Loc = ()) -> dict[Loc, Any]:
     return found
 
 
-def resolve(spec: TenantsSpec, tenant: str | None, where: Where) -> NamespacePolicy:
+def resolve(spec: TenantsSpec, tenant: str | None, where: Where) -> NamespaceLimits:
     """The defaults with the tenant's overrides merged over them, each value with its FILE:LINE."""
-    # path inside a policy -> (where that policy is in the file, value)
+    # path inside the section -> (where that value is in the file, value)
     defaults = _flat(spec.defaults.model_dump(by_alias=True, exclude_none=True))
     merged: dict[Loc, tuple[Loc, Any]] = {path: (("tenants", "defaults"), v) for path, v in defaults.items()}
     if tenant is not None and tenant in spec.overrides:
@@ -101,7 +101,7 @@ def resolve(spec: TenantsSpec, tenant: str | None, where: Where) -> NamespacePol
             quota[".".join(str(p) for p in path[1:])] = sourced
         else:  # ("limitRange", bound, resource)
             limits.setdefault(str(path[1]), {})[str(path[2])] = sourced
-    return NamespacePolicy(tenant, quota, limits)
+    return NamespaceLimits(tenant, quota, limits)
 
 
 def _amount(resource: str, value: Decimal) -> str:
@@ -112,17 +112,17 @@ def _amount(resource: str, value: Decimal) -> str:
     return f"{value:.0f}"
 
 
-def _who(policy: NamespacePolicy, namespace: str) -> str:
-    return f"tenant {policy.tenant}" if policy.tenant else f"namespace {namespace} (of an agent without a tenant)"
+def _who(limits: NamespaceLimits, namespace: str) -> str:
+    return f"tenant {limits.tenant}" if limits.tenant else f"namespace {namespace} (of an agent without a tenant)"
 
 
 def _agent(a: AgentFootprint) -> str:
     return f"agent {a.name} ({f'tenant {a.tenant}' if a.tenant else 'no tenant'})"
 
 
-def _check_quota(namespace: str, policy: NamespacePolicy, agents: list[AgentFootprint]) -> list[Problem]:
+def _check_quota(namespace: str, limits: NamespaceLimits, agents: list[AgentFootprint]) -> list[Problem]:
     problems = []
-    for key, limit in policy.quota.items():
+    for key, limit in limits.quota.items():
         kind, _, resource = key.partition(".")
         parts: list[tuple[str, Decimal]] = []  # (agent's share as text, amount)
         for a in agents:
@@ -135,10 +135,10 @@ def _check_quota(namespace: str, policy: NamespacePolicy, agents: list[AgentFoot
         allowed = parse_quantity(limit.value)
         if need > allowed:
             shares = ", ".join(text for text, _ in sorted(parts, key=lambda p: -p[1]))
-            tenant_key = f"tenants.overrides.{policy.tenant}.quota.{key}" if policy.tenant else None
+            tenant_key = f"tenants.overrides.{limits.tenant}.quota.{key}" if limits.tenant else None
             fix = "raise it" + (f" (or set {tenant_key})" if tenant_key and tenant_key != limit.field else "")
             message = (
-                f"{_who(policy, namespace)} needs {_amount(key, need)} of {key} with every agent at maxReplicas, "
+                f"{_who(limits, namespace)} needs {_amount(key, need)} of {key} with every agent at maxReplicas, "
                 f"plus one surge pod per agent that rolls out with one ({shares}), above its quota of "
                 f"{limit.value}: {fix}, or lower the agents' resources or scaling.maxReplicas"
             )
@@ -146,10 +146,11 @@ def _check_quota(namespace: str, policy: NamespacePolicy, agents: list[AgentFoot
     return problems
 
 
-def _check_limit_range(policy: NamespacePolicy, agents: list[AgentFootprint]) -> list[Problem]:
+def _check_limit_range(limits: NamespaceLimits, agents: list[AgentFootprint]) -> list[Problem]:
     problems = []
     for resource in ("cpu", "memory"):
-        bounds = [(b, policy.limits[b][resource]) for b in LIMIT_ORDER if resource in policy.limits.get(b, {})]
+        ranges = limits.limit_range
+        bounds = [(b, ranges[b][resource]) for b in LIMIT_ORDER if resource in ranges.get(b, {})]
         for (low_name, low), (_, high) in itertools.pairwise(bounds):
             if parse_quantity(low.value) > parse_quantity(high.value):
                 problems.append(
@@ -157,8 +158,8 @@ def _check_limit_range(policy: NamespacePolicy, agents: list[AgentFootprint]) ->
                             f"{high.value} is below {low_name}.{resource} ({low.value}, {low.field}); the API server "
                             f"refuses a LimitRange unless min <= defaultRequest <= default <= max")
                 )  # fmt: skip
-        lowest = policy.limits.get("min", {}).get(resource)
-        highest = policy.limits.get("max", {}).get(resource)
+        lowest = limits.limit_range.get("min", {}).get(resource)
+        highest = limits.limit_range.get("max", {}).get(resource)
         for a in agents:
             amounts = {"request": a.requests[resource], "limit": a.limits[resource]}
             if highest is not None:
@@ -183,7 +184,7 @@ def _check_limit_range(policy: NamespacePolicy, agents: list[AgentFootprint]) ->
     return problems
 
 
-def check_tenants(policies: Mapping[str, NamespacePolicy], agents: Iterable[AgentFootprint]) -> list[Problem]:
+def check_tenants(all_limits: Mapping[str, NamespaceLimits], agents: Iterable[AgentFootprint]) -> list[Problem]:
     """Every namespace's agents against its quota and LimitRange. A problem of the shared defaults is
     reported once, not once per namespace."""
     by_namespace: dict[str, list[AgentFootprint]] = {}
@@ -191,8 +192,8 @@ def check_tenants(policies: Mapping[str, NamespacePolicy], agents: Iterable[Agen
         by_namespace.setdefault(a.namespace, []).append(a)
     found: set[Problem] = set()
     for namespace, members in sorted(by_namespace.items()):
-        policy = policies.get(namespace)
-        if policy is not None:
-            found.update(_check_quota(namespace, policy, members))
-            found.update(_check_limit_range(policy, members))
+        limits = all_limits.get(namespace)
+        if limits is not None:
+            found.update(_check_quota(namespace, limits, members))
+            found.update(_check_limit_range(limits, members))
     return sorted(found)

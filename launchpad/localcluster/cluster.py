@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from launchpad import naming
+from launchpad.errors import UserError
 from launchpad.localcluster.certs import SERVICE_CIDR, Pki, ensure_pki
 from launchpad.localcluster.kubeconfig import write_kubeconfig
 
@@ -46,7 +47,7 @@ ORDER = ("kube-controller-manager", "kube-apiserver", "etcd")
 STOP_GRACE_SECONDS = 15.0
 
 
-class ClusterError(Exception):
+class ClusterError(UserError):
     pass
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from launchpad import naming
+from launchpad.contracts import Manifest
 from launchpad.monitoring.rules import MEMORY_NEAR_LIMIT
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[2] / "monitoring" / "dashboards"
@@ -25,7 +26,6 @@ FOLDER = "agent-launchpad"
 _UID_MAX = 40  # Grafana rejects longer dashboard uids
 
 Dashboard = dict[str, Any]
-Manifest = dict[str, Any]
 
 
 def load(file: str) -> Dashboard:

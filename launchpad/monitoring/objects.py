@@ -5,12 +5,9 @@ monitoring."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from launchpad.contracts import Manifest
 from launchpad.monitoring import alertmanager, dashboards, probes, rules
 from launchpad.monitoring.settings import MonitoringSettings
-
-Manifest = dict[str, Any]
 
 
 def fleet_objects(settings: MonitoringSettings, fleet: str) -> dict[str, Manifest]:

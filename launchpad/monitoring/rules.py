@@ -15,18 +15,14 @@ restart-storm threshold from the number of agent Deployments."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 from launchpad import naming
 from launchpad.monitoring import probes
 from launchpad.monitoring.selectors import CONTAINER, DEPLOYMENTS, HPAS, KINDS, PODS, SERVICES
+from launchpad.monitoring.severity import CRITICAL, WARNING, Severity
 
 Rule = dict[str, Any]
-# `critical` pages (an agent is not answering, or is about to be killed); `warning` goes to a channel.
-Severity = Literal["critical", "warning"]
-CRITICAL: Severity = "critical"
-WARNING: Severity = "warning"
-SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 # The fleet-wide rule concerns no single agent; `*` cannot be an agent or tenant name (DNS labels).
 FLEET_WIDE = "*"
 MEMORY_NEAR_LIMIT = 0.9

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from launchpad import naming
-from launchpad.monitoring.rules import Severity
+from launchpad.monitoring.severity import Severity
 from launchpad.settings import settings_error
 
 _DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"

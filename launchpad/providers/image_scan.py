@@ -8,12 +8,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from launchpad.errors import UserError
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.report import ReportError
 from launchpad.scan.trivy import Runner, TrivyError, TrivyNotFound, run_scan
 
 
-class ScanGateFailed(RuntimeError):
+class ScanGateFailed(UserError, RuntimeError):
     """The image has blocking vulnerabilities; the message holds the summary table."""
 
 

@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from launchpad.errors import UserError
 from launchpad.images.build import ImageBuild
 from launchpad.runtime.cache import build_once, runtime_cache
 
@@ -19,7 +20,7 @@ from launchpad.runtime.cache import build_once, runtime_cache
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 
 
-class ToolchainError(Exception):
+class ToolchainError(UserError):
     """A tool could not be installed or run; the message says which and why (no traceback for users)."""
 
 

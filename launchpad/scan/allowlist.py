@@ -16,8 +16,10 @@ from typing import Any
 
 import yaml
 
+from launchpad.errors import UserError
 
-class AllowlistError(ValueError):
+
+class AllowlistError(UserError, ValueError):
     """The allowlist file is malformed: the scan must not run with a half-understood allowlist."""
 
 

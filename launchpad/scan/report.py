@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from launchpad.errors import UserError
 from launchpad.scan.severity import SEVERITIES
 
 
-class ReportError(ValueError):
+class ReportError(UserError, ValueError):
     """The file is not a Trivy JSON report this gate understands."""
 
 

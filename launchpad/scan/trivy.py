@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from launchpad.cache import cache_root
+from launchpad.errors import UserError
 from launchpad.scan.allowlist import AllowEntry
 from launchpad.scan.database import database_problem, offline_args
 from launchpad.scan.gate import GateResult, evaluate
@@ -32,11 +33,11 @@ TRIVY_VERSION = "0.74.0"
 Runner = Callable[..., "subprocess.CompletedProcess[str]"]
 
 
-class TrivyNotFound(RuntimeError):
+class TrivyNotFound(UserError, RuntimeError):
     """Scanning is required and there is no trivy binary."""
 
 
-class TrivyError(RuntimeError):
+class TrivyError(UserError, RuntimeError):
     """Trivy ran and failed (no database, image not found, ...): not a gate decision."""
 
 

@@ -27,14 +27,14 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
-from typing import Any
 
-from launchpad.settings import PROJECT
-from launchpad.stacks import assignment as shards
+from launchpad.contracts import PROJECT
 from launchpad.stacks.pulumi_cli import Pulumi, PulumiError, Result
+from launchpad.stacks.stack_files import plain_config, stack_file
 from launchpad.stacks.status import (
-    CliError,
     Environment,
+    Phases,
+    StackError,
     Status,
     check_shard_stacks,
     load_environment,
@@ -129,29 +129,28 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    if not shards.plain_config(shards.stack_file(args.root, args.stack)).get("sharding"):
+    if not plain_config(stack_file(args.root, args.stack)).get("sharding"):
         # Not sharded: the stack is the whole fleet; CI runs it as the platform phase, alone.
-        data: dict[str, Any] = {"release": [], "platform": [args.stack], "shards": [], "retire": [], "moves": {},
-                                "leaving": {}}
-        print(json.dumps(data) if args.json else f"{args.stack} is not sharded: one stack, `pulumi up --stack "
-              f"{args.stack}`")
+        alone = Phases(platform=[args.stack])
+        print(json.dumps(alone.to_json()) if args.json else f"{args.stack} is not sharded: one stack, `pulumi up "
+              f"--stack {args.stack}`")
         return 0
     _, _, status = _setup(args)
     if status.missing:
-        raise CliError("\n".join(f"{s}: no such stack: `python -m launchpad shards create --stack {args.stack}` and "
+        raise StackError("\n".join(f"{s}: no such stack: `python -m launchpad shards create --stack {args.stack}` and "
                                  f"commit Pulumi.{s}.yaml" for s in status.missing))
-    data = plan_data(status, args.all)
+    phases = plan_data(status, args.all)
     if args.json:
-        print(json.dumps(data))
+        print(json.dumps(phases.to_json()))
         return 0
-    print(f"platform {args.stack}: {'update' if data['platform'] else 'up to date'}")
-    for stack, agents in data["leaving"].items():
+    print(f"platform {args.stack}: {'update' if phases.platform else 'up to date'}")
+    for stack, agents in phases.leaving.items():
         print(f"release  {stack}: {', '.join(agents)}")
-    for agent, (src, dst) in data["moves"].items():
+    for agent, (src, dst) in phases.moves.items():
         print(f"move     {agent}: {src} -> {dst}")
-    print(f"update   {len(data['shards'])} of {len(status.shard_stacks)} shard stack(s): "
-          f"{', '.join(data['shards']) or 'none'}")
-    for stack in data["retire"]:
+    print(f"update   {len(phases.shards)} of {len(status.shard_stacks)} shard stack(s): "
+          f"{', '.join(phases.shards) or 'none'}")
+    for stack in phases.retire:
         print(f"retire   {stack}")
     return 0
 
@@ -188,7 +187,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 def cmd_retire(args: argparse.Namespace) -> int:
     env, pulumi, status = _setup(args)
     if status.plan.leaving and args.only is None:
-        raise CliError("agents still have to be released first: `python -m launchpad shards release`")
+        raise StackError("agents still have to be released first: `python -m launchpad shards release`")
     return 0 if retire(status, pulumi, _parallel(args, env), args.only) else 1
 
 
@@ -264,7 +263,7 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except (CliError, PulumiError) as exc:
+        except (StackError, PulumiError) as exc:
             print(exc, file=sys.stderr)
             return 1
 

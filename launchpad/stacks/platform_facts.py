@@ -17,16 +17,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from launchpad import naming
+from launchpad.contracts import Manifest
 from launchpad.monitoring.dashboards import SIDECAR_LABEL
-
-PLATFORM_OUTPUT = "platform"  # the platform stack's one output, read by its shards
-POLICY_FACTS = "policy"  # the key of these facts inside it
-SHARD_EXPORT = "platformPolicy"  # a shard's output: {"stack": its platform, **the facts}
 
 # A Grafana query variable `label_values(<selector>, agent)`.
 _AGENT_VALUES = re.compile(r"^\s*label_values\((.*),\s*agent\s*\)\s*$", re.S)
 
-Manifest = Mapping[str, Any]
 
 
 def rule_selection(groups: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
@@ -56,7 +52,7 @@ def dashboard_agent_selectors(data: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def platform_facts(namespaces: Iterable[Manifest], monitoring: Iterable[Manifest]) -> dict[str, Any]:
+def collect_platform_facts(namespaces: Iterable[Manifest], monitoring: Iterable[Manifest]) -> dict[str, Any]:
     """The facts of the platform's tenant Namespaces and monitoring objects (PrometheusRules, dashboard
     ConfigMaps; other kinds are ignored)."""
     rules: list[dict[str, str]] = []

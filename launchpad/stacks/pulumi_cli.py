@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ELIZA_AGENT = "agent-launchpad:index:ElizaAgent"
-ROOT_STACK = "pulumi:pulumi:Stack"
+from launchpad.contracts import ELIZA_AGENT, ROOT_STACK
+from launchpad.errors import UserError
 
 
-class PulumiError(Exception):
+class PulumiError(UserError):
     pass
 
 

@@ -6,20 +6,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from launchpad.contracts import FINGERPRINT_OUTPUT, PROJECT
+from launchpad.errors import UserError
 from launchpad.fleet import Fleet, FleetError, load_fleet
-from launchpad.settings import PROJECT, SettingsError, StackSettings, parse_settings
-from launchpad.stacks import assignment as shards
+from launchpad.settings import StackSettings
+from launchpad.stacks import assignment, fingerprints
+from launchpad.stacks.needs import stack_needs
+from launchpad.stacks.plan import ShardPlan, plan
 from launchpad.stacks.pulumi_cli import Deployed, Pulumi
-from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
+from launchpad.stacks.stack_files import plain_config, stack_file
 
-SHARD_PREFIXES = (shards.HASH_PREFIX, shards.TENANT_PREFIX)
+SHARD_PREFIXES = (assignment.HASH_PREFIX, assignment.TENANT_PREFIX)
 
 
-class CliError(Exception):
+class StackError(UserError):
     pass
 
 
@@ -29,50 +33,51 @@ class Environment:
 
     root: Path
     platform: str
+    plain: dict[str, Any]  # the platform's plain settings (Pulumi.<platform>.yaml)
     settings: StackSettings
     fleet: Fleet
     shards: list[str]  # shard ids, in order
     assignment: dict[str, str]  # agent -> shard id
 
     def stack(self, shard: str) -> str:
-        return shards.stack_name(self.platform, shard)
+        return assignment.stack_name(self.platform, shard)
 
     def agents_of(self, shard: str) -> list[Any]:
         return [a for a in self.fleet.agents if self.assignment[a.name] == shard]
 
     def fingerprint(self, stack: str) -> str:
         if stack == self.platform:
-            return shards.platform_fingerprint(self.root, self.platform, self.fleet)
+            return fingerprints.platform_fingerprint(self.root, self.platform, self.fleet)
         shard = stack.removeprefix(f"{self.platform}-")
-        return shards.shard_fingerprint(self.root, self.platform, shard, self.fleet, self.agents_of(shard))
+        return fingerprints.shard_fingerprint(self.root, self.platform, shard, self.fleet, self.agents_of(shard))
 
     def needed_secrets(self, shard: str) -> set[str]:
-        keys = {use.key for a in self.agents_of(shard) for use in a.config_secrets} | {TOKEN_KEY_CONFIG}
-        return keys | ({"databaseUrl"} if self.settings.database else set())
+        """The config secrets the shard's stack must hold: what its program will ask for, no more."""
+        plain = {**self.plain, "platform": self.platform, "shard": shard}
+        return stack_needs(self.fleet, plain, self.stack(shard)).secret_keys
 
 
 def load_environment(root: Path, platform: str) -> Environment:
     """Every problem of the fleet and the platform's settings at once, before any stack runs."""
-    plain = shards.plain_config(shards.stack_file(root, platform))
-    if not shards.stack_file(root, platform).exists():
-        raise CliError(f"Pulumi.{platform}.yaml: no such stack file; a platform stack needs one with "
+    plain = plain_config(stack_file(root, platform))
+    if not stack_file(root, platform).exists():
+        raise StackError(f"Pulumi.{platform}.yaml: no such stack file; a platform stack needs one with "
                        f"{PROJECT}:sharding")
     try:
         fleet = load_fleet([root / str(plain.get("agentsDir", "agents"))])
     except FleetError as exc:
-        raise CliError(f"{exc.render()}\n{len(exc.problems)} problem(s); nothing was deployed in any stack") from None
-    agent_keys = {use.key for a in fleet.agents for use in a.config_secrets}
+        raise StackError(f"{exc.render()}\n{len(exc.problems)} problem(s); nothing was deployed in any stack") from None
+    if plain.get("platform") or plain.get("shard"):
+        raise StackError(f"Pulumi.{platform}.yaml: {PROJECT}:platform: {platform} is a shard stack, not a platform")
     try:
-        settings = parse_settings({k: v for k, v in plain.items() if k not in agent_keys}, platform)
-    except SettingsError as exc:
-        raise CliError(f"{exc}\nnothing was deployed in any stack") from None
+        settings = stack_needs(fleet, plain, platform).settings
+    except UserError as exc:
+        raise StackError(f"{exc.render()}\nnothing was deployed in any stack") from None
     if settings.sharding is None:
-        raise CliError(f"Pulumi.{platform}.yaml: {PROJECT}:sharding: not set, so {platform} is not a platform "
+        raise StackError(f"Pulumi.{platform}.yaml: {PROJECT}:sharding: not set, so {platform} is not a platform "
                        "stack (e.g. `pulumi config set --path sharding.by hash` and `sharding.count 4`)")
-    if settings.platform or settings.shard:
-        raise CliError(f"Pulumi.{platform}.yaml: {PROJECT}:platform: {platform} is a shard stack, not a platform")
-    ids = shards.shard_ids(settings.sharding, fleet)
-    return Environment(root, platform, settings, fleet, ids, shards.assign(fleet, settings.sharding))
+    ids = assignment.shard_ids(settings.sharding, fleet)
+    return Environment(root, platform, plain, settings, fleet, ids, assignment.assign(fleet, settings.sharding))
 
 
 @dataclass
@@ -82,12 +87,12 @@ class Status:
     env: Environment
     existing: set[str]
     deployed: dict[str, Deployed]  # stack -> its state (existing stacks of this platform only)
-    plan: shards.ShardPlan = field(init=False)
+    plan: ShardPlan = field(init=False)
 
     def __post_init__(self) -> None:
         held = {stack.removeprefix(f"{self.env.platform}-"): set(d.agents) for stack, d in self.deployed.items()
                 if stack != self.env.platform}
-        self.plan = shards.plan(self.env.assignment, held)
+        self.plan = plan(self.env.assignment, held)
 
     @property
     def shard_stacks(self) -> list[str]:
@@ -103,7 +108,7 @@ class Status:
 
     def changed(self, stack: str) -> bool:
         deployed = self.deployed.get(stack)
-        return deployed is None or deployed.outputs.get("fingerprint") != self.env.fingerprint(stack)
+        return deployed is None or deployed.outputs.get(FINGERPRINT_OUTPUT) != self.env.fingerprint(stack)
 
     def to_update(self, everything: bool = False) -> list[str]:
         return [s for s in self.shard_stacks if everything or self.changed(s)]
@@ -144,17 +149,31 @@ def check_shard_stacks(status: Status, pulumi: Pulumi, stacks: Sequence[str], pa
                             f"`pulumi config set --secret {key} <value> --stack {env.platform}` and "
                             f"`python -m launchpad shards create --stack {env.platform}`")
     if problems:
-        raise CliError("\n".join(problems) + "\nnothing was deployed in any stack")
+        raise StackError("\n".join(problems) + "\nnothing was deployed in any stack")
 
 
-def plan_data(status: Status, everything: bool) -> dict[str, Any]:
-    """Lists of stack names per phase, in the order `up` runs them: a CI workflow's job matrices."""
+@dataclass(frozen=True)
+class Phases:
+    """Stack names per phase, in the order `up` runs them (a CI workflow's job matrices), and why."""
+
+    release: list[str] = field(default_factory=list)
+    platform: list[str] = field(default_factory=list)
+    shards: list[str] = field(default_factory=list)
+    retire: list[str] = field(default_factory=list)
+    moves: dict[str, list[str]] = field(default_factory=dict)  # agent -> [from stack, to stack]
+    leaving: dict[str, list[str]] = field(default_factory=dict)  # stack -> agents it releases
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_data(status: Status, everything: bool) -> Phases:
     env = status.env
-    return {
-        "release": sorted(status.releasing()),
-        "platform": [env.platform] if everything or status.changed(env.platform) else [],
-        "shards": status.to_update(everything),
-        "retire": status.retired,
-        "moves": {agent: [env.stack(a), env.stack(b)] for agent, (a, b) in sorted(status.plan.moves.items())},
-        "leaving": {s: sorted(urn.rsplit("::", 1)[1] for urn in urns) for s, urns in status.releasing().items()},
-    }
+    return Phases(
+        release=sorted(status.releasing()),
+        platform=[env.platform] if everything or status.changed(env.platform) else [],
+        shards=status.to_update(everything),
+        retire=status.retired,
+        moves={agent: [env.stack(a), env.stack(b)] for agent, (a, b) in sorted(status.plan.moves.items())},
+        leaving={s: sorted(urn.rsplit("::", 1)[1] for urn in urns) for s, urns in status.releasing().items()},
+    )

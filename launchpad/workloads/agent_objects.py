@@ -8,10 +8,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from launchpad import naming
+from launchpad.contracts import Manifest
 from launchpad.fleet.resolved import Agent
 from launchpad.workloads import pod
 
-Manifest = dict[str, Any]
 SINGLE_IDENTITY_ANNOTATION = "launchpad.dev/single-identity"
 PLUGINS_ANNOTATION = "launchpad.dev/plugins"
 SCAN_ANNOTATION = "launchpad.dev/scan"

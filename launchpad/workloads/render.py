@@ -20,17 +20,17 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     # Each namespace's quota and LimitRange go with the namespace: a tenant's in its file, an agent's own in
     # the agent's file.
-    policies = namespace_objects(fleet)
+    limits = namespace_objects(fleet)
     for namespace, tenant in sorted(fleet.namespaces().items()):
         if tenant is not None:
-            shared = [namespace_manifest(namespace, tenant), *policies.get(namespace, [])]
+            shared = [namespace_manifest(namespace, tenant), *limits.get(namespace, [])]
             written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
     written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:
         placeholders = dict.fromkeys(secret_env(agent), REDACTED)
         manifests = agent_manifests(agent, placeholders, scan=scan).all()
         if agent.spec.tenant is None:
-            manifests += policies.get(agent.namespace, [])
+            manifests += limits.get(agent.namespace, [])
         written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests))
     for _, build in sorted(fleet.images().items()):
         folder = out / "images" / build.tag

@@ -4,49 +4,47 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from launchpad import naming
+from launchpad.contracts import Manifest
 from launchpad.fleet.resolved import Fleet
-from launchpad.fleet.tenants import NamespacePolicy
+from launchpad.fleet.tenants import NamespaceLimits
 from launchpad.fleet.tiers import CLASSES, priority_class_name
 
-Manifest = dict[str, Any]
 POLICY_NAME = "launchpad-tenant"  # the ResourceQuota and the LimitRange of an agent namespace
 
 
-def _meta(namespace: str, policy: NamespacePolicy) -> Manifest:
+def _meta(namespace: str, limits: NamespaceLimits) -> Manifest:
     return {
         "name": POLICY_NAME,
         "namespace": namespace,
         "labels": {
-            naming.TENANT_LABEL: naming.tenant_value(policy.tenant),
+            naming.TENANT_LABEL: naming.tenant_value(limits.tenant),
             "app.kubernetes.io/part-of": naming.PART_OF,
             "app.kubernetes.io/managed-by": "pulumi",
         },
     }
 
 
-def resource_quota(namespace: str, policy: NamespacePolicy) -> Manifest | None:
-    if not policy.quota:
+def resource_quota(namespace: str, limits: NamespaceLimits) -> Manifest | None:
+    if not limits.quota:
         return None
     return {
         "apiVersion": "v1",
         "kind": "ResourceQuota",
-        "metadata": _meta(namespace, policy),
-        "spec": {"hard": {key: value.value for key, value in sorted(policy.quota.items())}},
+        "metadata": _meta(namespace, limits),
+        "spec": {"hard": {key: value.value for key, value in sorted(limits.quota.items())}},
     }
 
 
-def limit_range(namespace: str, policy: NamespacePolicy) -> Manifest | None:
-    bounds = {bound: {r: v.value for r, v in sorted(values.items())} for bound, values in policy.limits.items()}
+def limit_range(namespace: str, limits: NamespaceLimits) -> Manifest | None:
+    bounds = {bound: {r: v.value for r, v in sorted(values.items())} for bound, values in limits.limit_range.items()}
     bounds = {bound: values for bound, values in sorted(bounds.items()) if values}
     if not bounds:
         return None
     return {
         "apiVersion": "v1",
         "kind": "LimitRange",
-        "metadata": _meta(namespace, policy),
+        "metadata": _meta(namespace, limits),
         "spec": {"limits": [{"type": "Container", **bounds}]},
     }
 
@@ -55,9 +53,9 @@ def namespace_objects(fleet: Fleet) -> dict[str, list[Manifest]]:
     """Namespace -> its ResourceQuota and LimitRange (none without a `tenants:` section)."""
     found: dict[str, list[Manifest]] = {}
     for namespace in sorted(fleet.namespaces()):
-        policy = fleet.tenant_policies.get(namespace)
-        if policy is not None:
-            found[namespace] = [m for m in (resource_quota(namespace, policy), limit_range(namespace, policy)) if m]
+        limits = fleet.tenant_limits.get(namespace)
+        if limits is not None:
+            found[namespace] = [m for m in (resource_quota(namespace, limits), limit_range(namespace, limits)) if m]
     return found
 
 

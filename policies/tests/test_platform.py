@@ -4,10 +4,10 @@ platform's, known through the shard's `platformPolicy` output (policies/platform
 import copy
 from typing import Any
 
+from launchpad.contracts import ROOT_STACK, SHARD_EXPORT
 from launchpad.monitoring import dashboards, rules
-from launchpad.stacks.platform_facts import SHARD_EXPORT, platform_facts
+from launchpad.stacks.platform_facts import collect_platform_facts
 from policies import stack
-from policies.platform import ROOT_STACK
 from policies.tests.harness import DEPLOYMENT, example_manifests, stack_violations, urn
 
 NS = "kubernetes:core/v1:Namespace"
@@ -28,7 +28,7 @@ def _facts(namespace_labels: dict[str, str] | None = None) -> dict[str, Any]:
     namespace = copy.deepcopy(example_manifests("omni-agent")["Namespace"])
     namespace["metadata"]["labels"].update(namespace_labels or {})
     monitoring = [rules.prometheus_rule("prod", "monitoring"), dashboards.agent_config_map("prod")]
-    return {"stack": "prod", **platform_facts([namespace], monitoring)}
+    return {"stack": "prod", **collect_platform_facts([namespace], monitoring)}
 
 
 def test_a_shard_agent_passes_with_its_platforms_namespace_rules_and_dashboard() -> None:

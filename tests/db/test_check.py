@@ -10,14 +10,14 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from launchpad.providers.db_ops import local_checksums, secret
 
-from components.supabase_schema import _MigrationsProvider
+from components.providers.migrations import _MigrationsProvider
 from launchpad.db.check import check_database
 from launchpad.db.check import cli as check_cli
 from launchpad.db.errors import MigrationError
 from launchpad.db.migrations import cli
 from launchpad.db.migrations.runner import migrate
-from launchpad.providers.db_ops import local_checksums, secret
 
 pytestmark = pytest.mark.postgres
 

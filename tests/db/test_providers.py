@@ -7,10 +7,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
-from components.registry import _RegisteredAgentsProvider, _RegistryMembersProvider
-from components.supabase_schema import _MigrationsProvider
 from launchpad.providers.db_ops import UNKNOWN, local_checksums, secret
+
+from components.providers.migrations import _MigrationsProvider
+from components.providers.registry import _RegisteredAgentsProvider, _RegistryMembersProvider
 from tests.provider_host import provider_host
 
 pytestmark = pytest.mark.postgres

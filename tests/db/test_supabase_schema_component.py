@@ -10,7 +10,7 @@ from tests.pulumi_mocks import MOCKS, install, is_secret, run_program, unwrap
 
 install()  # before importing the component: resources must register with the mocks
 
-from components.registry import RegisteredAgents, RegistryMembers  # noqa: E402
+from components.providers.registry import RegisteredAgents, RegistryMembers  # noqa: E402
 from components.supabase_schema import SupabaseSchema, SupabaseSchemaArgs  # noqa: E402
 from launchpad.db.migrations.files import discover  # noqa: E402
 from launchpad.db.repository.record import AgentRecord, SecretLocation  # noqa: E402

@@ -62,7 +62,7 @@ def _problems(tmp_path: Path, defaults: str = DEFAULTS, **agents: str) -> list[s
 
 def test_each_namespace_gets_its_tenants_policy_with_overrides_merged(tmp_path: Path) -> None:
     fleet = _load(tmp_path, a=_agent("a", "small"), b=_agent("b", "big"), solo=_agent("solo", None))
-    small, big, solo = (fleet.tenant_policies[ns] for ns in ("tenant-small", "tenant-big", "agent-solo"))
+    small, big, solo = (fleet.tenant_limits[ns] for ns in ("tenant-small", "tenant-big", "agent-solo"))
     assert {k: v.value for k, v in small.quota.items()} == {
         "requests.cpu": "2", "requests.memory": "4Gi", "limits.cpu": "4", "limits.memory": "8Gi", "pods": "4"
     }  # fmt: skip
@@ -73,7 +73,7 @@ def test_each_namespace_gets_its_tenants_policy_with_overrides_merged(tmp_path: 
     assert (big.quota["limits.cpu"].line, big.quota["limits.cpu"].field) == (6, "tenants.defaults.quota.limits.cpu")
     # An agent without a tenant is a tenant of one: the defaults, in its own namespace.
     assert solo.tenant is None and solo.quota["pods"].value == "4"
-    assert {b: {r: v.value for r, v in rs.items()} for b, rs in solo.limits.items()} == {
+    assert {b: {r: v.value for r, v in rs.items()} for b, rs in solo.limit_range.items()} == {
         "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
         "default": {"cpu": "1", "memory": "1Gi"},
         "max": {"cpu": "2", "memory": "4Gi"},
@@ -158,12 +158,12 @@ def test_a_limit_range_the_api_server_would_refuse_is_reported_once(tmp_path: Pa
 def test_a_fleet_that_fits_loads_and_an_unused_override_is_harmless(tmp_path: Path) -> None:
     """`overrides.big` has no agent: removing a tenant's last agent must not need a defaults change."""
     fleet = _load(tmp_path, a=_agent("a", "small"), b=_agent("b", "small"))
-    assert set(fleet.tenant_policies) == {"tenant-small"}
+    assert set(fleet.tenant_limits) == {"tenant-small"}
 
 
 def test_without_a_tenants_section_there_is_no_policy(tmp_path: Path) -> None:
     fleet = _load(tmp_path, "tier: critical\n", a=_agent("a", "small"), web=_agent("web", "small", WEB))
-    assert fleet.tenant_policies == {}
+    assert fleet.tenant_limits == {}
 
 
 def test_bad_tenant_settings_are_named(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from launchpad import naming
 from launchpad.monitoring import rules
 from launchpad.monitoring.selectors import selectors
 from launchpad.monitoring.settings import parse_monitoring
+from launchpad.monitoring.severity import SEVERITIES
 from launchpad.settings import SettingsError
 from tests.monitoring.agents import FLEET
 
@@ -28,7 +29,7 @@ def test_every_alert_has_agent_tenant_severity_summary_and_runbook() -> None:
             assert rule["expr"].startswith("max by (namespace, "), rule["alert"]
             by = rule["expr"].split("(", 1)[1].split(")", 1)[0]
             assert {"agent", "tenant"} <= {b.strip() for b in by.split(",")}, rule["alert"]
-        assert labels["severity"] in rules.SEVERITIES
+        assert labels["severity"] in SEVERITIES
         assert labels["fleet"] == FLEET
         assert set(rule["annotations"]) == {"summary", "runbook"}
         assert all(rule["annotations"].values())

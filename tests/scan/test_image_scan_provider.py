@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from components.image_scan import _ScanProvider
+from components.providers.image_scan import _ScanProvider
 from launchpad.providers.image_scan import ScanGateFailed
 from launchpad.scan import AllowlistError, TrivyError, TrivyNotFound
 from tests.provider_host import provider_host

@@ -1,0 +1,29 @@
+"""Names that other programs read: Pulumi type tokens, stack outputs, and the shape of a Kubernetes object.
+
+Each is written once here and imported where it is used, because a typo on one side (the program exports
+`fingerprint`, `shards plan` reads `fingerprints`) fails silently: the reader just finds nothing. Labels and
+annotations on the objects are in launchpad/naming.py and the workload modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# A Kubernetes object as the generators build it (apiVersion, kind, metadata, ...).
+Manifest = dict[str, Any]
+
+# Pulumi type tokens: the program's components, and the engine's root resource (whose outputs are the
+# stack's exports, as a policy pack and `pulumi stack export` see them).
+PROJECT = "agent-launchpad"
+ELIZA_AGENT = f"{PROJECT}:index:ElizaAgent"
+AGENT_IMAGE = f"{PROJECT}:index:AgentImage"
+MONITORING_STACK = f"{PROJECT}:index:MonitoringStack"
+SUPABASE_SCHEMA = f"{PROJECT}:index:SupabaseSchema"
+ROOT_STACK = "pulumi:pulumi:Stack"
+
+# Stack outputs.
+SUMMARY_OUTPUT = "summary"  # every stack: the fleet's one-line summary
+FINGERPRINT_OUTPUT = "fingerprint"  # every stack: digest of its inputs (launchpad/stacks/fingerprints.py)
+AGENTS_OUTPUT = "agents"  # stacks that run agents: name -> namespace, deployment, serviceDns, image
+PLATFORM_OUTPUT = "platform"  # a platform stack's one output, read by its shards through a StackReference
+POLICY_FACTS = "policy"  # the key of the policy facts inside it (launchpad/stacks/platform_facts.py)
+SHARD_EXPORT = "platformPolicy"  # a shard's re-export of those facts, where its policy pack reads them
