@@ -10,7 +10,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from launchpad.providers.db_ops import local_checksums, secret
 
 from components.providers.migrations import _MigrationsProvider
 from launchpad.db.check import check_database
@@ -18,6 +17,8 @@ from launchpad.db.check import cli as check_cli
 from launchpad.db.errors import MigrationError
 from launchpad.db.migrations import cli
 from launchpad.db.migrations.runner import migrate
+from launchpad.providers.migrations import local_checksums
+from launchpad.providers.wire import secret
 
 pytestmark = pytest.mark.postgres
 

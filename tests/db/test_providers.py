@@ -7,10 +7,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from launchpad.providers.db_ops import UNKNOWN, local_checksums, secret
 
 from components.providers.migrations import _MigrationsProvider
 from components.providers.registry import _RegisteredAgentsProvider, _RegistryMembersProvider
+from launchpad.providers.migrations import local_checksums
+from launchpad.providers.wire import UNKNOWN, secret
 from tests.provider_host import provider_host
 
 pytestmark = pytest.mark.postgres
@@ -162,7 +163,7 @@ def test_registry_members_delete_the_rows_of_agents_that_left_the_fleet(migrated
 
 def test_record_without_optional_fields_survives_the_engine() -> None:
     # The engine drops null properties: an agent without a tenant arrives with no `tenant` key.
-    from launchpad.providers.db_ops import record_from
+    from launchpad.providers.registry import record_from
 
     record = record_from({"user_id": "u", "name": "n", "namespace": "agent-n", "status": "deployed", "replicas": 1,
                           "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1"})

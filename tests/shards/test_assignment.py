@@ -11,7 +11,8 @@ import pytest
 from benchmarks.program_eval import write_fleet
 from launchpad.fleet import load_fleet
 from launchpad.settings import SettingsError, ShardingSettings, parse_settings
-from launchpad.stacks.assignment import assign, hash_shards, plan, rendezvous, shard_ids
+from launchpad.stacks.assignment import assign, hash_shards, rendezvous, shard_ids
+from launchpad.stacks.plan import plan
 
 NAMES = [f"agent-{i:04d}" for i in range(2000)]
 
