@@ -46,7 +46,7 @@ TEMPLATES = {
     "web": (
         "platforms:\n  web: {}\n",
         "  POSTGRES_URL: {config: webPostgresUrl}\n",
-        "scaling: {minReplicas: 2, maxReplicas: 5, targetCPU: 70}\n",
+        "scaling: {minReplicas: 2, maxReplicas: 5, targetCPU: 70}\ndatabase: {host: pg.example.com}\n",
     ),
 }
 
@@ -60,7 +60,7 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
     )
     # The stack secret every agent's API token is derived from (launchpad/workloads/auth_token.py), then the
     # agents' own keys.
-    secrets: dict[str, str] = {"agentTokenKey": "bench-agent-token-key", "openai": "bench-openai"}
+    secrets: dict[str, str] = {"agentTokenKey": "bench-agent-token-key-0123456789abcdef", "openai": "bench-openai"}
     kinds = list(TEMPLATES)
     for i in range(count):
         platforms, secret_lines, scaling = TEMPLATES[kinds[i % len(kinds)]]

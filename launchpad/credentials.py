@@ -19,10 +19,11 @@ CREDENTIAL_VALUE_PATTERNS = {
     "a GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
     # Long-term (AKIA) and temporary (ASIA) AWS access key ids: the secret half is useless without one.
     "an AWS access key id": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
-    "a Telegram bot token": re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$"),
-    "a Discord bot token": re.compile(r"^[MNO][A-Za-z\d_-]{23,27}\.[\w-]{6}\.[\w-]{27,}$"),
+    # Anchored at line ends (MULTILINE): a token on a line of its own inside a longer value is found too.
+    "a Telegram bot token": re.compile(r"^\d{6,12}:[A-Za-z0-9_-]{30,}$", re.MULTILINE),
+    "a Discord bot token": re.compile(r"^[MNO][A-Za-z\d_-]{23,27}\.[\w-]{6}\.[\w-]{27,}$", re.MULTILINE),
     "a JSON Web Token": re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
-    "a URL with a password": re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@"),
+    "a URL with a password": re.compile(r"^[a-z][a-z0-9+.-]*://[^/\s:@]+:[^/\s@]+@", re.MULTILINE),
     "a private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
 }
 

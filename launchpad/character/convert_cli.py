@@ -9,17 +9,18 @@ import sys
 from pathlib import Path
 
 from launchpad.character import v0 as character_v0
-from launchpad.character.read import check_character_document, parse_json
+from launchpad.character.read import check_character_document
+from launchpad.source.json_source import parse_json_bytes
+from launchpad.source.limits import read_bounded
 
 
 def _convert(args: argparse.Namespace) -> int:
     source, target = Path(args.input), Path(args.output)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"{source}:1: cannot read: {exc}", file=sys.stderr)
+    content, problems = read_bounded(source, str(source))
+    if content is None:
+        print(f"{source}:1: {problems[0].message}", file=sys.stderr)
         return 1
-    doc, problems = parse_json(text, str(source))
+    doc, problems = parse_json_bytes(content, str(source))
     raw = doc.data if doc is not None else {}
     loaded = check_character_document(doc, None, None) if doc is not None else None
     problems += loaded.problems if loaded is not None else []

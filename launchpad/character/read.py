@@ -8,21 +8,23 @@ key. On top of the schema: no secret values, no settings that do nothing (`chara
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import json_source_map
 from pydantic import ValidationError
 
 from launchpad.character import v0 as character_v0
 from launchpad.character.checks import inert_setting_problems, secret_problems
 from launchpad.character.schema import ElizaCharacter
 from launchpad.errors import Problem, field_path
+from launchpad.source.json_source import parse_json, parse_json_bytes
+from launchpad.source.limits import read_bounded
 from launchpad.source.pydantic_problems import problems_from
-from launchpad.source.yaml_source import TOO_DEEP, Loc, SourceDoc
+from launchpad.source.yaml_source import Loc, SourceDoc
+
+__all__ = ["LoadedCharacter", "check_character_document", "check_rules", "load_character_file", "parse_json"]
 
 
 @dataclass
@@ -30,49 +32,6 @@ class LoadedCharacter:
     character: dict[str, Any] | None  # None when there are problems
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-class _StrictJson(ValueError):
-    pass
-
-
-def _refuse_constant(name: str) -> float:
-    # JSON.parse refuses NaN and Infinity; Python's json would accept them.
-    raise _StrictJson(f"{name} is not JSON")
-
-
-def _lines(text: str, data: Any, path: str) -> SourceDoc:
-    """The JSON document with the line of every key (of an object member) or item (of an array)."""
-    lines: dict[Loc, int] = {}
-    for pointer, entry in json_source_map.calculate(text).items():
-        loc: list[str | int] = []
-        node = data
-        for raw in pointer.split("/")[1:]:
-            part = raw.replace("~1", "/").replace("~0", "~")
-            key: str | int = int(part) if isinstance(node, list) else part
-            loc.append(key)
-            node = node[key]
-        where = entry.key_start or entry.value_start
-        lines[tuple(loc)] = where.line + 1
-    return SourceDoc(path, data, lines)
-
-
-def parse_json(text: str, shown: str, context: str = "") -> tuple[SourceDoc | None, list[Problem]]:
-    """`text` as JSON.parse reads it; `context` says whose file it is in messages."""
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as exc:
-        return None, [Problem(shown, exc.lineno, "", f"invalid JSON{context}: {exc.msg} (column {exc.colno})")]
-    except _StrictJson as exc:
-        return None, [Problem(shown, 1, "", f"invalid JSON{context}: {exc}")]
-    except RecursionError:
-        return None, [Problem(shown, 1, "", TOO_DEEP)]
-    if not isinstance(data, dict):
-        return None, [Problem(shown, 1, "", "must hold a JSON object (an elizaOS character)")]
-    try:
-        return _lines(text, data, shown), []
-    except RecursionError:  # json_source_map recurses once per level, with more frames than json does
-        return None, [Problem(shown, 1, "", TOO_DEEP)]
 
 
 def schema_problems(doc: SourceDoc, data: dict[str, Any], reported: frozenset[str] = frozenset()) -> list[Problem]:
@@ -117,22 +76,52 @@ def check_rules(character: dict[str, Any], where: Callable[[Loc], tuple[str, int
     return problems
 
 
+def contained(ref: str, agent_file: Path, root: Path) -> Path | str:
+    """The file `ref` names, relative to the agent file, when it lies inside the fleet's directory `root` once
+    every symlink is followed; else why not. An agent file names its character; it must not be a way to read
+    any file the deploying machine can (an absolute path, `../..`, a symlink out), whose content would land
+    in a ConfigMap, the rendered manifests and the state."""
+    if Path(ref).is_absolute() or ref.startswith("~"):
+        return "must be a path relative to the agent file, not an absolute one"
+    try:
+        path = (agent_file.parent / ref).resolve()
+        inside = path.is_relative_to(root.resolve())
+    except (OSError, RuntimeError, ValueError) as exc:  # a symlink loop, a NUL byte
+        return f"cannot be resolved: {exc}"
+    if not inside:
+        return "is outside the fleet's directory (symlinks followed): character files live beside the agent files"
+    return path
+
+
 def load_character_file(
-    ref: str, agent_file: Path, display: str, line: int, platforms: set[str] | None, provider: str | None
+    ref: str,
+    agent_file: Path,
+    display: str,
+    line: int,
+    platforms: set[str] | None,
+    provider: str | None,
+    root: Path | None = None,
 ) -> LoadedCharacter:
-    """Load `ref` relative to the agent file. Problems point at the JSON file's key where there is one, else at
-    the agent file's `characterFile` line."""
-    path = (agent_file.parent / ref).resolve()
+    """Load `ref` relative to the agent file, inside `root` (the fleet's directory; None: the agent has no
+    directory, e.g. it came from an API request, and may not name a file). Problems point at the JSON file's
+    key where there is one, else at the agent file's `characterFile` line."""
     shown = str(Path(display).parent / ref)
+
+    def refuse(message: str) -> LoadedCharacter:
+        return LoadedCharacter(None, [Problem(display, line, "characterFile", message)])
+
+    if root is None:
+        return refuse("an agent without a directory of files cannot name a character file: give `character:` inline")
+    path = contained(ref, agent_file, root)
+    if isinstance(path, str):
+        return refuse(f"{ref} {path}")
     if not path.is_file():
         what = "is a directory, not a character JSON file" if path.is_dir() else "does not exist"
-        message = f"file {shown} {what} (paths are relative to the agent file)"
-        return LoadedCharacter(None, [Problem(display, line, "characterFile", message)])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadedCharacter(None, [Problem(display, line, "characterFile", f"cannot read {shown}: {exc}")])
-    doc, problems = parse_json(text, shown, f" in characterFile of {display}")
+        return refuse(f"file {shown} {what} (paths are relative to the agent file)")
+    raw, problems = read_bounded(path, shown)
+    if raw is None:
+        return refuse(f"{shown} {problems[0].message}" if problems else f"cannot read {shown}")
+    doc, problems = parse_json_bytes(raw, shown, f" in characterFile of {display}")
     if doc is None:
         return LoadedCharacter(None, problems)
     return check_character_document(doc, platforms, provider)

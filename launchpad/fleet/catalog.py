@@ -49,6 +49,8 @@ class PlatformInfo:
     mode_env: dict[str, dict[str, str]] = field(default_factory=dict)
     # Modes people ask for that the pinned plugin does not have, and why.
     unsupported_modes: dict[str, str] = field(default_factory=dict)
+    # The secret that is the bot itself (its token): two agents on one would be one bot with two sessions.
+    identity_secret: str | None = None
 
 
 PLATFORMS: dict[str, PlatformInfo] = {
@@ -58,6 +60,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
         modes=("gateway",),
         single_identity_modes=("gateway",),
         why_single="a second Discord gateway session without sharding handles every message twice",
+        identity_secret="DISCORD_API_TOKEN",
     ),
     # plugin-telegram 1.6.4 only long-polls (`bot.launch()`, no webhook code): no webhook mode until a plugin
     # version has one.
@@ -68,6 +71,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
         single_identity_modes=("polling",),
         why_single="Telegram answers 409 Conflict to a second long-polling client of the same token",
         unsupported_modes={"webhook": "plugin-telegram 1.6.4 only long-polls (bot.launch(); it has no webhook code)"},
+        identity_secret="TELEGRAM_BOT_TOKEN",
     ),
     # plugin-twitter 1.2.22 (package.json agentConfig): TWITTER_ENABLE_POST defaults to "false" (it would reply
     # but never post) and TWITTER_ENABLE_REPLIES to "true"; mentions are polled in every mode.
@@ -82,6 +86,7 @@ PLATFORMS: dict[str, PlatformInfo] = {
             "post": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "true"},
             "post-only": {"TWITTER_ENABLE_POST": "true", "TWITTER_ENABLE_REPLIES": "false"},
         },
+        identity_secret="TWITTER_ACCESS_TOKEN",  # the account the app acts as
     ),
     # The elizaOS server's own HTTP API. Not stateless: the server's message bus is an in-process EventTarget
     # and each pod has its own PGlite, so more than one replica needs a shared POSTGRES_URL (rules.py) and

@@ -7,24 +7,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from pydantic import ValidationError
 
-from launchpad.character.read import LoadedCharacter, check_rules, load_character_file
-from launchpad.errors import FleetError, Problem, field_path
-from launchpad.fleet import resolved as resolve
+from launchpad.errors import FleetError, Problem
 from launchpad.fleet import tenants as tenancy
-from launchpad.fleet.models import AgentSpec, FleetDefaults
-from launchpad.fleet.provenance import Provenance, merge_defaults
-from launchpad.fleet.resolved import Agent, ConfigSecretUse, Fleet
-from launchpad.fleet.rules import check_agent, has_embeddings
-from launchpad.images.build import ImageBuild
+from launchpad.fleet.across import fleet_problems
+from launchpad.fleet.models import FleetDefaults
+from launchpad.fleet.one_agent import DEFAULTS_FILE, resolve_agent
+from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.images.lockfiles import LOCKS_DIR, LockReader
 from launchpad.source.pydantic_problems import problems_from
 from launchpad.source.yaml_source import Loc, SourceDoc, load_yaml
 
-DEFAULTS_FILE = "defaults.yaml"
+__all__ = ["DEFAULTS_FILE", "discover", "load_fleet", "locks_dir_of"]
 AGENT_SUFFIXES = (".yaml", ".yml")
 
 
@@ -35,24 +31,36 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], Path | None, list[Problem]]:
-    """Agent files and the defaults file under `paths` (directories are read one level deep, sorted)."""
-    agents: list[Path] = []
+def _inside(file: Path, root: Path) -> bool:
+    """Whether `file`, every symlink followed, is in `root`: a symlink in agents/ that points elsewhere would
+    make the fleet read any file the deploying machine can."""
+    try:
+        return file.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
+
+
+def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], Path | None, list[Problem]]:
+    """Agent files, each with its fleet directory (the directory given, or the given file's), and the defaults
+    file under `paths` (directories are read one level deep, sorted)."""
+    agents: list[tuple[Path, Path]] = []
     defaults: Path | None = None
     problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.suffix in AGENT_SUFFIXES and p.is_file())
             for file in found:
-                if file.name == DEFAULTS_FILE:
+                if not _inside(file, path):
+                    problems.append(Problem(_display(file), 1, "", f"is a symlink to a file outside {_display(path)}"))
+                elif file.name == DEFAULTS_FILE:
                     defaults = file
                 else:
-                    agents.append(file)
+                    agents.append((file, path))
         elif path.is_file():
             if path.name == DEFAULTS_FILE:
                 defaults = path
             else:
-                agents.append(path)
+                agents.append((path, path.parent))
         else:
             problems.append(Problem(_display(path), 1, "", "no such file or directory"))
     if not agents and not problems:
@@ -73,127 +81,14 @@ def _load_defaults(path: Path | None) -> tuple[SourceDoc | None, FleetDefaults, 
         return None, FleetDefaults(), problems + problems_from(exc, FleetDefaults, where)
 
 
-def _character(spec: AgentSpec, data: dict[str, Any], file: Path, provenance: Provenance) -> LoadedCharacter:
-    if spec.character is not None:
-        problems = check_rules(data["character"], provenance.where, ("character",))
-        rendered = spec.character.model_dump(by_alias=True, exclude_none=True)
-        return LoadedCharacter(None if problems else rendered, problems)
-    if spec.character_file is None:
-        return LoadedCharacter(None)  # reported by the rules
-    display, line = provenance.where(("characterFile",))
-    return load_character_file(spec.character_file, file, display, line, set(spec.platforms), spec.model.provider)
-
-
-def _file_plugins_problems(
-    character: dict[str, Any], plugins: tuple[str, ...], provenance: Provenance
-) -> list[Problem]:
-    """A character file that names plugins the agent does not declare would run without them: say so."""
-    listed = character.get("plugins") or []
-    resolved = set(resolve.plugin_names(plugins))
-    missing = [p for p in listed if isinstance(p, str) and p not in resolved]
-    if not missing:
-        return []
-    file, line = provenance.where(("characterFile",))
-    return [
-        Problem(
-            file,
-            line,
-            "characterFile",
-            f"the character file lists plugin(s) {', '.join(missing)} that are not under `plugins:`; "
-            "add them there, pinned (e.g. name@1.2.3)",
-        )
-    ]
-
-
-def _locked(build: ImageBuild, locks: LockReader | None, provenance: Provenance) -> tuple[ImageBuild, list[Problem]]:
-    """`build` with its committed lockfile; a missing or stale lock is a problem at `image.build`, because the
-    image's frozen install would refuse it (locks None: `launchpad lock`, which writes them)."""
-    if locks is None:
-        return build, []
-    locked, wrong = locks(build)
-    if locked is None:
-        file, line = provenance.where(("image", "build"))
-        return build, [Problem(file, line, "image.build", f"{wrong}; run `python -m launchpad lock` and commit it")]
-    return locked, []
-
-
 def _load_agent(
-    path: Path, defaults_doc: SourceDoc | None, registry: str | None, locks: LockReader | None
+    path: Path, root: Path, defaults_doc: SourceDoc | None, defaults: FleetDefaults, locks: LockReader | None
 ) -> tuple[Agent | None, list[Problem]]:
     doc, problems = load_yaml(path, _display(path))
     if doc is None:
         return None, problems
-    data, provenance = merge_defaults(doc, defaults_doc)
-    try:
-        spec = AgentSpec.model_validate(data)
-    except ValidationError as exc:
-        return None, problems + problems_from(exc, AgentSpec, provenance.where, data)
-    problems += check_agent(spec, provenance, registry)
-    loaded = _character(spec, data, path, provenance)
-    problems += loaded.problems
-    base_character = loaded.character
-    if problems or base_character is None or spec.image is None:
-        return None, problems
-    knowledge = bool(base_character.get("knowledge"))
-    if knowledge and not has_embeddings(spec):
-        where = ("character", "knowledge") if spec.character is not None else ("characterFile",)
-        file, line = provenance.where(where)
-        problems.append(
-            Problem(
-                file, line, field_path(where),
-                f"knowledge is embedded by plugin-knowledge with a TEXT_EMBEDDING model, and {spec.model.provider} "
-                "has none: set `model.embeddings:` to openai, openrouter, google or ollama (and its secret)",
-            )
-        )  # fmt: skip
-    plugins = resolve.resolve_plugins(spec, knowledge)
-    if spec.character_file is not None:
-        problems += _file_plugins_problems(base_character, plugins, provenance)
-    build = None
-    if spec.image.build is not None and registry is not None:
-        b = spec.image.build
-        build, lock_problems = _locked(
-            ImageBuild(registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins))), locks, provenance
-        )
-        problems += lock_problems
-    uses = tuple(
-        ConfigSecretUse(source.config, env, *provenance.where(("secrets", env)))
-        for env, source in spec.secrets.items()
-        if source.config is not None
-    )
-    agent = Agent(
-        spec=spec,
-        file=doc.path,
-        name_line=doc.line_of(("name",)),
-        character=resolve.build_character(base_character, plugins, spec),
-        plugins=plugins,
-        platforms=resolve.platform_modes(spec),
-        single_identity=resolve.is_single_identity(spec),
-        image_ref=build.ref if build else spec.image.ref or "",
-        image_build=build,
-        config_secrets=uses,
-        notes=tuple(loaded.notes),
-    )
-    return (None if problems else agent), problems
-
-
-def _duplicate_names(agents: list[Agent]) -> list[Problem]:
-    first: dict[str, Agent] = {}
-    problems = []
-    for agent in agents:
-        if agent.name in first:
-            other = first[agent.name]
-            problems.append(
-                Problem(
-                    agent.file,
-                    agent.name_line,
-                    "name",
-                    f"agent name {agent.name!r} is already used by {other.file}:{other.name_line}; "
-                    "agent names must be unique across the fleet",
-                )
-            )
-        else:
-            first[agent.name] = agent
-    return problems
+    agent, agent_problems = resolve_agent(doc, path, root, defaults_doc, defaults, locks)
+    return agent, problems + agent_problems
 
 
 def locks_dir_of(paths: list[Path]) -> Path:
@@ -211,19 +106,19 @@ def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -
     defaults_doc, defaults, defaults_problems = _load_defaults(defaults_file)
     problems += defaults_problems
     agents: list[Agent] = []
-    for path in agent_files:
-        agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry, locks)
+    for path, root in agent_files:
+        agent, agent_problems = _load_agent(path, root, defaults_doc, defaults, locks)
         problems += agent_problems
         if agent is not None:
             agents.append(agent)
-    problems += _duplicate_names(agents)
+    problems += fleet_problems(agents)
     limits = _tenant_limits(agents, defaults, defaults_doc)
     if limits and not problems:
         footprints = [tenancy.footprint(a.spec, a.namespace, a.single_identity) for a in agents]
         problems += tenancy.check_tenants(limits, footprints)
     if problems:
         raise FleetError(problems)
-    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p in agent_files), limits)
+    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p, _ in agent_files), limits)
 
 
 def _where(doc: SourceDoc) -> Callable[[Loc], tuple[str, int]]:

@@ -18,23 +18,32 @@ from launchpad.fleet.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PL
 from launchpad.fleet.quantity import parse_quantity
 from launchpad.fleet.tiers import Tier
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-CONFIG_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-ENDPOINT = re.compile(r"^https?://[^/\s:@]+(:\d+)?(/\S*)?$")
+# Every pattern here is applied with `fullmatch`: Python's `$` also matches before a final newline, so
+# `^...$` with `match` let `name: "nl-agent\n"` through into file names and namespaces. (pydantic's
+# `pattern=` runs Rust's regex, where `$` is the end of the text.)
+DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+CONFIG_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+ENDPOINT = re.compile(r"https?://(\[[0-9A-Fa-f:.]+\]|[^/\s:@\[\]]+)(:\d+)?(/\S*)?")
 # npm package, optionally scoped, pinned to an exact semver: ranges (^1.2, ~1, latest) would float.
 PINNED_PLUGIN = re.compile(
-    r"^(?P<name>(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*)@(?P<version>\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)$"
+    r"(?P<name>(@[a-z0-9][a-z0-9._-]*/)?[a-z0-9][a-z0-9._-]*)@(?P<version>\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)"
 )
 LABEL_KEY = re.compile(
-    r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"
+    r"([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
 )
-LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+LABEL_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?")
+# An image reference as the distribution grammar has it (registry/path:tag@digest), without whitespace: it is
+# written into a Dockerfile's FROM line and a pod's image, where a newline would be a second instruction.
+IMAGE_REF = re.compile(
+    r"[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-]{1,2}[a-z0-9]+|-+[a-z0-9]+)*)*"
+    r"(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?"
+)
 NAME_MAX = 40  # leaves room for prefixes and suffixes (agent-<name>, <name>-character) within 63
 
 
 def _dns_label(value: str) -> str:
-    if len(value) > NAME_MAX or not DNS_LABEL.match(value):
+    if len(value) > NAME_MAX or not DNS_LABEL.fullmatch(value):
         raise ValueError(
             f"must be a DNS-1123 label of at most {NAME_MAX} characters: lowercase letters, digits and '-', "
             "starting and ending with a letter or digit (it becomes Kubernetes names)"
@@ -48,7 +57,7 @@ def _quantity(value: str) -> str:
 
 
 def _pinned_plugin(value: str) -> str:
-    if not PINNED_PLUGIN.match(value):
+    if not PINNED_PLUGIN.fullmatch(value):
         raise ValueError(
             "must be an npm package pinned to an exact version, e.g. '@elizaos/plugin-discord@1.3.8' "
             "(ranges and tags such as ^1.3, latest float and are refused)"
@@ -57,7 +66,7 @@ def _pinned_plugin(value: str) -> str:
 
 
 def _env_name(value: str) -> str:
-    if not ENV_NAME.match(value):
+    if not ENV_NAME.fullmatch(value):
         raise ValueError("must be an environment variable name: letters, digits and '_', not starting with a digit")
     return value
 
@@ -91,24 +100,33 @@ def _secret_source(value: Any) -> Any:
 
 
 def _endpoint(value: str) -> str:
-    if not ENDPOINT.match(value):
+    if not ENDPOINT.fullmatch(value):
         raise ValueError("must be an http(s) URL without credentials, e.g. http://ollama.models.svc:11434/api")
     return value
 
 
+def _image_ref(value: str) -> str:
+    if not IMAGE_REF.fullmatch(value):
+        raise ValueError(
+            "must be an image reference such as registry.example.com/team/image:1.2.3 (no spaces or newlines)"
+        )
+    return value
+
+
 def _label_key(value: str) -> str:
-    if not LABEL_KEY.match(value):
+    if not LABEL_KEY.fullmatch(value):
         raise ValueError("must be a Kubernetes label key (optional DNS prefix, '/', name of at most 63 characters)")
     return value
 
 
 def _label_value(value: str) -> str:
-    if not LABEL_VALUE.match(value):
+    if not LABEL_VALUE.fullmatch(value):
         raise ValueError("must be a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.'")
     return value
 
 
 DnsLabel = Annotated[str, AfterValidator(_dns_label)]
+ImageRef = Annotated[str, AfterValidator(_image_ref)]
 Quantity = Annotated[str, AfterValidator(_quantity)]
 PluginSpec = Annotated[str, AfterValidator(_pinned_plugin)]
 EnvName = Annotated[str, AfterValidator(_env_name)]
@@ -170,7 +188,7 @@ class SecretSource(Strict):
     """Where a secret env value comes from: a Pulumi config secret of this stack, or a Kubernetes Secret that
     already exists in the agent's namespace. Exactly one."""
 
-    config: str | None = Field(None, pattern=CONFIG_KEY.pattern)
+    config: str | None = Field(None, pattern=f"^{CONFIG_KEY.pattern}$")
     secret_key_ref: SecretKeyRef | None = None
 
     @model_validator(mode="after")
@@ -180,14 +198,22 @@ class SecretSource(Strict):
         return self
 
 
+class DatabaseSpec(Strict):
+    """Where the agent's POSTGRES_URL points. The URL is a secret the program never reads; this says where it
+    goes, so the agent's egress opens to that host and port and nothing else (launchpad/fleet/egress.py)."""
+
+    host: str = Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:\[\]-]+$")
+    port: int = Field(5432, ge=1, le=65535)
+
+
 class BuildSpec(Strict):
     runtime: str = Field(RUNTIME_VERSION, pattern=r"^\d+\.\d+\.\d+$")
-    base_image: str = Field(BASE_IMAGE, min_length=1)
+    base_image: ImageRef = BASE_IMAGE
     bun_version: str = Field(BUN_VERSION, pattern=r"^\d+\.\d+\.\d+$")
 
 
 class ImageSpec(Strict):
-    ref: str | None = None
+    ref: ImageRef | None = None
     build: BuildSpec | None = None
 
     @model_validator(mode="after")
@@ -199,12 +225,13 @@ class ImageSpec(Strict):
 
 class AgentSpec(Strict):
     name: DnsLabel
-    description: str = ""
+    # Bounds on what lands in annotations and labels, which the API server caps (annotations 256 KiB in all).
+    description: str = Field("", max_length=1000)
     owner: Annotated[UUID, BeforeValidator(_owner)]
     tenant: DnsLabel | None = None
     character: CharacterFields | None = None
     character_file: str | None = None
-    plugins: list[PluginSpec] = []
+    plugins: list[PluginSpec] = Field([], max_length=50)
     platforms: dict[PlatformName, PlatformSettings | None] = {}
     model: ModelSpec
     resources: Resources = Resources()
@@ -212,8 +239,11 @@ class AgentSpec(Strict):
     env: dict[EnvName, EnvValue] = {}
     secrets: dict[EnvName, Annotated[SecretSource, BeforeValidator(_secret_source)]] = {}
     image: ImageSpec | None = None
-    labels: dict[LabelKey, LabelValue] = {}
+    labels: dict[LabelKey, LabelValue] = Field({}, max_length=32)
     tier: Tier | None = None  # its PriorityClass (launchpad.fleet.tiers); default from defaults.yaml, else standard
+    database: DatabaseSpec | None = None  # where POSTGRES_URL points: its egress
+    # Bumped to give this agent a new API token (ELIZA_SERVER_AUTH_TOKEN) alone: launchpad/workloads/auth_token.py.
+    token_rotation: int = Field(0, ge=0, le=1_000_000)
 
 
 class QuotaSpec(Strict):
@@ -236,6 +266,9 @@ class LimitRangeSpec(Strict):
 class TenantPolicy(Strict):
     quota: QuotaSpec | None = None
     limit_range: LimitRangeSpec | None = None
+    # The tiers this tenant's agents may run at (launchpad/fleet/tiers.py). The platform decides, here in the
+    # defaults file, not the agent file: `critical` may evict other tenants' pods. Unset: standard and low.
+    allowed_tiers: list[Tier] | None = Field(None, min_length=1)
 
 
 class TenantsSpec(Strict):

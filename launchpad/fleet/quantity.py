@@ -20,13 +20,14 @@ _DECIMAL = {
     "E": Decimal(10**18),
 }
 _QUANTITY = re.compile(
-    r"^(?P<num>[0-9]+(\.[0-9]+)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+    r"(?P<num>[0-9]+(\.[0-9]+)?|\.[0-9]+)(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?"
 )
 
 
 def parse_quantity(text: str) -> Decimal:
     """Value of a quantity in base units (cores or bytes). Raises ValueError with the accepted forms."""
-    match = _QUANTITY.match(text.strip()) if isinstance(text, str) else None
+    # The whole text, as written: it goes into the manifests as it is (`512Mi\n` would too).
+    match = _QUANTITY.fullmatch(text) if isinstance(text, str) else None
     if not match:
         raise ValueError(f"{text!r} is not a Kubernetes quantity (examples: 500m, 2, 512Mi, 2Gi)")
     try:

@@ -4,11 +4,13 @@ interpretation of their own."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from launchpad import naming
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.fleet.egress import Destination
 from launchpad.fleet.models import PINNED_PLUGIN, AgentSpec, SecretSource
 from launchpad.fleet.rules import platform_mode, single_identity_platforms
 from launchpad.fleet.tenants import NamespaceLimits
@@ -39,6 +41,13 @@ class Agent:
     image_build: ImageBuild | None
     config_secrets: tuple[ConfigSecretUse, ...]
     notes: tuple[str, ...] = ()  # what loading did that the user should know (a v0 character converted)
+    # Where the agent connects beside DNS and the model APIs: (field, destination, file, line) of each endpoint
+    # its file declares (ollama's model.endpoint, database:), checked by launchpad/fleet/egress.py.
+    endpoints: tuple[tuple[str, Destination, str, int], ...] = ()
+    # What makes this agent a new one even under an old name, beside its owner: "" for an agent file; an API
+    # agent's registry row id (a row deleted and created again is another agent). Its API token changes with
+    # it (launchpad/workloads/auth_token.py).
+    incarnation: str = ""
 
     @property
     def name(self) -> str:
@@ -56,6 +65,11 @@ class Agent:
     def runtime_version(self) -> str:
         build = self.spec.image.build if self.spec.image else None
         return build.runtime if build else "prebuilt"
+
+    @property
+    def character_json(self) -> str:
+        """The character as its ConfigMap holds it (indented, sorted keys: stable diffs)."""
+        return json.dumps(self.character, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def secret_sources(self) -> dict[str, SecretSource]:
         return dict(self.spec.secrets)
@@ -91,7 +105,7 @@ def resolve_plugins(spec: AgentSpec, knowledge: bool = False) -> tuple[str, ...]
     plugin wins, at the catalog position. Order matters: elizaOS 1.7 uses the first plugin that registered a
     model type (core `registerModel`: same priority, earlier registration first), so the text provider comes
     before the one added for embeddings."""
-    own = {m["name"]: p for p in spec.plugins if (m := PINNED_PLUGIN.match(p))}
+    own = {m["name"]: p for p in spec.plugins if (m := PINNED_PLUGIN.fullmatch(p))}
     required = [*BASE_PLUGINS, MODEL_PROVIDERS[spec.model.provider].plugin]
     if spec.model.embeddings is not None:
         required.append(MODEL_PROVIDERS[spec.model.embeddings].plugin)
@@ -102,7 +116,7 @@ def resolve_plugins(spec: AgentSpec, knowledge: bool = False) -> tuple[str, ...]
     for plugin in required:
         name = plugin.rpartition("@")[0]
         resolved.append(own.pop(name, plugin))
-    resolved += [p for p in spec.plugins if (m := PINNED_PLUGIN.match(p)) and m["name"] in own]
+    resolved += [p for p in spec.plugins if (m := PINNED_PLUGIN.fullmatch(p)) and m["name"] in own]
     return tuple(dict.fromkeys(resolved))
 
 

@@ -27,7 +27,7 @@ from launchpad.source.yaml_source import Loc
 
 Report = Callable[[Loc, str], None]
 RESERVED_LABEL_PREFIXES = ("app.kubernetes.io/", "launchpad.dev/")
-_IMAGE_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
+_IMAGE_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}\Z")
 MODEL_ENV = model_env_names()
 
 
@@ -61,7 +61,7 @@ def check_character(spec: AgentSpec, report: Report) -> None:
 def check_plugins(spec: AgentSpec, report: Report) -> None:
     first_index: dict[str, int] = {}
     for index, plugin in enumerate(spec.plugins):
-        match = PINNED_PLUGIN.match(plugin)
+        match = PINNED_PLUGIN.fullmatch(plugin)
         if not match:
             continue  # shape error reported by the model
         name = match["name"]
@@ -140,6 +140,21 @@ def check_model(spec: AgentSpec, report: Report) -> None:
         report(("model", "embeddings"), f"{model.embeddings} has no embedding model; choose one of: {capable}")
     if model.name is not None and model.small is not None and model.large is not None:
         report(("model", "name"), "model.name sets both small and large, which are both given: remove one")
+
+
+def check_database(spec: AgentSpec, report: Report) -> None:
+    """POSTGRES_URL is a secret the program never reads, so the agent file says where it points (`database:`):
+    the agent's egress opens to that host and port and to no other database (launchpad/fleet/egress.py)."""
+    if "POSTGRES_URL" in spec.secrets and spec.database is None:
+        report(
+            ("secrets", "POSTGRES_URL"),
+            "say where POSTGRES_URL points, so the agent's network policy opens to it and nothing else: add "
+            "`database: {host: <service>.<namespace>.svc | <IP address> | <public host>, port: 5432}`",
+        )
+    if spec.database is not None and "POSTGRES_URL" not in spec.secrets:
+        report(
+            ("database",), "database: says where POSTGRES_URL points; add `secrets: {POSTGRES_URL: ...}` or remove it"
+        )
 
 
 def has_embeddings(spec: AgentSpec) -> bool:
@@ -249,6 +264,7 @@ def check_agent(spec: AgentSpec, provenance: Provenance, registry: str | None) -
     check_platforms(spec, report)
     check_scaling(spec, report)
     check_model(spec, report)
+    check_database(spec, report)
     check_resources(spec, report)
     check_env(spec, report)
     check_image(spec, registry, report)

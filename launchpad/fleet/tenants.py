@@ -23,6 +23,7 @@ from typing import Any
 from launchpad.errors import Problem, field_path
 from launchpad.fleet.models import AgentSpec, TenantsSpec
 from launchpad.fleet.quantity import format_bytes, parse_quantity
+from launchpad.fleet.tiers import DEFAULT_ALLOWED_TIERS, Tier
 from launchpad.source.yaml_source import Loc
 
 Where = Callable[[Loc], tuple[str, int]]  # a path in the defaults file -> (file, line)
@@ -86,10 +87,11 @@ def _flat(data: Mapping[str, Any], prefix: Loc = ()) -> dict[Loc, Any]:
 def resolve(spec: TenantsSpec, tenant: str | None, where: Where) -> NamespaceLimits:
     """The defaults with the tenant's overrides merged over them, each value with its FILE:LINE."""
     # path inside the section -> (where that value is in the file, value)
-    defaults = _flat(spec.defaults.model_dump(by_alias=True, exclude_none=True))
+    sections = {"quota", "limit_range"}  # what the namespace's objects hold (allowedTiers is the agents')
+    defaults = _flat(spec.defaults.model_dump(by_alias=True, exclude_none=True, include=sections))
     merged: dict[Loc, tuple[Loc, Any]] = {path: (("tenants", "defaults"), v) for path, v in defaults.items()}
     if tenant is not None and tenant in spec.overrides:
-        override = _flat(spec.overrides[tenant].model_dump(by_alias=True, exclude_none=True))
+        override = _flat(spec.overrides[tenant].model_dump(by_alias=True, exclude_none=True, include=sections))
         merged.update({path: (("tenants", "overrides", tenant), v) for path, v in override.items()})
     quota: dict[str, Sourced] = {}
     limits: dict[str, dict[str, Sourced]] = {}
@@ -102,6 +104,17 @@ def resolve(spec: TenantsSpec, tenant: str | None, where: Where) -> NamespaceLim
         else:  # ("limitRange", bound, resource)
             limits.setdefault(str(path[1]), {})[str(path[2])] = sourced
     return NamespaceLimits(tenant, quota, limits)
+
+
+def allowed_tiers(spec: TenantsSpec | None, tenant: str | None) -> tuple[tuple[Tier, ...], Loc | None]:
+    """The tiers `tenant`'s agents may run at, and where the defaults file says so (None: the built-in
+    default, standard and low). An agent without a tenant gets the defaults."""
+    if spec is not None:
+        if tenant is not None and tenant in spec.overrides and spec.overrides[tenant].allowed_tiers is not None:
+            return tuple(spec.overrides[tenant].allowed_tiers or ()), ("tenants", "overrides", tenant, "allowedTiers")
+        if spec.defaults.allowed_tiers is not None:
+            return tuple(spec.defaults.allowed_tiers), ("tenants", "defaults", "allowedTiers")
+    return DEFAULT_ALLOWED_TIERS, None
 
 
 def _amount(resource: str, value: Decimal) -> str:

@@ -13,6 +13,9 @@ from typing import Literal, get_args
 Tier = Literal["critical", "standard", "low"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
 DEFAULT_TIER: Tier = "standard"
+# What a tenant's agents may choose unless the platform says more (`allowedTiers` in the defaults file's
+# `tenants:` section): `critical` preempts other tenants' pods, so only the platform grants it.
+DEFAULT_ALLOWED_TIERS: tuple[Tier, ...] = ("standard", "low")
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,7 @@ class ImageBuild:
     @property
     def node_version(self) -> str | None:
         """The Node version of an official `node:<x.y.z>-...` base image, else None."""
-        match = re.match(r"^(?:docker\.io/)?(?:library/)?node:(\d+\.\d+\.\d+)(?:-|$)", self.base_image)
+        match = re.match(r"(?:docker\.io/)?(?:library/)?node:(\d+\.\d+\.\d+)(?:-|\Z)", self.base_image)
         return match[1] if match else None
 
     def dependencies(self) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pulumi_policy import (
 
 from policies.kubernetes.workloads import containers, name_of, pod_spec
 
-_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}$")
+_DIGEST = re.compile(r"@sha256:[a-f0-9]{64}\Z")
 
 
 def _images(args: ResourceValidationArgs) -> list[tuple[str, str]]:

@@ -46,7 +46,9 @@ def test_ollama_endpoint_is_set_and_its_port_opened(tmp_path: Path, monkeypatch:
     assert _plain(agent)["OLLAMA_API_ENDPOINT"] == "http://ollama.models.svc:11434/api"
     egress = agent_manifests(agent, {}).network_policy
     ports = sorted(p["port"] for rule in egress["spec"]["egress"] for p in rule["ports"])
-    assert ports == [53, 53, 443, 5432, 11434]
+    assert ports == [53, 53, 443, 11434]  # DNS, HTTPS to the internet, ollama: no database port for nothing
+    (ollama,) = [rule for rule in egress["spec"]["egress"] if rule["ports"][0]["port"] == 11434]
+    assert ollama["to"] == [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "models"}}}]
 
 
 def test_the_api_token_comes_from_the_agents_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,7 +61,7 @@ def test_the_api_token_comes_from_the_agents_secret(tmp_path: Path, monkeypatch:
 
 
 def test_no_settings_the_runtime_ignores_and_the_update_check_fails_fast(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    pg = BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")
+    pg = BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + "database: {host: pg.example.com}\n"
     env = _plain(_agent(tmp_path, monkeypatch, pg))
     assert "POSTGRES_POOL_MAX" not in env  # plugin-sql 1.7.2 hard-codes its pool
     assert "PGLITE_DATA_DIR" not in env  # a shared Postgres instead of the pod's PGlite
@@ -67,7 +69,7 @@ def test_no_settings_the_runtime_ignores_and_the_update_check_fails_fast(tmp_pat
 
 
 def test_replicas_get_session_affinity_single_pods_do_not(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    web = BASE.replace("  telegram: {mode: polling}", "  web: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")
+    web = BASE.replace("  telegram: {mode: polling}", "  web: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + "database: {host: pg.example.com}\n"
     scaled = _agent(tmp_path, monkeypatch, web.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70"))
     assert agent_manifests(scaled, {}).service["spec"]["sessionAffinity"] == "ClientIP"
     single = _agent(tmp_path, monkeypatch, web)

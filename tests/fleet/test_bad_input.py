@@ -10,6 +10,8 @@ import pytest
 from launchpad.fleet import FleetError, load_fleet
 from tests.fleet.fleet_files import BASE, write_fleet
 
+DATABASE = "database: {host: pg.example.com}\n"  # where POSTGRES_URL points: the agent's egress
+
 # fmt: off
 CASES: dict[str, dict[str, str]] = {
     "unknown_top_field": {"bot.yaml": BASE + "maxReplica: 3\n"},
@@ -43,10 +45,10 @@ CASES: dict[str, dict[str, str]] = {
     "bad_mode": {"bot.yaml": BASE.replace("{mode: polling}", "{mode: longpoll}")},
     "missing_platform_secret": {"bot.yaml": BASE.replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}\n", "")},
     "missing_model_secret": {"bot.yaml": BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "")},
-    "polling_scaled": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
-    "discord_scaled": {"bot.yaml": BASE.replace("  telegram: {mode: polling}", "  discord: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  DISCORD_API_TOKEN: {config: d}\n  DISCORD_APPLICATION_ID: {config: a}").replace("  maxReplicas: 1", "  maxReplicas: 2\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
+    "polling_scaled": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 3\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + DATABASE},
+    "discord_scaled": {"bot.yaml": BASE.replace("  telegram: {mode: polling}", "  discord: {}").replace("  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  DISCORD_API_TOKEN: {config: d}\n  DISCORD_APPLICATION_ID: {config: a}").replace("  maxReplicas: 1", "  maxReplicas: 2\n  targetCPU: 70").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + DATABASE},
     "max_below_min": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  minReplicas: 1", "  minReplicas: 3")},
-    "autoscale_no_target": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  maxReplicas: 1", "  maxReplicas: 4").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n")},
+    "autoscale_no_target": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  maxReplicas: 1", "  maxReplicas: 4").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + DATABASE},
     "zero_replicas": {"bot.yaml": BASE.replace("  minReplicas: 1", "  minReplicas: 0")},
     "target_over_100": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 1\n  targetCPU: 150")},
     "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi}", "memory: 512Mi}").replace("memory: 1792Mi}", "memory: 128Mi}")},
@@ -61,7 +63,7 @@ CASES: dict[str, dict[str, str]] = {
     "env_inert": {"bot.yaml": BASE + "env:\n  POSTGRES_POOL_MAX: 50\n"},
     "env_model_fallback": {"bot.yaml": BASE + "env:\n  SMALL_MODEL: gpt-4o\n"},
     "env_bad_name": {"bot.yaml": BASE + "env:\n  1BAD: x\n"},
-    "env_and_secret": {"bot.yaml": BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + "env:\n  POSTGRES_URL: x\n"},
+    "env_and_secret": {"bot.yaml": BASE.replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + "env:\n  POSTGRES_URL: x\n" + DATABASE},
     "secret_both_sources": {"bot.yaml": BASE.replace("{config: openaiKey}", "{config: openaiKey, secretKeyRef: {name: s, key: k}}")},
     "secret_plain_value": {"bot.yaml": BASE.replace("{config: openaiKey}", "sk-abcdefghijklmnopqrstuvwxyz")},
     "image_latest": {"bot.yaml": BASE.replace("eliza:1.7.2", "eliza:latest")},
@@ -138,10 +140,10 @@ EXPECTED: dict[str, list[str]] = {
         "agents/bot.yaml:6: character.settings: key True is not a string (at switches): quote it (YAML reads yes/no/on/off and numbers as such)",
     ],
     'too_deep_yaml': [
-        'agents/bot.yaml:1: nested too deeply to read (hundreds of levels): no agent file or character needs that',
+        'agents/bot.yaml:21: nested more than 32 levels deep: no agent file or character needs that',
     ],
     'too_deep_character_file': [
-        'agents/c.json:1: nested too deeply to read (hundreds of levels): no agent file or character needs that',
+        'agents/c.json:1: nested more than 32 levels deep: no agent file or character needs that',
     ],
     'character_example_yaml_date': [
         'agents/bot.yaml:6: character.messageExamples: not a JSON value (at [0][0].content.sent): a date (YAML reads an unquoted date as one): quote it',

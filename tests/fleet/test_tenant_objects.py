@@ -79,9 +79,9 @@ def test_render_writes_them_beside_their_namespaces(tmp_path: Path) -> None:
         return [m["kind"] for m in yaml.safe_load_all((tmp_path / path).read_text())]
 
     assert kinds("cluster/priority-classes.yaml") == ["PriorityClass"] * 3
-    assert kinds("namespaces/tenant-trading.yaml") == ["Namespace", "ResourceQuota", "LimitRange"]
+    assert kinds("namespaces/tenant-trading.yaml") == ["Namespace", "NetworkPolicy", "ResourceQuota", "LimitRange"]
     omni = kinds("agents/omni-agent.yaml")
-    assert omni[0] == "Namespace" and omni[-2:] == ["ResourceQuota", "LimitRange"]
+    assert omni[:2] == ["Namespace", "NetworkPolicy"] and omni[-2:] == ["ResourceQuota", "LimitRange"]
     deployment = next(m for m in yaml.safe_load_all((tmp_path / "agents/omni-agent.yaml").read_text())
                       if m["kind"] == "Deployment")  # fmt: skip
     assert deployment["spec"]["template"]["spec"]["priorityClassName"] == "launchpad-standard"

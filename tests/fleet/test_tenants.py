@@ -39,11 +39,12 @@ WEB = BASE.replace("  telegram: {mode: polling}", "  web: {}").replace(
     "  TELEGRAM_BOT_TOKEN: {config: tgToken}", "  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}"
 ).replace(
     "  maxReplicas: 1", "  maxReplicas: 4\n  targetCPU: 70"
-)
+) + "database: {host: pg.example.com}\n"
 
 
 def _agent(name: str, tenant: str | None, text: str = BASE) -> str:
-    named = text.replace("name: bot", f"name: {name}")
+    # Each its own Telegram bot: one bot identity serves one agent (launchpad/fleet/across.py).
+    named = text.replace("name: bot", f"name: {name}").replace("{config: tgToken}", f"{{config: {name}TgToken}}")
     return named.replace("owner:", f"tenant: {tenant}\nowner:") if tenant else named
 
 
@@ -162,7 +163,7 @@ def test_a_fleet_that_fits_loads_and_an_unused_override_is_harmless(tmp_path: Pa
 
 
 def test_without_a_tenants_section_there_is_no_policy(tmp_path: Path) -> None:
-    fleet = _load(tmp_path, "tier: critical\n", a=_agent("a", "small"), web=_agent("web", "small", WEB))
+    fleet = _load(tmp_path, "tier: low\n", a=_agent("a", "small"), web=_agent("web", "small", WEB))
     assert fleet.tenant_limits == {}
 
 
@@ -176,7 +177,8 @@ def test_bad_tenant_settings_are_named(tmp_path: Path) -> None:
 
 
 def test_tier_defaults_to_the_defaults_file_then_standard_and_names_a_priority_class(tmp_path: Path) -> None:
-    fleet = _load(tmp_path, a=_agent("a", "small"), b=_agent("b", "small") + "tier: critical\n")
+    granted = DEFAULTS.replace("  overrides:\n", "  overrides:\n    small:\n      allowedTiers: [critical, low]\n")
+    fleet = _load(tmp_path, granted, a=_agent("a", "small"), b=_agent("b", "small") + "tier: critical\n")
     tiers = {a.name: a.tier for a in fleet.agents}
     assert tiers == {"a": "low", "b": "critical"}
     pod = agent_manifests(fleet.agents[1], {}).deployment["spec"]["template"]["spec"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from launchpad.db.errors import MigrationFileError
 
-_NAME = re.compile(r"^(\d{14})_([A-Za-z0-9_\-]+)\.sql$")
+_NAME = re.compile(r"(\d{14})_([A-Za-z0-9_\-]+)\.sql")
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def discover(directory: Path) -> list[MigrationFile]:
         raise MigrationFileError(f"migrations directory not found: {directory}")
     found: dict[str, MigrationFile] = {}
     for path in sorted(directory.glob("*.sql")):
-        match = _NAME.match(path.name)
+        match = _NAME.fullmatch(path.name)
         if match is None:
             raise MigrationFileError(f"{path.name}: not named <YYYYMMDDHHMMSS>_<name>.sql")
         version, name = match.groups()
