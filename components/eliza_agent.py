@@ -14,7 +14,7 @@ import pulumi_kubernetes as k8s
 from launchpad.contracts import ELIZA_AGENT, Manifest
 from launchpad.fleet.resolved import Agent
 from launchpad.workloads.agent_objects import agent_manifests
-from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, SECRET_DIGEST_ANNOTATION, derive_token, secret_digest
 
 
 @dataclass
@@ -22,6 +22,8 @@ class ElizaAgentArgs:
     agent: Agent
     # The stack's `agentTokenKey` secret: the agent's API token is derived from it (launchpad/workloads/auth_token.py).
     token_key: pulumi.Input[str]
+    # The agent's incarnation nonce (components/providers/incarnations.py), the token's other input.
+    token_nonce: pulumi.Input[str]
     # Env name -> value of each secret that comes from Pulumi config (Outputs, marked secret).
     secret_values: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     # The image to run: the built image's digest when built, else the agent's pinned reference.
@@ -35,6 +37,8 @@ class ElizaAgentArgs:
     # PriorityClass (pods naming a missing class are refused).
     depends_on: Sequence[pulumi.Resource] = ()
     scan: bool = True
+    # The cluster's pod and service CIDRs (stack setting clusterCidrs), kept out of the agent's internet egress.
+    cluster_cidrs: Sequence[str] = ()
 
 
 def _meta(manifest: Manifest) -> Any:
@@ -51,13 +55,25 @@ class ElizaAgent(pulumi.ComponentResource):
     def __init__(self, name: str, args: ElizaAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ELIZA_AGENT, name, None, opts)
         agent = args.agent
+        key = pulumi.Output.secret(args.token_key)
         secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
         # Derived inside the secret Output: the token never exists in plaintext outside the agent's Secret.
-        secret_values[AUTH_TOKEN_ENV] = pulumi.Output.secret(args.token_key).apply(
-            lambda key: derive_token(key, agent.name)
+        secret_values[AUTH_TOKEN_ENV] = pulumi.Output.all(key, args.token_nonce).apply(
+            lambda pair: derive_token(pair[0], agent.name, pair[1])
         )
+        # Every value the pods read from the Secret, keyed-hashed inside the secret Output and only then made
+        # plain: the pod template changes (and the pods roll) whenever a value does, and nobody who reads the
+        # Deployment can test a guess of a value against it (launchpad/workloads/auth_token.py).
+        names = sorted(secret_values)
+        digest = pulumi.Output.all(key, *(secret_values[n] for n in names)).apply(
+            lambda values: secret_digest(values[0], agent.name, dict(zip(names, values[1:], strict=True)))
+        )
+        annotations = {SECRET_DIGEST_ANNOTATION: pulumi.Output.unsecret(digest)}
         image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
-        m = agent_manifests(agent, secret_values, scan=args.scan, image=image)
+        m = agent_manifests(
+            agent, secret_values, scan=args.scan, image=image, pod_annotations=annotations,
+            cluster_cidrs=args.cluster_cidrs,
+        )
         child = pulumi.ResourceOptions(parent=self)
 
         if m.namespace is not None:
@@ -70,6 +86,10 @@ class ElizaAgent(pulumi.ComponentResource):
             raise ValueError(f"agent {agent.name} of tenant {agent.spec.tenant} needs its tenant's namespace")
         waits = [self.namespace_resource] if self.namespace_resource is not None else []
         in_ns = pulumi.ResourceOptions(parent=self, depends_on=waits)
+        if m.default_deny is not None:  # the agent's own namespace: isolated before anything runs in it
+            k8s.networking.v1.NetworkPolicy(
+                f"{name}-default-deny", metadata=_meta(m.default_deny), spec=m.default_deny["spec"], opts=in_ns
+            )
 
         k8s.core.v1.ServiceAccount(
             f"{name}-sa", metadata=_meta(m.service_account), automount_service_account_token=False, opts=in_ns

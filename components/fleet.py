@@ -14,11 +14,14 @@ import pulumi_kubernetes as k8s
 from components.agent_image import AgentImage, AgentImageArgs
 from components.eliza_agent import ElizaAgent, ElizaAgentArgs
 from components.providers.image_scan import ImageScan
+from components.providers.incarnations import AgentIncarnations
 from launchpad.contracts import Manifest
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.fleet.tiers import priority_class_name
+from launchpad.providers.incarnations import identity
 from launchpad.settings import StackSettings
 from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
+from launchpad.workloads.network import default_deny
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
 
@@ -86,6 +89,12 @@ def deploy_shared(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) -
             shared.namespaces[namespace] = k8s.core.v1.Namespace(
                 namespace, metadata=namespace_manifest(namespace, tenant)["metadata"], opts=opts
             )
+            deny = default_deny(namespace, tenant)
+            created = shared.namespaces[namespace]
+            in_ns = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[created]))
+            k8s.networking.v1.NetworkPolicy(
+                f"{namespace}-default-deny", metadata=deny["metadata"], spec=deny["spec"], opts=in_ns
+            )
             _namespace_policies(namespace, policies.get(namespace, []), shared.namespaces[namespace], opts)
     images: dict[str, AgentImage] = {}
     if settings.imageBuild == "docker":
@@ -116,6 +125,11 @@ def deploy_agents(
     """One ElizaAgent per agent of this stack (the whole fleet, or one shard of it)."""
     policies = namespace_objects(args.fleet)
     deployed: dict[str, ElizaAgent] = {}
+    incarnations = AgentIncarnations(
+        "agent-incarnations",
+        {a.name: identity(str(a.spec.owner), a.incarnation, a.spec.token_rotation) for a in agents},
+        opts,
+    ) if agents else None
     for agent in agents:
         gates = [*shared.gates.get(agent.image_ref, ()), shared.classes[priority_class_name(agent.tier)]]
         deployed[agent.name] = ElizaAgent(
@@ -124,11 +138,13 @@ def deploy_agents(
                 agent=agent,
                 secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
                 token_key=args.token_key,
+                token_nonce=incarnations.nonce(agent.name) if incarnations is not None else "",
                 image=shared.images.get(agent.image_ref),
                 namespace=shared.namespaces.get(agent.namespace),
                 tenant_namespace_elsewhere=shared.tenant_namespaces_elsewhere,
                 depends_on=gates,
                 scan=args.settings.scan,
+                cluster_cidrs=tuple(args.settings.clusterCidrs),
             ),
             opts=opts,
         )

@@ -28,7 +28,7 @@ from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.database import database_problem
 from launchpad.scan.trivy import find_trivy, missing_trivy_message
 from launchpad.settings import SettingsError, StackSettings
-from launchpad.stacks.needs import StackNeeds, shard_settings, stack_needs
+from launchpad.stacks.needs import StackNeeds, secret_value_problems, shard_settings, stack_needs
 from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
 
 BUILD_ROOT = Path("build")
@@ -61,6 +61,9 @@ def load() -> StackNeeds:
     missing = [n.missing(stack, n.key in plain) for n in needs.secrets if n.key not in secret_keys]
     if missing:
         _fail("secrets are missing; nothing was changed:\n" + "\n".join(dict.fromkeys(missing)))
+    unusable = secret_value_problems(needs, stack_config.secret_values(), stack)
+    if unusable:
+        _fail("secrets cannot be used; nothing was changed:\n" + "\n".join(unusable))
     if needs.role != "shard":  # images are built and scanned with the shared objects
         _check_scan_gate(needs.settings, fleet, stack)
     return needs

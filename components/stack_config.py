@@ -27,6 +27,15 @@ def project_config() -> tuple[dict[str, Any], set[str]]:
     return plain, secrets
 
 
+def secret_values() -> dict[str, str]:
+    """Bare key -> value of this project's secret config, as the engine hands it to the program (decrypted), for
+    checks that must see a value (empty? long enough?) and never print it."""
+    merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    _, secrets = project_config()
+    prefix = f"{PROJECT}:"
+    return {key: str(merged[prefix + key]) for key in secrets if prefix + key in merged}
+
+
 def _decode(value: Any) -> Any:
     # Structured config values (`pulumi config set --path` or objects in the stack file) arrive as JSON text.
     if isinstance(value, str) and value[:1] in ("{", "["):

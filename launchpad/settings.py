@@ -5,6 +5,7 @@ and never pass through here."""
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -70,6 +71,18 @@ class StackSettings(BaseModel):
     sharding: ShardingSettings | None = None
     platform: str | None = None
     shard: str | None = None
+    # The cluster's pod and service CIDRs: kept out of every agent's egress to the public internet
+    # (launchpad/workloads/network.py), whatever range they are in. Private ranges are always kept out.
+    clusterCidrs: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _cidrs(self) -> StackSettings:
+        for cidr in self.clusterCidrs:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"clusterCidrs: {cidr!r} is not a CIDR such as 10.244.0.0/16") from None
+        return self
 
 
 class SettingsError(UserError):

@@ -21,6 +21,13 @@ def fake_digest(image_name: str) -> str:
     return "sha256:" + hashlib.sha256(image_name.encode()).hexdigest()
 
 
+INCARNATIONS = "pulumi-python:dynamic/launchpad:AgentIncarnations"
+
+
+def mock_nonce(agent: str, identity: str) -> str:
+    return hashlib.sha256(f"{agent}/{identity}".encode()).hexdigest()[:32]
+
+
 @dataclass
 class Registered:
     typ: str
@@ -41,6 +48,13 @@ class RecordingMocks(pulumi.runtime.Mocks):
         if args.typ == "pulumi:pulumi:StackReference":
             name = args.inputs["name"]
             outputs.update(outputs=self.stack_outputs.get(name, {}), secretOutputNames=[])
+        if args.typ == INCARNATIONS:
+            # The engine runs the provider's check, which draws each nonce; here a fixed one per identity, so
+            # two runs of one fleet register the same objects.
+            outputs["nonces"] = {
+                name: {"identity": ident, "nonce": mock_nonce(name, ident)}
+                for name, ident in (args.inputs.get("agents") or {}).items()
+            }
         if args.typ == "docker:index/image:Image":
             repo = args.inputs["imageName"].rsplit(":", 1)[0]
             outputs["repoDigest"] = f"{repo}@{fake_digest(args.inputs['imageName'])}"

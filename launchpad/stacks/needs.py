@@ -23,7 +23,7 @@ from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
 from launchpad.settings import StackSettings, parse_settings
 from launchpad.stacks.assignment import shard_ids, shard_of
 from launchpad.stacks.stack_files import SHARD_KEYS, plain_config, stack_file
-from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
+from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG, token_key_problem
 
 Role = Literal["fleet", "platform", "shard"]
 DATABASE_URL_CONFIG = "databaseUrl"
@@ -60,6 +60,26 @@ class StackNeeds:
     @property
     def secret_keys(self) -> set[str]:
         return {need.key for need in self.secrets}
+
+
+def secret_value_problems(needs: StackNeeds, values: Mapping[str, str], stack: str) -> list[str]:
+    """Secrets the stack holds but that cannot be what they are for: an empty value (an empty model key or
+    bot token makes an agent that fails at its first call; an empty token key makes every agent's API token
+    computable from its name), a token key that is too short. Said at preview, naming the key, never the value."""
+    problems: list[str] = []
+    for need in needs.secrets:
+        value = values.get(need.key)
+        if value is None:
+            continue  # missing: said by SecretNeed.missing
+        at = f"{need.file}: {PROJECT}:{need.field}" if need.line is None else f"{need.file}:{need.line}: {need.field}"
+        fix = f"`pulumi config set --secret {need.key} <value> --stack {stack}`"
+        if need.key == TOKEN_KEY_CONFIG:
+            weak = token_key_problem(value, stack)
+            if weak is not None:
+                problems.append(f"{need.file}: {PROJECT}:{TOKEN_KEY_CONFIG}: {weak}")
+        elif not value.strip():
+            problems.append(f"{at}: config key {PROJECT}:{need.key} is set but empty: {fix}")
+    return list(dict.fromkeys(problems))
 
 
 def shard_settings(root: Path, plain: Mapping[str, Any], stack: str) -> dict[str, Any]:

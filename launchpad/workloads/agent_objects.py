@@ -3,14 +3,14 @@ preview shows a change only when the agent file changed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from launchpad import naming
 from launchpad.contracts import Manifest
 from launchpad.fleet.resolved import Agent
-from launchpad.workloads import pod
+from launchpad.workloads import network, pod
 
 SINGLE_IDENTITY_ANNOTATION = "launchpad.dev/single-identity"
 PLUGINS_ANNOTATION = "launchpad.dev/plugins"
@@ -20,6 +20,7 @@ SCAN_ANNOTATION = "launchpad.dev/scan"
 @dataclass(frozen=True)
 class AgentManifests:
     namespace: Manifest | None  # None when the agent lives in its tenant's shared namespace
+    default_deny: Manifest | None  # the namespace's deny-all NetworkPolicy, with the namespace
     service_account: Manifest
     config_map: Manifest
     secret: Manifest | None  # None when no secret comes from Pulumi config
@@ -32,6 +33,7 @@ class AgentManifests:
     def all(self) -> list[Manifest]:
         found = [
             self.namespace,
+            self.default_deny,
             self.service_account,
             self.config_map,
             self.secret,
@@ -97,7 +99,9 @@ def autoscaled(agent: Agent) -> bool:
     return agent.spec.scaling.max_replicas > agent.spec.scaling.min_replicas
 
 
-def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
+def deployment(
+    agent: Agent, scan: bool, image: Any = None, pod_annotations: Mapping[str, Any] | None = None
+) -> Manifest:
     scaling = agent.spec.scaling
     annotations = _annotations(agent, scan)
     spec: Manifest = {
@@ -110,7 +114,9 @@ def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
         else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
         # No plugin list on the pods (it is on the Deployment, for the policy pack): a plugin change already
         # rolls them, through the character checksum (the character names its plugins) or a new image.
-        "template": pod.pod_template(agent, _labels(agent), {}, image if image is not None else agent.image_ref),
+        "template": pod.pod_template(
+            agent, _labels(agent), dict(pod_annotations or {}), image if image is not None else agent.image_ref
+        ),
     }
     if not autoscaled(agent):
         spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count
@@ -162,52 +168,20 @@ def pdb(agent: Agent) -> Manifest | None:
     }
 
 
-def _endpoint_port(url: str) -> int:
-    parsed = urlsplit(url)
-    return parsed.port or (443 if parsed.scheme == "https" else 80)
-
-
-def network_policy(agent: Agent) -> Manifest:
-    http = [{"protocol": "TCP", "port": naming.HTTP_PORT}]
-    egress: list[Manifest] = [
-        {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},  # DNS
-        {"ports": [{"protocol": "TCP", "port": 443}]},  # model APIs and chat platforms
-        {"ports": [{"protocol": "TCP", "port": 5432}]},  # Postgres (plugin-sql)
-    ]
-    endpoint = agent.spec.model.endpoint
-    if endpoint is not None and (port := _endpoint_port(endpoint)) != 443:
-        egress.append({"ports": [{"protocol": "TCP", "port": port}]})  # the ollama server (model.endpoint)
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": _meta(agent, agent.name),
-        "spec": {
-            "podSelector": {"matchLabels": naming.selector_labels(agent.name)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}
-                            }
-                        }
-                    ],
-                    "ports": http,
-                },
-                {"from": [{"podSelector": {}}], "ports": http},  # same namespace
-            ],
-            "egress": egress,
-        },
-    }
-
-
 def agent_manifests(
-    agent: Agent, secret_values: dict[str, Any], *, scan: bool = True, image: Any = None
+    agent: Agent,
+    secret_values: dict[str, Any],
+    *,
+    scan: bool = True,
+    image: Any = None,
+    pod_annotations: Mapping[str, Any] | None = None,
+    cluster_cidrs: Sequence[str] = (),
 ) -> AgentManifests:
     """All objects of `agent`. `secret_values` maps each config-sourced secret env name to its value (a
     Pulumi secret Output in the program, a placeholder when rendering to files); `image` overrides the
-    agent's image reference (the program passes the built image's digest, an Output)."""
+    agent's image reference (the program passes the built image's digest, an Output); `pod_annotations` go on
+    the pod template (the program's keyed digest of the Secret, so a changed value rolls the pods);
+    `cluster_cidrs` are the cluster's pod and service CIDRs, kept out of the agent's internet egress."""
     own_namespace = agent.spec.tenant is None
     secret = None
     if secret_values:
@@ -220,6 +194,7 @@ def agent_manifests(
         }
     return AgentManifests(
         namespace=namespace_manifest(agent.namespace, None) if own_namespace else None,
+        default_deny=network.default_deny(agent.namespace, None) if own_namespace else None,
         service_account={
             "apiVersion": "v1",
             "kind": "ServiceAccount",
@@ -233,7 +208,7 @@ def agent_manifests(
             "data": {pod.CHARACTER_FILE: pod.character_json(agent)},
         },
         secret=secret,
-        deployment=deployment(agent, scan, image),
+        deployment=deployment(agent, scan, image, pod_annotations),
         service={
             "apiVersion": "v1",
             "kind": "Service",
@@ -255,7 +230,7 @@ def agent_manifests(
         },
         hpa=hpa(agent),
         pdb=pdb(agent),
-        network_policy=network_policy(agent),
+        network_policy=network.network_policy(agent, _meta(agent, agent.name), cluster_cidrs),
     )
 
 

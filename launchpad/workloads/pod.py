@@ -4,7 +4,6 @@ probes sized for a slow boot, and writable emptyDirs only where the runtime writ
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from launchpad import naming
@@ -22,7 +21,7 @@ ARGS = ["start", "--character", f"{CHARACTER_DIR}/{CHARACTER_FILE}"]
 
 
 def character_json(agent: Agent) -> str:
-    return json.dumps(agent.character, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return agent.character_json
 
 
 def character_checksum(agent: Agent) -> str:

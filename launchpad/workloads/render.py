@@ -9,6 +9,7 @@ import yaml
 
 from launchpad.fleet.resolved import Fleet
 from launchpad.workloads.agent_objects import agent_manifests, namespace_manifest
+from launchpad.workloads.network import default_deny
 from launchpad.workloads.pod import secret_env
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
@@ -23,7 +24,8 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
     limits = namespace_objects(fleet)
     for namespace, tenant in sorted(fleet.namespaces().items()):
         if tenant is not None:
-            shared = [namespace_manifest(namespace, tenant), *limits.get(namespace, [])]
+            shared = [namespace_manifest(namespace, tenant), default_deny(namespace, tenant)]
+            shared += limits.get(namespace, [])
             written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
     written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:

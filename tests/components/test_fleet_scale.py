@@ -119,7 +119,9 @@ def test_adding_an_agent_changes_no_monitoring_object(tmp_path: Path) -> None:
     after = tmp_path / "after" / "agents"
     shutil.copytree(ROOT / "agents", after)
     text = (after / "crypto-trading-bot.yaml").read_text()
-    (after / "new-bot.yaml").write_text(text.replace("name: crypto-trading-bot", "name: new-bot"))
+    # A bot of its own: one bot identity serves one agent (launchpad/fleet/across.py).
+    new = text.replace("name: crypto-trading-bot", "name: new-bot").replace("cryptoDiscord", "newDiscord")
+    (after / "new-bot.yaml").write_text(new)
     first, second = _declared(before), _declared(after)
     assert set(first) == {
         "monitoring",

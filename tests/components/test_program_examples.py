@@ -9,14 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.pulumi_mocks import MOCKS, install, is_secret, run_program, stack_config, unwrap
+from tests.pulumi_mocks import INCARNATIONS, MOCKS, install, is_secret, mock_nonce, run_program, stack_config, unwrap
 
 install()
 
 from components import program  # noqa: E402 - mocks first
 from launchpad.monitoring import rules  # noqa: E402
-from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token  # noqa: E402
-from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, example_secrets  # noqa: E402
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token, secret_digest  # noqa: E402
+from launchpad.workloads.auth_token import SECRET_DIGEST_ANNOTATION as SECRET_DIGEST  # noqa: E402
+from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, TEST_TOKEN_KEY, example_secrets  # noqa: E402
 
 K8S = "kubernetes:"
 DEPLOYMENT = "kubernetes:apps/v1:Deployment"
@@ -57,7 +58,10 @@ def test_each_example_gets_its_full_set_of_objects(resources: list) -> None:
         "kubernetes:core/v1:Secret": 3,
         DEPLOYMENT: 3,
         "kubernetes:core/v1:Service": 3,
-        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 3,
+        # One per agent, and one deny-all per agent namespace (2 tenants', omni-agent's own).
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy": 6,
+        # Every agent's token nonce: one resource for the stack (launchpad/providers/incarnations.py).
+        "pulumi-python:dynamic/launchpad:AgentIncarnations": 1,
         # Every example is a single-identity chat bot at one replica: no HPA, no PDB.
         "agent-launchpad:index:MonitoringStack": 1,
         "kubernetes:monitoring.coreos.com/v1:PrometheusRule": 1,
@@ -132,6 +136,7 @@ def test_labels_on_every_object_of_the_agent(resources: list, agent: str) -> Non
         r
         for r in resources
         if r.typ.startswith(K8S) and r.name.startswith(f"{agent}-") and r.typ != "kubernetes:core/v1:Namespace"
+        and r.name != f"{agent}-default-deny"  # its own namespace's, labelled like the namespace
     ]
     assert len(own) >= 6
     for r in own:
@@ -158,9 +163,10 @@ def test_secret_values_are_pulumi_secrets_and_never_in_configmaps(resources: lis
     secret = next(r for r in _of(resources, "kubernetes:core/v1:Secret") if r.name == f"{agent}-env")
     assert is_secret(secret.inputs["stringData"]), "the Secret's data must travel as a Pulumi secret"
     values = unwrap(secret.inputs["stringData"])
-    # Config secrets, and the API token derived from the stack's token key (auth_token.py), never the key itself.
+    # Config secrets, and the API token derived from the stack's token key and the agent's nonce (auth_token.py),
+    # never the key itself.
     token = values.pop(AUTH_TOKEN_ENV)
-    assert token == derive_token(f"{TEST_SECRET_PREFIX}agentTokenKey", agent) and TEST_SECRET_PREFIX not in token
+    assert token == derive_token(TEST_TOKEN_KEY, agent, _nonce(resources, agent)) and TEST_SECRET_PREFIX not in token
     assert values and all(v.startswith(TEST_SECRET_PREFIX) for v in values.values())
     values[AUTH_TOKEN_ENV] = token
     config_map = next(r for r in _of(resources, "kubernetes:core/v1:ConfigMap") if r.name == f"{agent}-character")
@@ -169,6 +175,15 @@ def test_secret_values_are_pulumi_secrets_and_never_in_configmaps(resources: lis
     assert TEST_SECRET_PREFIX not in json.dumps(container) and token not in json.dumps(container)
     from_secret = {e["name"] for e in container["env"] if "valueFrom" in e}
     assert set(values) <= from_secret
+    # The pods roll when any of those values changes: a keyed digest of them on the pod template, plain text
+    # (it reveals nothing), which no unkeyed hash of a value could be.
+    annotation = _deployment(resources, agent).inputs["spec"]["template"]["metadata"]["annotations"][SECRET_DIGEST]
+    assert not is_secret(annotation) and unwrap(annotation) == secret_digest(TEST_TOKEN_KEY, agent, values)
+
+
+def _nonce(resources: list, agent: str) -> str:
+    (incarnations,) = _of(resources, INCARNATIONS)
+    return mock_nonce(agent, incarnations.inputs["agents"][agent])
 
 
 def test_platform_plugins_are_added_and_loaded_by_the_character(resources: list) -> None:
@@ -198,15 +213,15 @@ def test_network_policy_limits_ingress_to_monitoring_and_same_namespace(resource
         {"podSelector": {}},
     ]
     egress_ports = sorted(p["port"] for rule in policy.inputs["spec"]["egress"] for p in rule["ports"])
-    assert egress_ports == [53, 53, 443, 5432]
+    assert egress_ports == [53, 53, 443]  # DNS, HTTPS: no database declared, none opened
 
 
 def test_children_inherit_the_render_provider_through_their_parent(resources: list) -> None:
     # The render provider is given to each ElizaAgent only; a child reaches it only through parent=self.
     (provider,) = _of(resources, "pulumi:providers:kubernetes")
     children = [r for r in resources if r.typ.startswith(K8S) and r.typ != "pulumi:providers:kubernetes"]
-    # agents' objects, quotas, LimitRanges and PriorityClasses, then the rules and the two dashboards
-    assert len(children) == 21 + 3 + 3 + 3 + 3
+    # agents' objects, quotas, LimitRanges, deny-all policies and PriorityClasses, then the rules and the two dashboards
+    assert len(children) == 21 + 3 + 3 + 3 + 3 + 3
     for r in children:
         assert r.provider and r.provider.split("::")[-2] == provider.name, (r.name, r.provider)
 

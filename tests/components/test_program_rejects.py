@@ -14,7 +14,11 @@ import pulumi  # noqa: E402
 from components import program  # noqa: E402
 from tests.fleet.fleet_files import BASE, write_fleet  # noqa: E402
 
-SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key"}
+SECRETS = {
+    "tgToken": "test-secret-tg",
+    "openaiKey": "test-secret-openai",
+    "agentTokenKey": "test-secret-token-key-0123456789abcdef",
+}
 
 
 def _run(tmp_path, monkeypatch, files: dict[str, str], plain: dict | None = None, secrets: dict | None = None) -> str:
@@ -32,10 +36,10 @@ def test_valid_fleet_registers_resources(tmp_path, monkeypatch) -> None:
     write_fleet(tmp_path, {"bot.yaml": BASE})
     with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": "skip"}, SECRETS):
         run_program(program.run)
-    # provider; 3 tier PriorityClasses; agent component, namespace, account, config, secret, deployment,
-    # service, netpol; monitoring component, rules, fleet dashboard, agent dashboard (no `tenants:` in a
-    # fleet without defaults.yaml: no quota, no LimitRange)
-    assert len(MOCKS.resources) == 16
+    # provider; 3 tier PriorityClasses; the stack's token nonces; agent component, namespace, its deny-all
+    # policy, account, config, secret, deployment, service, netpol; monitoring component, rules, fleet
+    # dashboard, agent dashboard (no `tenants:` in a fleet without defaults.yaml: no quota, no LimitRange)
+    assert len(MOCKS.resources) == 18
 
 
 def test_invalid_fleet_registers_nothing(tmp_path, monkeypatch) -> None:
@@ -85,3 +89,27 @@ def test_database_url_in_plaintext_is_refused(tmp_path, monkeypatch) -> None:
     assert MOCKS.resources == []
     assert "agent-launchpad:databaseUrl: must be a secret" in message
     assert "u:p@h" not in message
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [("", "it is 0"), ("short-key", "it is 9"), ("a" * 40, "it is 40, nearly all one character")],
+    ids=["empty", "short", "one-character"],
+)
+def test_a_weak_token_key_is_refused_at_preview(tmp_path, monkeypatch, key: str, why: str) -> None:
+    """Issue 18: an empty agentTokenKey made every agent's token HMAC('', name), which anyone who knows the name
+    (its labels, its DNS name) can compute."""
+    message = _run(tmp_path, monkeypatch, {"bot.yaml": BASE}, secrets={**SECRETS, "agentTokenKey": key})
+    assert MOCKS.resources == []
+    assert "secrets cannot be used; nothing was changed" in message
+    assert f"agentTokenKey must be a random secret of at least 32 characters ({why})" in message
+    assert 'pulumi config set --secret agentTokenKey "$(openssl rand -hex 32)" --stack dev' in message
+
+
+def test_an_empty_provider_key_is_refused_at_preview(tmp_path, monkeypatch) -> None:
+    message = _run(tmp_path, monkeypatch, {"bot.yaml": BASE}, secrets={**SECRETS, "openaiKey": "  "})
+    assert MOCKS.resources == []
+    assert (
+        "agents/bot.yaml:18: secrets.OPENAI_API_KEY: config key agent-launchpad:openaiKey is set but empty: "
+        "`pulumi config set --secret openaiKey <value> --stack dev`"
+    ) in message

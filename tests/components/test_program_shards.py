@@ -199,7 +199,7 @@ def test_the_platform_exports_a_built_image_only_through_its_scan(tmp_path: Path
         waits_for.append(asyncio.ensure_future(image.resources()))
 
     plain = {"imageBuild": "docker", "scan": "true", "sharding": {"by": "tenant"}}
-    secrets = {"tgToken": "t", "openaiKey": "o", "agentTokenKey": "k"}
+    secrets = {"tgToken": "t", "openaiKey": "o", "agentTokenKey": "k" * 24 + "0123456789"}
     with stack_config(plain, secrets):
         run_program(run)
     assert {type(r).__name__ for r in waits_for[0].result()} >= {"ImageScan"}

@@ -20,9 +20,13 @@ WEB = (
     .replace(
         "  minReplicas: 1\n  maxReplicas: 1", "  minReplicas: 2\n  maxReplicas: 6\n  targetCPU: 70\n  targetMemory: 85"
     )
+    + "database: {host: pg.example.com}\n"
 )
 DEFAULTS = "registry: registry.example.com/agents\nimage:\n  build: {}\n"
-SECRETS = {"tgToken": "test-secret-tg", "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key"}
+SECRETS = {
+    "tgToken": "test-secret-tg", "twinTgToken": "test-secret-tg-2", "otherTgToken": "test-secret-tg-3",
+    "openaiKey": "test-secret-openai", "agentTokenKey": "test-secret-token-key-0123456789abcdef",
+}  # fmt: skip
 
 
 def _fleet(tmp_path, monkeypatch, files: dict[str, str], image_build: str, scan: bool = False, **settings) -> list:
@@ -62,9 +66,11 @@ def test_agents_with_the_same_plugins_share_one_image_and_run_it_by_digest(tmp_p
         "defaults.yaml": DEFAULTS,
         "a.yaml": BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "").replace("image:\n", ""),
         "b.yaml": BASE.replace("name: bot", "name: twin")
+        .replace("{config: tgToken}", "{config: twinTgToken}")  # a bot of its own
         .replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "")
         .replace("image:\n", ""),
         "c.yaml": BASE.replace("name: bot", "name: other")
+        .replace("{config: tgToken}", "{config: otherTgToken}")
         .replace("  ref: ghcr.io/acme/eliza:1.7.2\n", "")
         .replace("image:\n", "")
         + 'plugins:\n  - "@acme/plugin-extra@2.0.0"\n',
