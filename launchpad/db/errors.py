@@ -27,6 +27,10 @@ class MigrationFailed(MigrationError):
         super().__init__(f"{file}:{line}: statement {statement} failed, file rolled back: {message}")
 
 
+class MigrationLocked(MigrationError):
+    """A file could not get a lock it needs in time (lock_timeout), every attempt; it was rolled back."""
+
+
 class MigrationDrift(MigrationError):
     """An applied migration's file changed after it was applied."""
 

@@ -18,18 +18,26 @@ def local_checksums(migrations_dir: str) -> dict[str, str]:
     return {f.version: f.checksum for f in discover(Path(migrations_dir))}
 
 
-def pending_versions(url: Any, migrations_dir: str, applied_in_state: list[str]) -> list[str]:
-    """Pending migrations for preview: asked of the database when it is reachable, else derived from the
-    state (the database may not exist yet during a first preview)."""
+def pending_versions(url: Any, migrations_dir: str, applied_before: bool) -> list[str]:
+    """Pending migrations for preview, asked of the database. Only before the stack's first `up`
+    (`applied_before` False) may an unreachable database mean "everything is pending": it may not exist yet.
+    After it, an unreachable database stops the preview (DatabaseUnavailable), which otherwise would show every
+    applied migration as pending and exit 0 (the engine hands `check` the old inputs, not what was applied).
+    An unknown URL (computed in this run) is a preview of everything."""
     versions = sorted(local_checksums(migrations_dir))
-    if is_known(url):
-        from launchpad.db.migrations.runner import migrate
+    if not is_known(url):
+        return versions
+    from launchpad.db.migrations.runner import migrate
 
-        try:
-            return [f.version for f in migrate(str(plain(url)), Path(migrations_dir), dry_run=True).pending]
-        except DatabaseUnavailable:
-            pass  # drift and broken files raise on: they must stop the preview, not be guessed around
-    return [v for v in versions if v not in set(applied_in_state)]
+    try:
+        return [f.version for f in migrate(str(plain(url)), Path(migrations_dir), dry_run=True).pending]
+    except DatabaseUnavailable as exc:  # drift and broken files raise on: they stop the preview too
+        if applied_before:
+            raise DatabaseUnavailable(
+                f"{exc}; the schema was applied by an earlier `up`, so a preview cannot say what is pending "
+                "without the database: start it (scripts/dev-up.sh starts the dev stack's) or fix databaseUrl"
+            ) from None
+        return versions
 
 
 def findings(url: Any, migrations_dir: str) -> list[str]:

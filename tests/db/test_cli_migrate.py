@@ -78,7 +78,9 @@ def test_redact_removes_passwords_in_urls_and_conninfo() -> None:
 
     text = f"failed: postgresql://u:{PASSWORD}@h/db and password={PASSWORD} and raw {PASSWORD}"
     cleaned = redact(text, f"postgresql://u:{PASSWORD}@h/db")
-    assert PASSWORD not in cleaned and "postgresql://***@h/db" in cleaned
+    # The URL itself becomes its description; any other credentials are starred.
+    assert PASSWORD not in cleaned and cleaned.startswith("failed: h/db and password=***")
+    assert redact(f"see postgresql://u:{PASSWORD}@other/db") == "see postgresql://***@other/db"
 
 
 def _one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
@@ -142,3 +144,43 @@ def test_complete_history_table_of_another_role_needs_no_ownership(
 ) -> None:
     _history_table_by_admin(supabase_server, hosted_url, ", statements text[], name text, checksum text")
     assert _run(["migrate", "--database-url", hosted_url, "--migrations-dir", str(migrations_dir)]) == 0
+
+
+def _conninfo(url: str) -> str:
+    """The same database as a libpq key=value string, with a password (trust auth ignores it)."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    return make_conninfo(**{**conninfo_to_dict(url), "password": PASSWORD})
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("via", ["flag", "env"])
+def test_a_conninfo_url_never_prints_its_password(
+    database_url: str, migrations_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    via: str,
+) -> None:  # fmt: skip
+    """Issue 18: `host=... password=...` (the other form libpq reads) was echoed whole by migrate and db check;
+    only the URL form was redacted."""
+    from launchpad.db.check.cli import register as register_check
+
+    url = _conninfo(database_url)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    flag = ["--database-url", url] if via == "flag" else []
+    if via == "env":
+        monkeypatch.setenv("DATABASE_URL", url)
+    assert _run(["migrate", *flag, "--migrations-dir", str(migrations_dir)]) == 0
+    parser = argparse.ArgumentParser()
+    register_check(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["db", "check", *flag, "--migrations-dir", str(migrations_dir)])
+    assert args.func(args) == 0
+    captured = capsys.readouterr()
+    assert PASSWORD not in captured.out + captured.err
+    assert f"127.0.0.1:{url.split('port=')[1].split()[0]}/{database_url.rsplit('/', 1)[1]}: " in captured.out
+
+
+def test_an_unreadable_url_is_never_printed() -> None:
+    from launchpad.db.redact import describe, redact
+
+    broken = f"host=h password={PASSWORD} nonsense"
+    assert describe(broken) == "the database (its URL could not be read)"
+    assert PASSWORD not in redact(f"cannot connect to {broken}", broken)

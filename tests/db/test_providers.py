@@ -10,6 +10,7 @@ import pytest
 
 from components.providers.migrations import _MigrationsProvider
 from components.providers.registry import _RegisteredAgentsProvider, _RegistryMembersProvider
+from launchpad.db.local_server import free_port
 from launchpad.providers.migrations import local_checksums
 from launchpad.providers.wire import UNKNOWN, secret
 from tests.provider_host import provider_host
@@ -50,11 +51,27 @@ def test_preview_shows_pending_then_up_applies_and_nothing_is_left(database_url:
     assert updated is not None and updated["applied_count"] == len(news["checksums"]) + 1
 
 
-def test_unknown_url_during_preview_falls_back_to_state(migrations_dir: Path) -> None:
+def test_unknown_url_during_preview_previews_every_file(migrations_dir: Path) -> None:
     news = _inputs(UNKNOWN, migrations_dir)
-    applied = sorted(news["checksums"])[:2]
-    checked = _MigrationsProvider().check({"applied_versions": applied}, news).inputs
-    assert checked["pending"] == sorted(news["checksums"])[2:]
+    checked = _MigrationsProvider().check({}, news).inputs
+    assert checked["pending"] == sorted(news["checksums"])
+
+
+def test_an_unreachable_database_before_the_first_up_is_all_pending(migrations_dir: Path) -> None:
+    news = _inputs(secret(f"postgresql://postgres@127.0.0.1:{free_port()}/none"), migrations_dir)
+    result = _MigrationsProvider().check({}, news)
+    assert result.failures == [] and result.inputs["pending"] == sorted(news["checksums"])
+
+
+def test_an_unreachable_database_after_an_up_fails_the_preview(migrations_dir: Path) -> None:
+    """Issue 18: a preview with the dev database down exited 0, listing every applied migration as pending
+    (the engine hands `check` the old inputs, which never held what was applied)."""
+    news = _inputs(secret(f"postgresql://postgres:pw-{OWNER}@127.0.0.1:{free_port()}/none"), migrations_dir)
+    olds = dict(news, pending=[])  # as the state keeps the inputs `check` returned at the last `up`
+    result = _MigrationsProvider().check(olds, news)
+    (failure,) = result.failures
+    assert failure.reason.startswith("cannot connect to 127.0.0.1:") and "applied by an earlier `up`" in failure.reason
+    assert OWNER not in failure.reason  # the password
 
 
 def test_drift_in_preview_is_a_check_failure_naming_the_file(database_url: str, migrations_dir: Path) -> None:

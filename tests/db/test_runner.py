@@ -196,3 +196,47 @@ def test_history_of_an_amended_file_as_released_is_not_drift(database_url: str, 
         conn.execute(set_checksum, ("0" * 64, baseline.version))
     with pytest.raises(MigrationDrift, match=f"changed since they were applied: {baseline.filename};"):
         migrate(database_url, migrations_dir)
+
+
+def test_a_migration_behind_a_long_transaction_gives_up_naming_the_table_and_its_holder(
+    database_url: str, migrations_dir: Path
+) -> None:
+    """Issue 18: `migrate` waited forever behind a transaction that had read the table it alters, and every
+    new reader of the table queued behind it. Now each statement waits `lock_timeout`, the file is rolled back
+    and retried, and the error names the table and the session that holds it."""
+    import threading
+    import time
+
+    from launchpad.db.errors import MigrationLocked
+    from launchpad.db.migrations.waits import Timeouts
+
+    migrate(database_url, migrations_dir)
+    (migrations_dir / "20990101000000_alter.sql").write_text("alter table public.agents add column note text;\n")
+    holder = psycopg.connect(database_url, application_name="long-report")
+    holder.execute("select count(*) from public.agents")  # ACCESS SHARE until the transaction ends
+    pid = holder.info.backend_pid
+    readers: list[float] = []
+
+    def read_while_waiting() -> None:  # a new reader of the table, while the ALTER waits
+        time.sleep(0.5)
+        start = time.monotonic()
+        with psycopg.connect(database_url) as conn:
+            conn.execute("select count(*) from public.agents")
+        readers.append(time.monotonic() - start)
+
+    reader = threading.Thread(target=read_while_waiting)
+    reader.start()
+    start = time.monotonic()
+    try:
+        with pytest.raises(MigrationLocked) as caught:
+            migrate(database_url, migrations_dir, timeouts=Timeouts(lock_seconds=1, attempts=2, pause_seconds=0.2))
+    finally:
+        reader.join(timeout=30)
+        holder.close()
+    assert time.monotonic() - start < 15
+    message = str(caught.value)
+    assert message.startswith("20990101000000_alter.sql:1: statement 1 waited for a lock on public.agents 2 times")
+    assert f"Held by pid {pid} (long-report) holding AccessShareLock, idle in transaction" in message
+    assert f"select pg_terminate_backend({pid})" in message
+    assert readers and readers[0] < 5  # the reader queued behind the ALTER for one lock_timeout at most
+    assert migrate(database_url, migrations_dir).applied_now == ["20990101000000"]  # the holder gone: applies

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fleet.fleet_files import BASE, write_fleet
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,3 +89,27 @@ def test_a_reader_that_stops_early_gets_no_traceback() -> None:
     )
     assert done.stderr == ""
     assert done.stdout == "1\n"  # the command says it did not finish, as a shell tool does
+
+
+@pytest.mark.parametrize("module", ["launchpad.errors", "launchpad.fleet.models", "launchpad.fleet"])
+def test_ctrl_c_while_the_command_loads_is_interrupted_not_a_traceback(module: str) -> None:
+    """Issue 18: Ctrl-C while a command was still importing its modules (most of its first second) printed a
+    traceback through importlib. The signal is sent right after `module` is imported (python -X importtime
+    says when), so it lands while the next ones load, every time."""
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-X", "importtime", "-m", "launchpad", "validate"], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stderr is not None
+    for line in process.stderr:
+        if line.rstrip().endswith(f"| {module}") or line.rstrip().endswith(f"|   {module}"):
+            break
+        if line.split("|")[-1].strip() == module:
+            break
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    err = "\n".join(line for line in rest.splitlines() if not line.startswith("import time:"))
+    assert "Traceback" not in err, err
+    assert (process.returncode, err.strip()) == (130, "interrupted")

@@ -27,6 +27,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add_database_arguments(migrate)
     migrate.add_argument("--dry-run", action="store_true", help="list pending migrations and change nothing")
     migrate.add_argument(
+        "--lock-timeout",
+        type=float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how long one statement may wait for a table lock before its file is rolled back and retried "
+        "(default: 5; a waiting ALTER makes every later reader of the table wait behind it)",
+    )
+    migrate.add_argument(
+        "--lock-attempts",
+        type=int,
+        default=4,
+        metavar="N",
+        help="attempts per file that cannot get its locks (default 4)"
+    )
+    migrate.add_argument(
         "--include-all",
         action="store_true",
         help="also apply pending migrations older than the latest applied one (refused by default)",
@@ -56,12 +71,16 @@ def database_url(args: argparse.Namespace, command: str) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     from launchpad.db.migrations.runner import migrate  # psycopg and pglast load only when migrating
+    from launchpad.db.migrations.waits import Timeouts
 
     url = database_url(args, "migrate")
     if not url:
         return 1
+    timeouts = Timeouts(lock_seconds=max(args.lock_timeout, 0.1), attempts=max(args.lock_attempts, 1))
     try:
-        result = migrate(url, args.migrations_dir, dry_run=args.dry_run, include_all=args.include_all)
+        result = migrate(
+            url, args.migrations_dir, dry_run=args.dry_run, include_all=args.include_all, timeouts=timeouts
+        )
     except MigrationError as exc:
         print(f"migrate: {redact(str(exc), url)}", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,11 +11,12 @@ import psycopg
 from launchpad.db import pg_errors
 from launchpad.db.check import Finding, check
 from launchpad.db.connect import connect
-from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationOutOfOrder
+from launchpad.db.errors import MigrationDrift, MigrationError, MigrationFailed, MigrationLocked, MigrationOutOfOrder
 from launchpad.db.migrations import amended, history
 from launchpad.db.migrations.files import MigrationFile, discover
 from launchpad.db.migrations.lock import migration_lock
 from launchpad.db.migrations.statements import Statement, line_of, split
+from launchpad.db.migrations.waits import TIMEOUTS, Timeouts, holders, relations_of
 from launchpad.db.redact import describe
 
 Connection = psycopg.Connection[tuple[object, ...]]
@@ -87,7 +89,9 @@ def check_consistency(files: list[MigrationFile], applied: dict[str, history.App
         )
 
 
-def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bool = False) -> Result:
+def migrate(
+    url: str, directory: Path, *, dry_run: bool = False, include_all: bool = False, timeouts: Timeouts = TIMEOUTS
+) -> Result:
     files = discover(directory)
     # Parse every file first: a syntax error anywhere is reported before anything is applied.
     parsed = {f.version: split(f.sql, f.filename) for f in files}
@@ -101,7 +105,7 @@ def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bo
             current = plan(conn, files, include_all)  # re-read under the lock: another runner may have just applied
             result = Result(current.pending)
             for file in current.pending:
-                apply_file(conn, file, parsed[file.version], url)
+                apply_file(conn, file, parsed[file.version], url, timeouts)
                 result.applied_now.append(file.version)
             result.applied_versions = sorted(history.read(conn))
             result.findings = check(conn, files)
@@ -112,18 +116,64 @@ def migrate(url: str, directory: Path, *, dry_run: bool = False, include_all: bo
         conn.close()
 
 
-def apply_file(conn: Connection, file: MigrationFile, statements: list[Statement], url: str) -> None:
-    """All statements and the history row in one transaction: the file lands whole or not at all."""
+class _Failed(Exception):
+    def __init__(self, statement: Statement | None, error: psycopg.Error) -> None:
+        self.statement = statement
+        self.error = error
+
+
+def _apply_once(conn: Connection, file: MigrationFile, statements: list[Statement], timeouts: Timeouts) -> None:
     current: Statement | None = None
     try:
         with conn.transaction():
+            # Local to this transaction: the advisory lock (session-wide, taken before) may wait for another
+            # runner as long as that one takes; a statement of a file may not (launchpad/db/migrations/waits.py).
+            conn.execute(f"set local lock_timeout = '{int(timeouts.lock_seconds * 1000)}ms'")
+            conn.execute(f"set local statement_timeout = '{int(timeouts.statement_seconds * 1000)}ms'")
             for current in statements:
                 # No parameters: psycopg sends the text as is (a literal % needs no escaping).
                 conn.execute(current.text.encode())
             current = None  # from here on a failure is the history insert, not a statement of the file
             history.record(conn, file, statements)
     except psycopg.Error as exc:
-        raise _failure(file, current, exc, url) from None
+        raise _Failed(current, exc) from None
+
+
+def apply_file(
+    conn: Connection, file: MigrationFile, statements: list[Statement], url: str, timeouts: Timeouts = TIMEOUTS
+) -> None:
+    """All statements and the history row in one transaction: the file lands whole or not at all. A file that
+    cannot get a lock in time is rolled back and tried again, `timeouts.attempts` times in all."""
+    pause = timeouts.pause_seconds
+    for attempt in range(1, timeouts.attempts + 1):
+        try:
+            _apply_once(conn, file, statements, timeouts)
+            return
+        except _Failed as failed:
+            if not isinstance(failed.error, psycopg.errors.LockNotAvailable) or failed.statement is None:
+                raise _failure(file, failed.statement, failed.error, url) from None
+            if attempt == timeouts.attempts:
+                raise _locked(conn, file, failed.statement, timeouts) from None
+        time.sleep(pause)
+        pause *= 2
+
+
+def _locked(conn: Connection, file: MigrationFile, statement: Statement, timeouts: Timeouts) -> MigrationError:
+    """The statement could not get its lock: which table, and who holds it."""
+    relations = relations_of(statement.text)
+    try:
+        found = holders(conn, relations)
+    except psycopg.Error:
+        found = []
+    tables = ", ".join(sorted({h.relation for h in found})) or ", ".join(relations) or "a table"
+    held = "; ".join(h.describe() for h in found) or "a session that has since ended"
+    end = f" (`select pg_terminate_backend({found[0].pid})`)" if found else ""
+    return MigrationLocked(
+        f"{file.filename}:{statement.line}: statement {statement.index} waited for a lock on {tables} "
+        f"{timeouts.attempts} times, {timeouts.lock_seconds:g} s each, and gave up; the file was rolled back "
+        f"(files before it stay applied). Held by {held}. A long transaction holds it: let it end, or end it{end}, "
+        "then run migrate again"
+    )
 
 
 def _failure(file: MigrationFile, statement: Statement | None, exc: psycopg.Error, url: str) -> MigrationError:
