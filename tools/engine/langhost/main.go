@@ -11,6 +11,12 @@
 // upstream does: `python -u pulumi-language-python-exec --monitor ... PROGRAM`,
 // with the interpreter resolved by sdk/v3/python/toolchain from the project's
 // `runtime.options` (toolchain, virtualenv).
+//
+// It exits with its engine (see enginewatch.go): a `pulumi up` killed with
+// SIGKILL leaves no language host, Python program or policy pack behind. The
+// same binary, run as `pulumi-language-python --guard PLUGIN ARGS...`, runs a
+// provider plugin the same way (the Kubernetes provider, the Python dynamic
+// provider): ensure.sh puts small wrappers on PATH that do so.
 package main
 
 import (
@@ -26,8 +32,8 @@ import (
 	"strconv"
 	"strings"
 
-	pbempty "google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/grpc"
+	pbempty "google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/cmdutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -39,6 +45,10 @@ import (
 // Exit code the Python exec script uses when it already reported the error.
 const bailExitCode = 32
 
+// The digest of this source (tools/engine/ensure.sh sets it with -X), printed
+// by --source-key: how ensure.sh tells a current build from an older one.
+var sourceKey = "unknown"
+
 type host struct {
 	pulumirpc.UnimplementedLanguageRuntimeServer
 	engineAddress string
@@ -46,6 +56,14 @@ type host struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "--guard" {
+		os.Exit(guard(os.Args[2], os.Args[3:]))
+	}
+	if len(os.Args) == 2 && os.Args[1] == "--source-key" {
+		fmt.Println(sourceKey)
+		return
+	}
+	watchEngine(nil)
 	args := os.Args[1:]
 	// Flags the engine may pass before the engine address; the address is last.
 	var positional []string
@@ -239,7 +257,7 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 	cmd.Dir = req.GetPwd()
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
+	if err := runTracked(cmd); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if exitErr.ExitCode() == bailExitCode {
@@ -288,9 +306,10 @@ func (h *host) RunPlugin(req *pulumirpc.RunPluginRequest,
 	if err != nil {
 		return err
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startTracked(cmd); err != nil {
 		return err
 	}
+	defer untrack(cmd)
 	send := make(chan *pulumirpc.RunPluginResponse)
 	pump := func(r io.Reader, wrap func([]byte) *pulumirpc.RunPluginResponse) {
 		sc := bufio.NewReader(r)
