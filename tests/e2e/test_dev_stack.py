@@ -1,14 +1,19 @@
-"""The dev stack under the real Pulumi engine, end to end and in order: preview, up, a no-op preview, a
-scaling change, a bad agent file, removing an agent, the state's secrets, destroy. The policy pack runs on
-every preview and up, as in scripts/dev-up.sh. Each test builds on the stack the previous one left."""
+"""The dev stack under the real Pulumi engine, end to end and in order: preview, up, a no-op preview, secret
+rotation (the stack key, one config secret, one agent's token), a scaling change, a bad agent file, removing an
+agent and adding it back, the state's secrets, destroy. The policy pack runs on every preview and up, as in
+scripts/dev-up.sh. Each test builds on the stack the previous one left."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import secrets
 from collections import Counter
 
 import psycopg
 import pytest
+import yaml
 
 from tests.e2e.workspace import DB_PASSWORD, Workspace, blank_ciphertexts
 from tests.fleet.fleet_files import write_locks
@@ -26,8 +31,11 @@ scaling: {minReplicas: 2, maxReplicas: 4, targetCPU: 70}
 secrets:
   OPENAI_API_KEY: {config: openaiApiKey}
   POSTGRES_URL: {secretKeyRef: {name: web-postgres, key: url}}  # replicas share one database
+database: {host: web-postgres.agent-web-agent.svc}  # where it points: the agent's egress
 """
 AGENTS = {"crypto-trading-bot", "support-assistant", "omni-agent", "web-agent"}
+SECRET_DIGEST = "launchpad.dev/secret-hmac"
+SEEN: dict[str, str] = {}  # values one test keeps for a later one (a removed agent's token)
 
 
 def _agents_in_db(ws: Workspace) -> dict[str, int]:
@@ -45,6 +53,31 @@ def _owner(step: dict) -> str:
     """The agent a step's resource belongs to: its logical name is prefixed with the agent name."""
     name = step["urn"].rsplit("::", 1)[1]
     return next((a for a in AGENTS if name == a or name.startswith(f"{a}-")), name)
+
+
+def _rendered(ws: Workspace, kind: str, name: str) -> dict:
+    # The provider's file names: <apiVersion>-<kind>-<namespace>-<name>.yaml
+    (path,) = [p for p in ws.rendered_files() if f"-{kind}-" in p.name and p.name.endswith(f"-{name}.yaml")]
+    manifest: dict = yaml.safe_load(path.read_text())
+    return manifest
+
+
+def _digest(ws: Workspace, agent: str) -> str:
+    """The pod template's keyed digest of the agent's Secret, as rendered."""
+    deployment = _rendered(ws, "deployment", agent)
+    return str(deployment["spec"]["template"]["metadata"]["annotations"][SECRET_DIGEST])
+
+
+def _token(ws: Workspace, agent: str) -> str:
+    """The agent's API token, from its rendered Secret (the dev stack writes Secret data in plaintext)."""
+    secret = _rendered(ws, "secret", f"{agent}-env")
+    if "stringData" in secret:
+        return str(secret["stringData"]["ELIZA_SERVER_AUTH_TOKEN"])
+    return base64.b64decode(secret["data"]["ELIZA_SERVER_AUTH_TOKEN"]).decode()
+
+
+def _updated_deployments(output: str) -> set[str]:
+    return {line.split("::")[-1] for line in output.splitlines() if "Deployment" in line}
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +113,8 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
     state = json.loads(ws.pulumi("stack", "export", "--stack", "dev").stdout)
     kubernetes = [r for r in state["deployment"]["resources"] if r["type"].startswith("kubernetes:")]
     files = ws.rendered_files()
-    assert len(files) == len(kubernetes) == 44  # one manifest per Kubernetes object
+    # One manifest per Kubernetes object; 4 of them the deny-all NetworkPolicy of each agent namespace.
+    assert len(files) == len(kubernetes) == 48
     assert len([f for f in files if "-deployment-" in f.name]) == 4
     # Pods naming a PriorityClass that does not exist yet are refused: every Deployment waits for its class.
     for deployment in (r for r in kubernetes if r["type"] == "kubernetes:apps/v1:Deployment"):
@@ -93,6 +127,46 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
 
 def test_second_preview_expects_no_changes(ws: Workspace) -> None:
     ws.pulumi("preview", "--stack", "dev", "--expect-no-changes", *POLICY)
+
+
+def _deployment_steps(ws: Workspace) -> dict[str, str]:
+    return {s["urn"].rsplit("::", 1)[1]: s["op"] for s in ws.preview_steps(*POLICY) if "Deployment" in s["urn"]}
+
+
+def test_rotating_the_token_key_rolls_every_agent(ws: Workspace) -> None:
+    """README, "Secrets and rotation": a new agentTokenKey gives every agent a new token, and the pods, which
+    read it once at start, roll (before issue 18: `+-3 replaced` Secrets, every Deployment unchanged)."""
+    tokens = {a: _token(ws, a) for a in AGENTS}
+    digests = {a: _digest(ws, a) for a in AGENTS}
+    ws.pulumi("config", "set", "--secret", "agentTokenKey", secrets.token_hex(32), "--stack", "dev")
+    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in AGENTS}
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    for agent in AGENTS:
+        assert _token(ws, agent) != tokens[agent] and _digest(ws, agent) != digests[agent], agent
+    ws.pulumi("preview", "--stack", "dev", "--expect-no-changes", *POLICY)
+
+
+def test_rotating_one_config_secret_rolls_only_the_agents_that_read_it(ws: Workspace) -> None:
+    readers = {a for a in AGENTS if "openaiApiKey" in (ws.project / "agents" / f"{a}.yaml").read_text()}
+    assert readers and readers != AGENTS
+    ws.pulumi("config", "set", "--secret", "openaiApiKey", "dev-fake-openaiApiKey-rotated", "--stack", "dev")
+    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in readers}
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+
+
+def test_bumping_token_rotation_rotates_that_agent_alone(ws: Workspace) -> None:
+    tokens = {a: _token(ws, a) for a in AGENTS}
+    path = ws.project / "agents" / "web-agent.yaml"
+    path.write_text(path.read_text() + "tokenRotation: 1\n")
+    steps = ws.preview_steps(*POLICY)
+    assert {_owner(s) for s in steps} == {"web-agent", "agent-incarnations"}
+    changed = {s["urn"].rsplit("::", 1)[1] for s in steps}
+    assert changed == {"web-agent-env", "web-agent-deployment", "agent-incarnations"}
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    assert {a for a in AGENTS if _token(ws, a) != tokens[a]} == {"web-agent"}
+    path.write_text(WEB_AGENT)  # back as it was: a new nonce again, so a new token, not the first one
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    assert _token(ws, "web-agent") != tokens["web-agent"]
 
 
 def test_changing_one_agents_replicas_updates_only_that_agent(ws: Workspace) -> None:
@@ -125,28 +199,70 @@ def test_a_bad_agent_file_fails_with_file_line_and_changes_nothing(ws: Workspace
     assert set(_agents_in_db(ws)) == AGENTS
 
 
+def test_a_yaml_bomb_fails_the_preview_with_its_file_and_line(ws: Workspace) -> None:
+    """Issue 18: through `pulumi preview` an alias bomb was "Program exited with non-zero exit code: -1"."""
+    bomb = ws.project / "agents" / "bomb.yaml"
+    levels = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    levels += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb.write_text("\n".join(levels) + "\n")
+    try:
+        result = ws.pulumi("preview", "--stack", "dev", *POLICY, check=False)
+    finally:
+        bomb.unlink()
+    assert result.returncode != 0
+    assert "agents/bomb.yaml:6: expands to more than 100,000 values" in result.stdout + result.stderr
+
+
 def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace) -> None:
+    SEEN["support-assistant-token"] = _token(ws, "support-assistant")
+    SEEN["support-assistant-file"] = (ws.project / "agents" / "support-assistant.yaml").read_text()
     (ws.project / "agents" / "support-assistant.yaml").unlink()
     steps = ws.preview_steps(*POLICY)
     assert {s["op"] for s in steps if _owner(s) == "support-assistant"} == {"delete"}
     others = {s["urn"].rsplit("::", 1)[1]: s["op"] for s in steps if _owner(s) != "support-assistant"}
     # Its tenant's namespace (it was the tenant's only agent), quota and LimitRange go too. Nothing of another
     # agent changes, and nothing of the fleet's monitoring: it selects agents by their labels.
-    for name in ("tenant-support", "tenant-support-quota", "tenant-support-limits"):
+    for name in ("tenant-support", "tenant-support-quota", "tenant-support-limits", "tenant-support-default-deny"):
         assert others.pop(name) == "delete"
-    # The registry's membership deletes its row; the stack's registry resource forgets its digest.
+    # The registry's membership deletes its row; the stack's registry resource forgets its digest, the stack's
+    # incarnations the agent's nonce.
     assert others.pop("registry-members") == "update" and others.pop("registry-agents") == "update"
+    assert others.pop("agent-incarnations") == "update"
     assert others == {}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}
     assert not [f for f in ws.rendered_files() if "support-assistant" in f.name]
 
 
-def test_the_state_holds_no_plaintext_secret(ws: Workspace) -> None:
+def test_an_agent_created_again_under_its_name_never_gets_its_old_token(ws: Workspace) -> None:
+    """Issue 18: the token was HMAC(key, name), so an agent deleted and created again (by anyone, under the same
+    name) got its predecessor's token back."""
+    (ws.project / "agents" / "support-assistant.yaml").write_text(SEEN["support-assistant-file"])
+    ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
+    assert _token(ws, "support-assistant") != SEEN["support-assistant-token"]
+
+
+def _unkeyed_digests(value: str) -> set[str]:
+    raw = value.encode()
+    return {hashlib.new(name, raw).hexdigest() for name in ("md5", "sha1", "sha256", "sha512")} | {
+        base64.b64encode(hashlib.sha256(raw).digest()).decode()
+    }
+
+
+def test_the_state_and_the_workloads_hold_no_secret_value_and_no_unkeyed_digest_of_one(ws: Workspace) -> None:
     state = ws.pulumi("stack", "export", "--stack", "dev").stdout
     assert "dev-fake-" not in state  # every agent secret value of Pulumi.dev.yaml
     assert DB_PASSWORD not in state
     assert '"secure"' in state or "ciphertext" in state  # they are there, encrypted
+    config = json.loads(ws.pulumi("config", "--show-secrets", "--json", "--stack", "dev").stdout)
+    values = [str(v["value"]) for v in config.values() if v.get("secret")]
+    values += [_token(ws, a) for a in AGENTS]
+    # Everything rendered but the Secrets themselves (dev renders Secret data in plaintext, git-ignored).
+    workloads = "\n".join(p.read_text() for p in ws.rendered_files() if "-secret-" not in p.name)
+    for value in values:
+        assert value not in state and value not in workloads
+        for digest in _unkeyed_digests(value):
+            assert digest not in state and digest not in workloads
 
 
 def test_destroy_leaves_no_rendered_files_and_no_registry_rows(ws: Workspace) -> None:

@@ -42,6 +42,31 @@ scaling: {{minReplicas: 2, maxReplicas: 4, targetCPU: 70}}
 secrets:
   OPENAI_API_KEY: {{config: openaiApiKey}}
   POSTGRES_URL: {{secretKeyRef: {{name: web-postgres, key: url}}}}  # replicas share one database
+database: {{host: web-postgres.{NAMESPACE}.svc}}  # where it points: the agent's egress
+"""
+# A cluster's own admission rule the agent-file checks cannot know: what a refused change does to the stack.
+REFUSING_POLICY = f"""\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata: {{name: refuse-marked-configmaps}}
+spec:
+  failurePolicy: Fail
+  matchConstraints:
+    resourceRules:
+      - {{apiGroups: [""], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [configmaps]}}
+  validations:
+    - expression: "!has(object.data) || object.data.all(k, !object.data[k].contains('refuse-me'))"
+      message: this cluster refuses marked ConfigMaps
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {{name: refuse-marked-configmaps}}
+spec:
+  policyName: refuse-marked-configmaps
+  validationActions: [Deny]
+  matchResources:
+    namespaceSelector:
+      matchLabels: {{kubernetes.io/metadata.name: {NAMESPACE}}}
 """
 SKIP_AWAIT = "pulumi.com/skipAwait"
 PATCH_FORCE = "pulumi.com/patchForce"
@@ -298,24 +323,27 @@ def test_drift_is_reported_by_refresh_and_undone_by_up(ws: Workspace, cluster: L
 def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
     ws: Workspace, cluster: LocalCluster, tmp_path: Path
 ) -> None:
-    """A character over the 1 MiB a ConfigMap may hold passes the agent-file checks; the API server refuses it.
-    The ConfigMap is updated in place (Pulumi.local.yaml: enableConfigMapMutable), so the refused change
-    leaves the old one; with the provider's default it is replaced, deleted first, and would be gone."""
+    """A character the cluster's own admission refuses (here a ValidatingAdmissionPolicy: the agent-file checks
+    now keep a character well under the 1 MiB a ConfigMap may hold, which was this test's refused change). The
+    ConfigMap is updated in place (Pulumi.local.yaml: enableConfigMapMutable), so the refused change leaves the
+    old one; with the provider's default it is replaced, deleted first, and would be gone."""
     others = _others(ws, cluster, tmp_path)
     before = get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"]
+    cluster.kubectl("apply", "-f", "-", stdin=REFUSING_POLICY)
+    probe = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: probe}\ndata: {a: refuse-me}\n"
+    wait_for("the admission policy to be in force", lambda: cluster.kubectl(
+        "create", "--dry-run=server", "-n", NAMESPACE, "-f", "-", stdin=probe, check=False
+    ).returncode != 0)  # fmt: skip
     path = ws.project / "agents" / f"{AGENT}.yaml"
     good = path.read_text()
-    bio = "".join(f"    - line {i} {'x' * 1000}\n" for i in range(1100))
-    character = f"character:\n  name: Webby\n  bio:\n{bio}"
-    path.write_text(good.replace("character: {name: Webby, bio: Answers on the HTTP API.}\n", character))
+    path.write_text(good.replace("bio: Answers on the HTTP API.", "bio: Answers on the HTTP API; refuse-me."))
     try:
         result = _up(ws, check=False)
     finally:
         path.write_text(good)
+        cluster.kubectl("delete", "-f", "-", stdin=REFUSING_POLICY)
     assert result.returncode != 0
-    assert 'ConfigMap "kube-web-character" is invalid: []: Too long: may not be more than 1048576 bytes' in (
-        result.stdout + result.stderr
-    )
+    assert "this cluster refuses marked ConfigMaps" in result.stdout + result.stderr
     assert get_json(cluster, "configmap", f"{AGENT}-character", "-n", NAMESPACE)["data"] == before
     assert _others(ws, cluster, tmp_path) == others
     _up(ws)  # the agent file as it was: the stack converges again
