@@ -68,7 +68,11 @@ def test_the_agents_of_one_plugin_set_share_one_locked_build(tmp_path: Path) -> 
     from tests.fleet.fleet_files import BASE, write_fleet
 
     agent = BASE.replace("  ref: ghcr.io/acme/eliza:1.7.2", "  build: {}")
-    files = {f"b{n}.yaml": agent.replace("name: bot", f"name: b{n}") for n in range(3)}
+    # Each its own Telegram bot: one bot identity serves one agent (launchpad/fleet/across.py).
+    files = {
+        f"b{n}.yaml": agent.replace("name: bot", f"name: b{n}").replace("{config: tgToken}", f"{{config: tg{n}}}")
+        for n in range(3)
+    }
     folder = write_fleet(tmp_path, {**files, "defaults.yaml": "registry: r.example.com/a\n"})
     builds = [a.image_build for a in load_fleet([folder]).agents]
     assert builds[0] is not None and builds[0].lockfile
