@@ -12,9 +12,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from launchpad.contracts import ELIZA_AGENT, Manifest
-from launchpad.fleet.resolved import Agent
+from launchpad.fleet.resolved import Agent, Pack
 from launchpad.workloads.agent_objects import agent_manifests
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
+from launchpad.workloads.pack_objects import packed_agent_manifests
 
 
 @dataclass
@@ -35,6 +36,9 @@ class ElizaAgentArgs:
     # PriorityClass (pods naming a missing class are refused).
     depends_on: Sequence[pulumi.Resource] = ()
     scan: bool = True
+    # The pack whose server runs the agent (components/agent_pack.py): then the agent keeps its ConfigMap, its own
+    # Secret and its Service here, and runs in the pack's Deployment (no token of its own: the server's is the pack's).
+    pack: Pack | None = None
 
 
 def _meta(manifest: Manifest) -> Any:
@@ -51,6 +55,9 @@ class ElizaAgent(pulumi.ComponentResource):
     def __init__(self, name: str, args: ElizaAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ELIZA_AGENT, name, None, opts)
         agent = args.agent
+        if args.pack is not None:
+            self._packed(name, args, args.pack)
+            return
         secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
         # Derived inside the secret Output: the token never exists in plaintext outside the agent's Secret.
         secret_values[AUTH_TOKEN_ENV] = pulumi.Output.secret(args.token_key).apply(
@@ -115,4 +122,32 @@ class ElizaAgent(pulumi.ComponentResource):
         # The attributes above are for the program; the state keeps nothing of them. Outputs registered
         # here would be stored with the component and rewritten with every checkpoint, for values the
         # program recomputes from the agent file on every run.
+        self.register_outputs({})
+
+    def _packed(self, name: str, args: ElizaAgentArgs, pack: Pack) -> None:
+        """A packed agent's own objects; its pod is its pack's."""
+        agent = args.agent
+        if args.namespace is None and not args.tenant_namespace_elsewhere:
+            raise ValueError(f"packed agent {agent.name} of tenant {agent.spec.tenant} needs its tenant's namespace")
+        self.namespace_resource = args.namespace
+        waits = [args.namespace] if args.namespace is not None else []
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=waits)
+        secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
+        m = packed_agent_manifests(agent, pack, secret_values)
+        k8s.core.v1.ConfigMap(f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
+        if m.secret is not None:
+            k8s.core.v1.Secret(
+                f"{name}-env",
+                metadata=_meta(m.secret),
+                type="Opaque",
+                string_data=m.secret["stringData"],
+                opts=pulumi.ResourceOptions.merge(
+                    in_ns, pulumi.ResourceOptions(additional_secret_outputs=["stringData", "data"])
+                ),
+            )
+        service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
+        self.namespace = pulumi.Output.from_input(agent.namespace)
+        self.deployment_name = service.urn.apply(lambda _: pack.name)
+        self.service_dns = service.urn.apply(lambda _: f"{agent.name}.{agent.namespace}.svc.cluster.local")
+        self.image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
         self.register_outputs({})

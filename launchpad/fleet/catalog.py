@@ -36,6 +36,22 @@ MEASURED_STEADY_MIN_BYTES = 268_000_000  # the lightest steady state measured (a
 MEMORY_LIMIT_FLOOR_BYTES = 2**30  # 1Gi = 1.07 GB >= 1.3 x the highest peak (879 MB)
 MEMORY_REQUEST_FLOOR_BYTES = 256 * 2**20  # 256Mi = 268 MB, the lightest steady state
 
+# Packs: several characters in one elizaOS server (launchpad/fleet/packing.py). Measured with
+# `benchmarks/agent_footprint.py --packs`, booting 1, 4, 8 and 16 characters per plugin set of the example fleet in
+# one server (same harness as above); a straight line through the points gives a base (the server with its first
+# character) and an increment per further character, for the steady state and for the boot peak. The heaviest
+# plugin set's line is used for every pack. PACK_MEASURED is filled from the table in docs/architecture.md
+# ("Packing"); the pack's request and limit derive from it (packing.pack_memory).
+PACK_BASE_STEADY_BYTES = 0  # measured, see below
+PACK_PER_AGENT_STEADY_BYTES = 0
+PACK_BASE_PEAK_BYTES = 0
+PACK_PER_AGENT_PEAK_BYTES = 0
+# A pack's request is this much above its measured steady state and its limit this much above its boot peak: the
+# same margins the benchmark holds single agents to (1 <= request/steady <= 1.5, limit/peak >= 1.3).
+PACK_REQUEST_OVER_STEADY = 1.2
+PACK_LIMIT_OVER_PEAK = 1.3
+PACK_MAX_AGENTS = 16  # the largest pack measured
+
 
 @dataclass(frozen=True)
 class PlatformInfo:
@@ -120,6 +136,19 @@ RESERVED_ENV = (
     "SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR", "ELIZA_SERVER_AUTH_TOKEN", "NPM_CONFIG_OFFLINE",
     "ELIZA_NO_AUTO_INSTALL", "ELIZA_NO_PLUGIN_AUTO_INSTALL", "OLLAMA_API_ENDPOINT", "LOAD_DOCS_ON_STARTUP",
 )  # fmt: skip
+
+
+# Env the elizaOS 1.7.2 server, CLI, logger and plugin-sql read from the process environment once for the whole
+# process, never per character (LOG_LEVEL at module load, SERVER_PORT, PGLITE_DATA_DIR, POSTGRES_URL for the one
+# database adapter, ELIZA_* switches, SECRET_SALT). In a pack they are the pack's: its agents must agree on them.
+# Every other env an agent sets is its own and is given to its character as a setting (runtime.getSetting reads the
+# character first; the plugins fall back to process.env only when it has nothing).
+PROCESS_ENV_PREFIXES = ("LOG_", "NODE_", "BUN_", "SERVER_", "ELIZA_", "PGLITE_", "NPM_CONFIG_", "SECRET_SALT")
+PROCESS_ENV = frozenset({"HOME", "PATH", "POSTGRES_URL", "DATABASE_URL", "ENABLE_DATA_ISOLATION", "APP_VERSION"})
+
+
+def is_process_env(name: str) -> bool:
+    return name in PROCESS_ENV or name.startswith(PROCESS_ENV_PREFIXES)
 
 
 # Env that the pinned runtime reads from nowhere: refused, with why, instead of silently doing nothing.

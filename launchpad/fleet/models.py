@@ -246,6 +246,25 @@ class TenantsSpec(Strict):
     overrides: dict[DnsLabel, TenantPolicy] = {}
 
 
+PACKED_TIERS: tuple[Tier, ...] = ("standard", "low")
+
+
+class TenantPacking(Strict):
+    """How one tenant packs its agents: at most `maxAgents` characters per elizaOS server."""
+
+    # 16 is the largest pack measured (benchmarks/agent_footprint.py --packs): its memory comes from measurement.
+    max_agents: int = Field(8, ge=1, le=16)
+
+
+class PackingSpec(Strict):
+    """`packing:` in the defaults file: the tenants whose idle agents share elizaOS servers (packs), and the
+    tiers that may be packed. Off for every tenant not listed. Rules in launchpad/fleet/packing.py."""
+
+    # A pack's crash restarts all of its agents: critical agents keep a server of their own unless listed here.
+    tiers: list[Tier] = Field(default_factory=lambda: list(PACKED_TIERS), min_length=1)
+    tenants: dict[DnsLabel, TenantPacking] = {}
+
+
 class FleetDefaults(Strict):
     """`agents/defaults.yaml`: merged under every agent (the agent's own values win)."""
 
@@ -256,3 +275,4 @@ class FleetDefaults(Strict):
     scaling: Scaling | None = None
     tier: Tier | None = None
     tenants: TenantsSpec | None = None
+    packing: PackingSpec | None = None

@@ -20,7 +20,7 @@ from typing import Any
 
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.images.build import IMAGE_ENV as IMAGE_ENV_TEMPLATE
-from launchpad.images.build import NODE_IMAGE_PATH
+from launchpad.images.build import NODE_IMAGE_PATH, RUNTIME_UID
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
@@ -154,23 +154,39 @@ class RunningAgent:
 
 
 class AgentBoot:
-    """`with AgentBoot(...) as agent:` runs `command` in a fresh sandbox and stops it on exit."""
+    """`with AgentBoot(...) as agent:` runs `command` in a fresh sandbox and stops it on exit. A pack's boot gives
+    no character but `inputs` (path under the pack's input directory -> content: each agent's ConfigMap and
+    secret files, as its projected volume holds them) and the `init` command and env its init container runs."""
 
-    def __init__(self, app: Path, node: Path, character: str, env: dict[str, str], command: list[str]) -> None:
+    def __init__(
+        self,
+        app: Path,
+        node: Path,
+        character: str | None,
+        env: dict[str, str],
+        command: list[str],
+        *,
+        inputs: dict[str, str] | None = None,
+        init: tuple[list[str], dict[str, str]] | None = None,
+    ) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="launchpad-boot-"))
         os.chmod(self.work, 0o755)
-        (self.work / "character.json").write_text(character)
+        character_path = None
+        if character is not None:
+            character_path = self.work / "character.json"
+            character_path.write_text(character)
+        inputs_path = _write_inputs(self.work / "inputs", inputs) if inputs is not None else None
         self.sandbox = Sandbox(
-            self.work / "root", app, node, self.work / "character.json", self.work / "tmp", self.work / "data"
+            self.work / "root", app, node, character_path, self.work / "tmp", self.work / "data", inputs_path
         )
-        self.env, self.command = env, command
+        self.env, self.command, self.init = env, command, init
 
     def __enter__(self) -> RunningAgent:
         self.sandbox.prepare()
         log = self.work / "agent.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                self.sandbox.argv(self.command, self.env), stdout=out, stderr=subprocess.STDOUT,
+                self.sandbox.argv(self.command, self.env, init=self.init), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
         self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log)
@@ -181,6 +197,21 @@ class AgentBoot:
     ) -> None:
         self.agent.stop()
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
+
+
+def _write_inputs(root: Path, files: dict[str, str]) -> Path:
+    """Files as a projected Secret/ConfigMap volume holds them: root-owned, group the pod's fsGroup, 0440 (the
+    volume's defaultMode), in directories the group may read."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        path.chmod(0o440)
+    for path in [root, *(p for p in root.rglob("*"))]:
+        os.chown(path, 0, RUNTIME_UID)
+        if path.is_dir():
+            path.chmod(0o750)
+    return root
 
 
 def watch_together(agents: list[RunningAgent], seconds: float) -> None:

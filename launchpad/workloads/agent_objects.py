@@ -3,6 +3,7 @@ preview shows a change only when the agent file changed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -167,38 +168,39 @@ def _endpoint_port(url: str) -> int:
     return parsed.port or (443 if parsed.scheme == "https" else 80)
 
 
-def network_policy(agent: Agent) -> Manifest:
+def policy_spec(selector: dict[str, str], endpoints: Iterable[str | None]) -> Manifest:
+    """Ingress from the monitoring namespace and the same namespace on the HTTP port; egress to DNS, HTTPS, Postgres
+    and the port of each model endpoint (ollama's `model.endpoint`)."""
     http = [{"protocol": "TCP", "port": naming.HTTP_PORT}]
     egress: list[Manifest] = [
         {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},  # DNS
         {"ports": [{"protocol": "TCP", "port": 443}]},  # model APIs and chat platforms
         {"ports": [{"protocol": "TCP", "port": 5432}]},  # Postgres (plugin-sql)
     ]
-    endpoint = agent.spec.model.endpoint
-    if endpoint is not None and (port := _endpoint_port(endpoint)) != 443:
-        egress.append({"ports": [{"protocol": "TCP", "port": port}]})  # the ollama server (model.endpoint)
+    ports = sorted({port for e in endpoints if e is not None and (port := _endpoint_port(e)) != 443})
+    egress += [{"ports": [{"protocol": "TCP", "port": port}]} for port in ports]  # the ollama server
+    return {
+        "podSelector": {"matchLabels": selector},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {
+                "from": [
+                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}}}
+                ],
+                "ports": http,
+            },
+            {"from": [{"podSelector": {}}], "ports": http},  # same namespace
+        ],
+        "egress": egress,
+    }
+
+
+def network_policy(agent: Agent) -> Manifest:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": _meta(agent, agent.name),
-        "spec": {
-            "podSelector": {"matchLabels": naming.selector_labels(agent.name)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                {
-                    "from": [
-                        {
-                            "namespaceSelector": {
-                                "matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}
-                            }
-                        }
-                    ],
-                    "ports": http,
-                },
-                {"from": [{"podSelector": {}}], "ports": http},  # same namespace
-            ],
-            "egress": egress,
-        },
+        "spec": policy_spec(naming.selector_labels(agent.name), [agent.spec.model.endpoint]),
     }
 
 

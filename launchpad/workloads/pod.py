@@ -3,6 +3,7 @@ probes sized for a slow boot, and writable emptyDirs only where the runtime writ
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from typing import Any
@@ -38,7 +39,7 @@ def config_map_name(agent: Agent) -> str:
     return f"{agent.name}-character"
 
 
-def _model_env(agent: Agent) -> dict[str, str]:
+def model_env(agent: Agent) -> dict[str, str]:
     """What `model:` and the platform modes mean to the plugins: their own env switches."""
     model = agent.spec.model
     prefix = MODEL_PROVIDERS[model.provider].env_prefix
@@ -56,7 +57,8 @@ def _model_env(agent: Agent) -> dict[str, str]:
     return env
 
 
-def _plain_env(agent: Agent) -> dict[str, str]:
+def server_env(pglite: bool) -> dict[str, str]:
+    """The env of every elizaOS server we run, one agent's or a pack's."""
     env = {
         "SERVER_PORT": str(naming.HTTP_PORT),
         "SERVER_HOST": "0.0.0.0",
@@ -74,9 +76,14 @@ def _plain_env(agent: Agent) -> dict[str, str]:
         "ELIZA_NO_AUTO_INSTALL": "true",
         "ELIZA_NO_PLUGIN_AUTO_INSTALL": "true",
     }
-    if "POSTGRES_URL" not in agent.spec.secrets:
+    if pglite:
         env["PGLITE_DATA_DIR"] = f"{DATA_DIR}/.elizadb"
-    env.update(_model_env(agent))
+    return env
+
+
+def _plain_env(agent: Agent) -> dict[str, str]:
+    env = server_env(pglite="POSTGRES_URL" not in agent.spec.secrets)
+    env.update(model_env(agent))
     env.update(agent.spec.env)
     return env
 
@@ -97,13 +104,43 @@ def container_env(agent: Agent) -> list[dict[str, Any]]:
     return env
 
 
-def _probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
+def probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
     return {
         "httpGet": {"path": path, "port": naming.HTTP_PORT_NAME},
         "periodSeconds": period,
         "timeoutSeconds": timeout,
         "failureThreshold": failures,
     }
+
+
+# The restricted Pod Security profile, and then some: every container we run (an agent's, a pack's and its
+# init container).
+CONTAINER_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": RUNTIME_UID,
+    "runAsGroup": RUNTIME_UID,
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": RUNTIME_UID,
+    "runAsGroup": RUNTIME_UID,
+    "fsGroup": RUNTIME_UID,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def writable_mounts() -> list[dict[str, Any]]:
+    """Where the runtime writes: /tmp (HOME) and its data directory (PGlite), emptyDirs on a read-only root."""
+    return [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": DATA_DIR}]
+
+
+def writable_volumes() -> list[dict[str, Any]]:
+    return [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}}]
 
 
 def container(agent: Agent, image: Any) -> dict[str, Any]:
@@ -121,24 +158,11 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
         },
         # Cold boot takes tens of seconds (plugin loading, migrations): up to 5 minutes before liveness
         # applies, so a slow start is not killed into a restart loop.
-        "startupProbe": _probe("/healthz", period=5, failures=60),
-        "livenessProbe": _probe("/healthz", period=15, failures=4),  # 200 whenever the process is up
-        "readinessProbe": _probe("/health", period=10, failures=3),  # 503 until the agents are loaded
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUNTIME_UID,
-            "runAsGroup": RUNTIME_UID,
-            "allowPrivilegeEscalation": False,
-            "privileged": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "volumeMounts": [
-            {"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True},
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "data", "mountPath": DATA_DIR},
-        ],
+        "startupProbe": probe("/healthz", period=5, failures=60),
+        "livenessProbe": probe("/healthz", period=15, failures=4),  # 200 whenever the process is up
+        "readinessProbe": probe("/health", period=10, failures=3),  # 503 until the agents are loaded
+        "securityContext": copy.deepcopy(CONTAINER_SECURITY),
+        "volumeMounts": [{"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True}, *writable_mounts()],
     }
 
 
@@ -154,18 +178,8 @@ def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, st
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "terminationGracePeriodSeconds": 30,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": RUNTIME_UID,
-                "runAsGroup": RUNTIME_UID,
-                "fsGroup": RUNTIME_UID,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": copy.deepcopy(POD_SECURITY),
             "containers": [container(agent, image)],
-            "volumes": [
-                {"name": "character", "configMap": {"name": config_map_name(agent)}},
-                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-                {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}},
-            ],
+            "volumes": [{"name": "character", "configMap": {"name": config_map_name(agent)}}, *writable_volumes()],
         },
     }

@@ -5,10 +5,21 @@ their labels, launchpad.monitoring.selectors.)"""
 from __future__ import annotations
 
 from launchpad.db.repository.record import AgentRecord, SecretLocation
-from launchpad.fleet.resolved import Agent
+from launchpad.fleet.resolved import Agent, Pack
 
 
-def agent_record(agent: Agent) -> AgentRecord:
+def _pack(pack: Pack) -> dict[str, object]:
+    """Where a packed agent runs (several agents in one server): what its row's `resources` says of its pack."""
+    return {
+        "name": pack.name,
+        "agents": len(pack.agents),
+        "requests": {"cpu": pack.cpu_request, "memory": pack.memory_request},
+        "limits": {"cpu": pack.cpu_limit, "memory": pack.memory_limit},
+    }
+
+
+def agent_record(agent: Agent, pack: Pack | None = None) -> AgentRecord:
+    """`pack`: the pack that runs the agent (Fleet.pack_of), whose server and resources it shares."""
     resources = agent.spec.resources
     secrets = []
     for env, source in sorted(agent.spec.secrets.items()):
@@ -31,6 +42,7 @@ def agent_record(agent: Agent) -> AgentRecord:
             "requests": resources.requests.model_dump(exclude_none=True),
             "limits": resources.limits.model_dump(exclude_none=True),
             "scaling": agent.spec.scaling.model_dump(by_alias=True, exclude_none=True),
+            **({"pack": _pack(pack)} if pack is not None else {}),
         },
         image=agent.image_ref,
         secrets=secrets,
