@@ -128,11 +128,34 @@ def _round_up_mi(value: float) -> int:
     return math.ceil(value / MI) * MI
 
 
-def pack_memory(agents: int) -> tuple[int, int]:
+@dataclass(frozen=True)
+class MemoryLine:
+    """RSS of one elizaOS server by how many characters it holds: base (one character) + increment per further one."""
+
+    base_steady: float
+    per_agent_steady: float
+    base_peak: float
+    per_agent_peak: float
+
+    def steady(self, agents: int) -> float:
+        return self.base_steady + (agents - 1) * self.per_agent_steady
+
+    def peak(self, agents: int) -> float:
+        return self.base_peak + (agents - 1) * self.per_agent_peak
+
+
+CONFIGURED = MemoryLine(
+    catalog.PACK_BASE_STEADY_BYTES,
+    catalog.PACK_PER_AGENT_STEADY_BYTES,
+    catalog.PACK_BASE_PEAK_BYTES,
+    catalog.PACK_PER_AGENT_PEAK_BYTES,
+)
+
+
+def pack_memory(agents: int, line: MemoryLine = CONFIGURED) -> tuple[int, int]:
     """(request, limit) in bytes for a pack of `agents` characters: the measured line (base at one character,
     increment per further one) times the margins single agents are held to, never under the agent floors."""
-    steady = catalog.PACK_BASE_STEADY_BYTES + (agents - 1) * catalog.PACK_PER_AGENT_STEADY_BYTES
-    peak = catalog.PACK_BASE_PEAK_BYTES + (agents - 1) * catalog.PACK_PER_AGENT_PEAK_BYTES
+    steady, peak = line.steady(agents), line.peak(agents)
     request = max(catalog.MEMORY_REQUEST_FLOOR_BYTES, _round_up_mi(catalog.PACK_REQUEST_OVER_STEADY * steady))
     limit = max(catalog.MEMORY_LIMIT_FLOOR_BYTES, _round_up_mi(catalog.PACK_LIMIT_OVER_PEAK * peak))
     return request, limit

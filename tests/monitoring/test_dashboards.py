@@ -13,10 +13,11 @@ import yaml
 
 from launchpad import naming
 from launchpad.monitoring import dashboards, promtool, rules
-from tests.monitoring.agents import AGENTS, FLEET, by_name, healthy_fleet, pod
+from tests.monitoring.agents import AGENTS, FLEET, PACKED, by_name, healthy_fleet, pod
 from tests.monitoring.alert_cases import memory
 
 LIMIT_SHARE = {"bot": 40, "bot-two": 60, "web": 70, "helper": 80}  # % of the memory limit each agent uses
+PACK_SHARE = 30  # % of its limit the pod of PACKED's pack uses
 
 
 def _all_dashboards() -> list[dashboards.Dashboard]:
@@ -56,6 +57,8 @@ def _evaluate(promtool_bin: str, tmp_path: Path, tests: list[dict[str, Any]]) ->
     for a in AGENTS:
         where = {"namespace": a.namespace, "pod": pod(a), "container": "eliza"}
         inputs += memory(where, 2_000_000_000 * LIMIT_SHARE[a.name] // 100)
+    packed = PACKED[0]  # one pod for both: their pack's
+    inputs += memory({"namespace": packed.namespace, "pod": pod(packed), "container": "eliza"}, 20_000_000 * PACK_SHARE)
     group = {"interval": "1m", "input_series": inputs, "promql_expr_test": tests}
     test = {"rule_files": [rule_file.name], "evaluation_interval": "1m", "tests": [group]}
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False, width=1000))
@@ -75,16 +78,18 @@ def test_the_agent_variables_list_the_fleet_by_tenant(promtool_bin: str, tmp_pat
     info = "launchpad:agent_deployment:info"
 
     def row(a: Any) -> dict[str, Any]:
-        labels = {"__name__": info, "agent": a.name, "deployment": a.name, "namespace": a.namespace, "tenant": a.tenant}
+        labels = {"__name__": info, "agent": a.name, "deployment": a.deployment, "namespace": a.namespace,
+                  "tenant": a.tenant, **({"pack": a.pack} if a.pack else {})}  # fmt: skip
         return {"labels": "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}", "value": 1}
 
     tests = [
-        # tenant: every tenant of the fleet; agent (tenant acme): acme's agents only; namespace of the agent.
-        {"expr": _variable_query(d, "tenant"), "eval_time": "5m", "exp_samples": [row(a) for a in AGENTS]},
+        # tenant: every tenant of the fleet; agent (tenant acme): acme's agents only, its packed ones included
+        # (their Deployment is their pack's); namespace of the agent.
+        {"expr": _variable_query(d, "tenant"), "eval_time": "5m", "exp_samples": [row(a) for a in [*AGENTS, *PACKED]]},
         {
             "expr": promtool.substitute(_variable_query(d, "agent"), {"tenant": "acme"}),
             "eval_time": "5m",
-            "exp_samples": [row(by_name("bot")), row(by_name("bot-two"))],
+            "exp_samples": [row(by_name(n)) for n in ("bot", "bot-two", "pk-one", "pk-two")],
         },
         {
             "expr": promtool.substitute(_variable_query(d, "namespace"), {"agent": "web"}),
@@ -115,6 +120,34 @@ def test_the_memory_panel_shows_the_chosen_agent_only(promtool_bin: str, tmp_pat
             "exp_samples": [{"labels": "{}", "value": 1.8e9}],
         },
     ]
+    _evaluate(promtool_bin, tmp_path, tests)
+
+
+@pytest.mark.promtool
+def test_the_fleet_overview_shows_packed_agents_one_by_one(promtool_bin: str, tmp_path: Path) -> None:
+    """A pack's pod and Deployment stand for each of its agents: counted and shown once per agent, not refused
+    by PromQL as a many-to-many match (two agents' info series on one pod)."""
+    d = dashboards.fleet_dashboard(FLEET)
+    targets = {p["title"]: p["targets"][0]["expr"] for p in dashboards.panels(d) if p.get("targets")}
+    values = {**promtool.variable_values(d), "tenant": ".*"}
+
+    def share(a: Any) -> float:
+        return (PACK_SHARE if a.pack else LIMIT_SHARE[a.name]) / 100
+
+    tests = [
+        {
+            "expr": promtool.substitute(targets["Agents up by tenant"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": '{tenant="acme"}', "value": 4}, {"labels": '{tenant="default"}', "value": 1},
+                            {"labels": '{tenant="zeta"}', "value": 1}],
+        },
+        {
+            "expr": promtool.substitute(targets["Memory working set / memory limit"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": f'{{agent="{a.name}", pod="{pod(a)}"}}', "value": share(a)}
+                            for a in [*AGENTS, *PACKED]],
+        },
+    ]  # fmt: skip
     _evaluate(promtool_bin, tmp_path, tests)
 
 
