@@ -8,7 +8,7 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValid
 
 from launchpad.fleet.catalog import MEASURED_PEAK_BYTES, MEMORY_LIMIT_FLOOR_BYTES
 from launchpad.fleet.quantity import format_bytes, parse_quantity
-from policies.kubernetes.workloads import agent_name, containers, name_of, pod_spec
+from policies.kubernetes.workloads import containers, name_of, pod_spec, workload_name
 
 
 def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -29,7 +29,7 @@ def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) 
 
 def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -> None:
     pod = pod_spec(args.resource_type, args.props)
-    if pod is None or agent_name(args.props) is None:
+    if pod is None or workload_name(args.props) is None:  # an agent's pod or a pack's
         return
     for container in containers(pod):
         limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
