@@ -162,7 +162,7 @@ def pack_memory(agents: int, line: MemoryLine = CONFIGURED) -> tuple[int, int]:
 
 
 def _mi(value: int) -> str:
-    return f"{value // MI}Mi"
+    return f"{value // 2**30}Gi" if value % 2**30 == 0 else f"{value // MI}Mi"
 
 
 def _largest(values: Iterable[str | None]) -> str:
