@@ -144,3 +144,35 @@ def test_a_pack_another_stack_now_holds_is_released_whole(tmp_path: Path) -> Non
     released = placements.releases(fleet, lambda _: "prod-shard-1", servers)
     assert released == {"prod-shard-0": sorted([_urn("prod-shard-0", AGENT_PACK, pack.name),
         _urn("prod-shard-0", f"{AGENT_PACK}$kubernetes:apps/v1:Deployment", f"{pack.name}-deployment")])}  # fmt: skip
+
+
+def test_a_sharded_fleet_releases_pack_moves_with_its_shard_moves(tmp_path: Path) -> None:
+    """`shards up` of a sharded fleet: agents joining a pack in their shard release their own Deployment there;
+    the pack's agents are in the pack's shard (its name hashed), and what the plan shows per phase says so."""
+    from launchpad.settings import ShardingSettings
+    from launchpad.stacks import assignment
+    from launchpad.stacks.pulumi_cli import Deployed
+    from launchpad.stacks.status import Environment, Status, plan_data
+
+    names = [f"agent-{i}" for i in range(6)]
+    before, after = _fleet(tmp_path, names, None), _fleet(tmp_path, names, 8)
+    sharding = ShardingSettings(by="hash", count=3)
+    (pack,) = after.packs
+    assigned = assignment.assign(after, sharding)
+    assert set(assigned.values()) == {assignment.rendezvous(pack.name, assignment.hash_shards(3))}
+    env = Environment(tmp_path, "prod", {}, None, after, assignment.hash_shards(3), assigned)  # type: ignore[arg-type]
+    old = assignment.assign(before, sharding)
+    deployed = {f"prod-{shard}": Deployed(
+        {a: _urn(f"prod-{shard}", ELIZA_AGENT, a) for a, s in old.items() if s == shard}, {},
+        held(_state(f"prod-{shard}", _fleet(tmp_path, [a for a, s in old.items() if s == shard], None))),
+    ) for shard in sorted(set(old.values()))}  # fmt: skip
+    status = Status(env, set(deployed) | {"prod"}, deployed)
+    phases = plan_data(status, everything=False)
+    target = f"prod-{assigned[names[0]]}"
+    # Agents already in the pack's shard leave their own Deployment; the others leave their shard whole.
+    for name in names:
+        shard = f"prod-{old[name]}"
+        expected = f"{name}-deployment" if shard == target else name
+        assert expected in phases.leaving[shard], (name, phases.leaving)
+    assert set(phases.repack) == set(names) and all(v[2] == pack_place(pack.name) for v in phases.repack.values())
+    assert set(phases.release) == {f"prod-{s}" for s in old.values()}
