@@ -14,7 +14,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from launchpad.character.schema import CharacterFields
-from launchpad.fleet.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PLATFORMS, RUNTIME_VERSION
+from launchpad.fleet.catalog import (
+    BASE_IMAGE,
+    BUN_VERSION,
+    MODEL_PROVIDERS,
+    PACK_MAX_AGENTS,
+    PLATFORMS,
+    RUNTIME_VERSION,
+)
 from launchpad.fleet.quantity import parse_quantity
 from launchpad.fleet.tiers import Tier
 
@@ -252,8 +259,8 @@ PACKED_TIERS: tuple[Tier, ...] = ("standard", "low")
 class TenantPacking(Strict):
     """How one tenant packs its agents: at most `maxAgents` characters per elizaOS server."""
 
-    # 16 is the largest pack measured (benchmarks/agent_footprint.py --packs): its memory comes from measurement.
-    max_agents: int = Field(8, ge=1, le=16)
+    # Up to the largest pack measured (benchmarks/agent_footprint.py --packs): its memory comes from measurement.
+    max_agents: int = Field(8, ge=1, le=PACK_MAX_AGENTS)
 
 
 class PackingSpec(Strict):
