@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from launchpad import naming
-from launchpad.fleet.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.fleet.catalog import EMPTY_DIR_SIZE_LIMITS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.fleet.resolved import Agent
 from launchpad.fleet.tiers import priority_class_name
 from launchpad.images.build import RUNTIME_UID
@@ -17,6 +17,8 @@ from launchpad.workloads.auth_token import AUTH_TOKEN_ENV
 CHARACTER_DIR = "/etc/eliza"
 CHARACTER_FILE = "character.json"
 DATA_DIR = "/app/.eliza"  # PGlite store and runtime state; the image's workdir is /app
+# The writable emptyDirs: HOME and temporary files on /tmp, the data on DATA_DIR (their sizeLimits: catalog).
+VOLUME_TMP, VOLUME_DATA = "tmp", "data"
 # The elizaOS CLI entrypoint of the generated image (and of any prebuilt image we accept).
 ARGS = ["start", "--character", f"{CHARACTER_DIR}/{CHARACTER_FILE}"]
 
@@ -116,8 +118,8 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
         "ports": [{"name": naming.HTTP_PORT_NAME, "containerPort": naming.HTTP_PORT, "protocol": "TCP"}],
         "env": container_env(agent),
         "resources": {
-            "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
-            "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+            kind: {"cpu": amounts.cpu, "memory": amounts.memory, "ephemeral-storage": amounts.ephemeral_storage}
+            for kind, amounts in (("requests", resources.requests), ("limits", resources.limits))
         },
         # Cold boot takes tens of seconds (plugin loading, migrations): up to 5 minutes before liveness
         # applies, so a slow start is not killed into a restart loop.
@@ -136,8 +138,8 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
         },
         "volumeMounts": [
             {"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True},
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "data", "mountPath": DATA_DIR},
+            {"name": VOLUME_TMP, "mountPath": "/tmp"},
+            {"name": VOLUME_DATA, "mountPath": DATA_DIR},
         ],
     }
 
@@ -164,8 +166,7 @@ def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, st
             "containers": [container(agent, image)],
             "volumes": [
                 {"name": "character", "configMap": {"name": config_map_name(agent)}},
-                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-                {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}},
+                *({"name": v, "emptyDir": {"sizeLimit": EMPTY_DIR_SIZE_LIMITS[v]}} for v in (VOLUME_TMP, VOLUME_DATA)),
             ],
         },
     }

@@ -28,8 +28,8 @@ def agent_record(agent: Agent) -> AgentRecord:
         plugins=list(agent.plugins),
         platforms={platform: {"mode": mode} for platform, mode in agent.platforms.items()},
         resources={
-            "requests": resources.requests.model_dump(exclude_none=True),
-            "limits": resources.limits.model_dump(exclude_none=True),
+            "requests": resources.requests.model_dump(by_alias=True, exclude_none=True),
+            "limits": resources.limits.model_dump(by_alias=True, exclude_none=True),
             "scaling": agent.spec.scaling.model_dump(by_alias=True, exclude_none=True),
         },
         image=agent.image_ref,
