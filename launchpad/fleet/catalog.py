@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from launchpad.fleet.quantity import parse_quantity
+
 RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
 # Node 26 is the Active LTS line (LTS since 2026-10, Node's release schedule) and Debian 13 "trixie" the current
 # stable; upstream's template still uses node:23.3.0-slim, an odd release out of support. Pinned by full tag:
@@ -56,6 +58,33 @@ PACK_PER_AGENT_PEAK_BYTES = 2_000_000
 PACK_REQUEST_OVER_STEADY = 1.2
 PACK_LIMIT_OVER_PEAK = 1.3
 PACK_MAX_AGENTS = 16  # the largest pack measured
+
+# Ephemeral storage: the node disk an agent's pod holds, which the kubelet counts against the pod's
+# `ephemeral-storage` limit (and evicts it above) and, under disk pressure, evicts first the pods that hold
+# more than they request. The root filesystem is read-only, so it is the two emptyDirs and the container log.
+# Their sizeLimits (launchpad/workloads/pod.py mounts them): /tmp is HOME; /app/.eliza holds PGlite's database,
+# which grows with the agent's memories.
+EMPTY_DIR_SIZE_LIMITS = {"tmp": "256Mi", "data": "2Gi"}
+# The container log on the node: the kubelet rotates it at containerLogMaxSize (default 10Mi) and keeps
+# containerLogMaxFiles (default 5): up to 50Mi per container.
+CONTAINER_LOG_BYTES = 5 * 10 * 2**20
+# Measured by the boot test (tests/runtime/test_boot.py, launchpad/runtime/storage.py: the blocks of /tmp and
+# /app/.eliza as the kubelet walks them, and the log with its CRI prefixes), the most held at once from start
+# through 30 s idle after /health is 200, chat platforms and model APIs unreachable (2026-12-07, 2 cores; the
+# same bytes in two runs). /tmp is bun's transpiler cache (~/.bun/install/cache, 12-15 MB) and Node's compile
+# cache (2 MB); /app/.eliza is PGlite's data directory (23 MB of tables, 5 MB of WAL).
+#   sql, bootstrap, openai, discord (PGlite)                          tmp 16.9 MB, data 29.1 MB, log 0.03 MB: 46.1 MB
+#   sql, bootstrap, openrouter, discord, telegram, twitter (PGlite)   tmp 12.0 MB, data 29.1 MB, log 0.30 MB: 41.4 MB
+#   sql, bootstrap, anthropic, openai, telegram, knowledge (Postgres) tmp 16.8 MB, data 0.02 MB, log 0.04 MB: 16.9 MB
+MEASURED_EPHEMERAL_PEAK_BYTES = 46_068_267  # the most an agent held
+MEASURED_EPHEMERAL_MIN_BYTES = 16_877_725  # the least (an agent on a shared Postgres: no PGlite)
+# A request under what the lightest agent writes at boot plus its full log (16.9 + 52.4 = 69.3 MB) lets the
+# scheduler place agents on a node whose disk cannot hold them, and makes the agent the kubelet's first to
+# evict under disk pressure; a limit under what its emptyDirs may hold (their sizeLimits) plus its log evicts
+# it before its PGlite reaches the size its own volume allows.
+EPHEMERAL_REQUEST_FLOOR_BYTES = 72 * 2**20  # 72Mi = 75.5 MB
+EMPTY_DIRS_BYTES = sum(parse_quantity(size) for size in EMPTY_DIR_SIZE_LIMITS.values())  # 2304Mi
+EPHEMERAL_LIMIT_FLOOR_BYTES = EMPTY_DIRS_BYTES + CONTAINER_LOG_BYTES  # 2354Mi
 
 
 @dataclass(frozen=True)

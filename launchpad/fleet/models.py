@@ -153,6 +153,12 @@ class ModelSpec(Strict):
 class ResourceAmounts(Strict):
     cpu: Quantity | None = None
     memory: Quantity | None = None
+    # Kubernetes' own name: the emptyDirs, the container log and the writable layer, on the node's disk.
+    ephemeral_storage: Quantity | None = Field(None, alias="ephemeral-storage")
+
+
+# Kubernetes resource name -> ResourceAmounts field: the resources an agent's container requests and is limited to.
+RESOURCES = {"cpu": "cpu", "memory": "memory", "ephemeral-storage": "ephemeral_storage"}
 
 
 class Resources(Strict):

@@ -211,6 +211,8 @@ def _pack(name: str, group: str, members: list[Agent]) -> Pack:
         memory_limit=_mi(limit),
         cpu_request=_largest(a.spec.resources.requests.cpu for a in members),
         cpu_limit=_largest(a.spec.resources.limits.cpu for a in members),
+        ephemeral_request=_largest(a.spec.resources.requests.ephemeral_storage for a in members),
+        ephemeral_limit=_largest(a.spec.resources.limits.ephemeral_storage for a in members),
     )
 
 
@@ -248,8 +250,8 @@ def footprint(pack: Pack) -> AgentFootprint:
         name=f"pack {pack.name} ({len(pack.agents)} agents)",
         tenant=pack.tenant,
         namespace=pack.namespace,
-        requests={"cpu": pack.cpu_request, "memory": pack.memory_request},
-        limits={"cpu": pack.cpu_limit, "memory": pack.memory_limit},
+        requests=pack.requests,
+        limits=pack.limits,
         pods=1,
     )
 

@@ -15,6 +15,7 @@ from launchpad.fleet.rules import platform_mode, single_identity_platforms
 from launchpad.fleet.tenants import NamespaceLimits
 from launchpad.fleet.tiers import DEFAULT_TIER, Tier
 from launchpad.images.build import ImageBuild
+from launchpad.source.yaml_source import Loc
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,22 @@ class Pack:
     memory_limit: str
     cpu_request: str  # the largest of its agents'
     cpu_limit: str
+    # The largest of its agents': its emptyDirs are one server's (one PGlite, one HOME), sized as an agent's.
+    ephemeral_request: str
+    ephemeral_limit: str
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.agents)
+
+    @property
+    def requests(self) -> dict[str, str]:
+        """Its container's requests, as Kubernetes names them."""
+        return {"cpu": self.cpu_request, "memory": self.memory_request, "ephemeral-storage": self.ephemeral_request}
+
+    @property
+    def limits(self) -> dict[str, str]:
+        return {"cpu": self.cpu_limit, "memory": self.memory_limit, "ephemeral-storage": self.ephemeral_limit}
 
     @property
     def single_identity(self) -> bool:
@@ -157,6 +170,29 @@ def resolve_plugins(spec: AgentSpec, knowledge: bool = False) -> tuple[str, ...]
         resolved.append(own.pop(name, plugin))
     resolved += [p for p in spec.plugins if (m := PINNED_PLUGIN.match(p)) and m["name"] in own]
     return tuple(dict.fromkeys(resolved))
+
+
+def plugin_origins(spec: AgentSpec, knowledge: Loc | None = None) -> dict[str, Loc]:
+    """Where in the agent file each of its resolved plugins comes from (resolve_plugins' order): the model
+    provider's from `model.provider`, a platform's from `platforms.<platform>`, plugin-knowledge from `knowledge`
+    (where the character's knowledge is written, None without), the agent's own from `plugins[i]`, which also
+    wins for a catalog plugin it pins. The base plugins of every agent come from nowhere in the file."""
+    own = {m["name"]: (p, ("plugins", i)) for i, p in enumerate(spec.plugins) if (m := PINNED_PLUGIN.match(p))}
+    catalog: list[tuple[str, Loc]] = [(p, ()) for p in BASE_PLUGINS]
+    catalog.append((MODEL_PROVIDERS[spec.model.provider].plugin, ("model", "provider")))
+    if spec.model.embeddings is not None:
+        catalog.append((MODEL_PROVIDERS[spec.model.embeddings].plugin, ("model", "embeddings")))
+    catalog += [(info.plugin, ("platforms", p)) for p in spec.platforms if (info := PLATFORMS[p]).plugin]
+    if knowledge is not None:
+        catalog.append((KNOWLEDGE_PLUGIN, knowledge))
+    origins: dict[str, Loc] = {}
+    for plugin, loc in catalog:
+        pinned, source = own.pop(plugin.rpartition("@")[0], (plugin, loc))
+        if source:  # () for a base plugin the agent does not pin
+            origins.setdefault(pinned, source)
+    for pinned, loc in own.values():
+        origins.setdefault(pinned, loc)
+    return origins
 
 
 def plugin_names(plugins: tuple[str, ...]) -> list[str]:

@@ -161,10 +161,7 @@ def container_env(pack: Pack) -> list[dict[str, Any]]:
 
 
 def _resources(pack: Pack) -> dict[str, Any]:
-    return {
-        "requests": {"cpu": pack.cpu_request, "memory": pack.memory_request},
-        "limits": {"cpu": pack.cpu_limit, "memory": pack.memory_limit},
-    }
+    return {"requests": pack.requests, "limits": pack.limits}
 
 
 def init_command(pack: Pack) -> list[str]:

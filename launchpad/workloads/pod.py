@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from launchpad import naming
-from launchpad.fleet.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.fleet.catalog import EMPTY_DIR_SIZE_LIMITS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.fleet.resolved import Agent
 from launchpad.fleet.tiers import priority_class_name
 from launchpad.images.build import RUNTIME_UID
@@ -18,6 +18,8 @@ from launchpad.workloads.auth_token import AUTH_TOKEN_ENV
 CHARACTER_DIR = "/etc/eliza"
 CHARACTER_FILE = "character.json"
 DATA_DIR = "/app/.eliza"  # PGlite store and runtime state; the image's workdir is /app
+# The writable emptyDirs: HOME and temporary files on /tmp, the data on DATA_DIR (their sizeLimits: catalog).
+VOLUME_TMP, VOLUME_DATA = "tmp", "data"
 # The elizaOS CLI entrypoint of the generated image (and of any prebuilt image we accept).
 ARGS = ["start", "--character", f"{CHARACTER_DIR}/{CHARACTER_FILE}"]
 
@@ -136,11 +138,12 @@ POD_SECURITY = {
 
 def writable_mounts() -> list[dict[str, Any]]:
     """Where the runtime writes: /tmp (HOME) and its data directory (PGlite), emptyDirs on a read-only root."""
-    return [{"name": "tmp", "mountPath": "/tmp"}, {"name": "data", "mountPath": DATA_DIR}]
+    return [{"name": VOLUME_TMP, "mountPath": "/tmp"}, {"name": VOLUME_DATA, "mountPath": DATA_DIR}]
 
 
 def writable_volumes() -> list[dict[str, Any]]:
-    return [{"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}}, {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}}]
+    """The emptyDirs behind them, at the sizeLimits the ephemeral-storage floors are made of (catalog)."""
+    return [{"name": v, "emptyDir": {"sizeLimit": EMPTY_DIR_SIZE_LIMITS[v]}} for v in (VOLUME_TMP, VOLUME_DATA)]
 
 
 def container(agent: Agent, image: Any) -> dict[str, Any]:
@@ -153,8 +156,8 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
         "ports": [{"name": naming.HTTP_PORT_NAME, "containerPort": naming.HTTP_PORT, "protocol": "TCP"}],
         "env": container_env(agent),
         "resources": {
-            "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
-            "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+            kind: {"cpu": amounts.cpu, "memory": amounts.memory, "ephemeral-storage": amounts.ephemeral_storage}
+            for kind, amounts in (("requests", resources.requests), ("limits", resources.limits))
         },
         # Cold boot takes tens of seconds (plugin loading, migrations): up to 5 minutes before liveness
         # applies, so a slow start is not killed into a restart loop.

@@ -1,6 +1,8 @@
 """Requests and limits on every container, and enough memory for an elizaOS agent: without a limit one
 agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (the floor comes from the
-runtime's measured boot peak, see launchpad.fleet.catalog)."""
+runtime's measured boot peak, see launchpad.fleet.catalog). Agent containers also declare ephemeral storage:
+they write to emptyDirs on the node's disk (PGlite, HOME), and a pod without an ephemeral-storage request is
+the first the kubelet evicts under disk pressure, one without a limit bounded by nothing but its volumes."""
 
 from __future__ import annotations
 
@@ -15,12 +17,13 @@ def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) 
     pod = pod_spec(args.resource_type, args.props)
     if pod is None:
         return
+    required = ("cpu", "memory", "ephemeral-storage") if workload_name(args.props) is not None else ("cpu", "memory")
     for container in containers(pod):
         resources = container.get("resources") or {}
         missing = [
             f"{kind}.{resource}"
             for kind in ("requests", "limits")
-            for resource in ("cpu", "memory")
+            for resource in required
             if not (resources.get(kind) or {}).get(resource)
         ]
         if missing:
@@ -51,7 +54,7 @@ def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -
 
 requests_and_limits = ResourceValidationPolicy(
     name="container-requests-and-limits",
-    description="Every container declares CPU and memory requests and limits.",
+    description="Every container declares CPU and memory requests and limits; agent containers ephemeral storage too.",
     severity=Severity.HIGH,
     validate=_requests_and_limits,
 )

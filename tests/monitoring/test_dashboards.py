@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from launchpad import naming
-from launchpad.monitoring import dashboards, promtool, rules
+from launchpad.monitoring import dashboards, grafana_units, promtool, rules
 from tests.monitoring.agents import AGENTS, FLEET, PACKED, by_name, healthy_fleet, pod
 from tests.monitoring.alert_cases import memory
 
@@ -224,3 +224,35 @@ def test_config_maps_are_labelled_for_the_sidecar() -> None:
 def test_every_dashboard_file_is_used() -> None:
     files = {p.name for p in dashboards.DASHBOARD_DIR.glob("*.json")}
     assert files == {dashboards.FLEET_FILE, dashboards.AGENT_FILE}
+
+
+def test_every_panel_has_a_description_and_a_grafana_unit() -> None:
+    files = {f: dashboards.load(f) for f in (dashboards.FLEET_FILE, dashboards.AGENT_FILE)}
+    rendered = {"fleet": dashboards.fleet_dashboard(FLEET), "agent": dashboards.agent_dashboard(FLEET)}
+    for name, d in {**files, **rendered}.items():
+        assert len(list(dashboards.panels(d))) >= 8, name
+        assert dashboards.convention_problems(name, d) == []
+
+
+def test_a_panel_without_description_or_with_an_unknown_unit_is_caught() -> None:
+    d = dashboards.agent_dashboard(FLEET)
+    cpu, memory, health = (next(p for p in dashboards.panels(d) if p["title"] == t)
+                           for t in ("CPU", "Memory working set", "Health probe (/health)"))  # fmt: skip
+    cpu["fieldConfig"]["defaults"]["unit"] = "cores"  # what the CPU panel had: not a Grafana unit id
+    del memory["description"]
+    del memory["fieldConfig"]["defaults"]["unit"]
+    health["fieldConfig"]["overrides"][0]["properties"][0]["value"] = "seconds"
+    assert dashboards.convention_problems("agent", d) == [
+        "agent: panel 2 'Health probe (/health)': unit 'seconds' is not a Grafana unit id",
+        "agent: panel 4 'CPU': unit 'cores' is not a Grafana unit id",
+        "agent: panel 5 'Memory working set': no description",
+        "agent: panel 5 'Memory working set': no unit (fieldConfig.defaults.unit)",
+    ]
+
+
+def test_the_unit_ids_are_grafanas() -> None:
+    """A few ids of each kind the dashboards use, and ones that are not ids (categories.ts, cited in the module)."""
+    ids = grafana_units.UNIT_IDS
+    assert {"none", "short", "percentunit", "bytes", "decbytes", "s", "ms", "reqps", "bool_yes_no"} <= ids
+    assert not {"cores", "seconds", "byte", "percent_unit", ""} & ids
+    assert sum(len(category) for category in grafana_units.UNIT_IDS_BY_CATEGORY.values()) == len(ids)  # no repeats

@@ -31,14 +31,17 @@ import pytest
 
 from launchpad.db import local_server
 from launchpad.fleet import load_fleet
+from launchpad.fleet.catalog import CONTAINER_LOG_BYTES
+from launchpad.fleet.quantity import parse_quantity
 from launchpad.fleet.resolved import Pack
 from launchpad.images.build import RUNTIME_UID
-from launchpad.runtime.boot import RunningAgent, http_status, one_agent_per_plugin_set, watch_together
+from launchpad.runtime.boot import LOG, TOTAL, RunningAgent, http_status, one_agent_per_plugin_set, watch_together
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.pack_boot import clones_pack, fake_secret, pack_boot
 from launchpad.runtime.sandbox import can_sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
 from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, SALT_ENV, derive_pack_salt, derive_pack_token, derive_token
+from launchpad.workloads.pack_objects import pack_manifests
 from launchpad.workloads.pack_pod import CHARACTERS_DIR, INPUTS_DIR, ready_command
 from tests.runtime.tools import require_tools
 
@@ -178,7 +181,7 @@ def test_every_character_is_up_and_answers_as_itself(set_hash: str, booted: dict
     report = {
         "set": set_hash, "pack": result.pack.name, "agents": SIZE, "boot_seconds": round(result.boot_seconds, 1),
         "steady_rss_mb": round(running.steady() / 1e6), "peak_rss_mb": round(running.peak() / 1e6),
-        "load_average": os.getloadavg()[0],
+        "ephemeral_storage_peak_bytes": running.peak_storage(), "load_average": os.getloadavg()[0],
     }  # fmt: skip
     REPORTS.mkdir(parents=True, exist_ok=True)
     (REPORTS / f"pack-{set_hash}.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -213,6 +216,24 @@ def test_no_character_sees_another_ones_secrets(set_hash: str, booted: dict[str,
     assert not [m for m in mounts if f" {INPUTS_DIR}" in m or "/etc/launchpad" in m]
     eliza = [m.split() for m in mounts if f" {CHARACTERS_DIR} " in m]
     assert eliza and eliza[-1][5].split(",")[0] == "ro" and "tmpfs" in eliza[-1], eliza
+
+
+@pytest.mark.parametrize("set_hash", sorted(SETS), ids=IDS)
+def test_what_the_pack_writes_fits_its_pod(set_hash: str, booted: dict[str, BootedPack]) -> None:
+    """Its one server's emptyDirs (one PGlite for all its agents, one HOME) and its log, as the kubelet counts
+    them, from start through STAY_UP_SECONDS idle: within each emptyDir's sizeLimit and its ephemeral-storage
+    limit; with a log at the kubelet's rotation size, within its request (test_boot.py holds agents to the same)."""
+    result, running = _booted(booted, set_hash)
+    held = running.peak_storage()
+    volumes_held = max(sum(v for k, v in sample.items() if k != LOG) for sample in running.storage)
+    spec = pack_manifests(result.pack, {}).deployment["spec"]["template"]["spec"]
+    for volume in spec["volumes"]:
+        if "emptyDir" in volume and volume["name"] in held:
+            assert held[volume["name"]] < parse_quantity(volume["emptyDir"]["sizeLimit"]), (volume, held)
+    assert {v["name"] for v in spec["volumes"] if "emptyDir" in v} - set(held) == {"characters"}  # a tmpfs: memory
+    resources = spec["containers"][0]["resources"]
+    assert held[TOTAL] < parse_quantity(resources["limits"]["ephemeral-storage"]), held
+    assert volumes_held + CONTAINER_LOG_BYTES <= parse_quantity(resources["requests"]["ephemeral-storage"]), held
 
 
 def _probe(running: RunningAgent, command: list[str]) -> int:

@@ -16,8 +16,8 @@ from tests.fleet.fleet_files import write_fleet
 DEFAULTS = """\
 image: {ref: ghcr.io/acme/eliza:1.7.2}
 resources:
-  requests: {cpu: 500m, memory: 640Mi}
-  limits: {cpu: "2", memory: 1Gi}
+  requests: {cpu: 500m, memory: 640Mi, ephemeral-storage: 256Mi}
+  limits: {cpu: "2", memory: 1Gi, ephemeral-storage: 2560Mi}
 """
 PACKING = """\
 packing:

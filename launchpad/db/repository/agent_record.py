@@ -13,8 +13,8 @@ def _pack(pack: Pack) -> dict[str, object]:
     return {
         "name": pack.name,
         "agents": len(pack.agents),
-        "requests": {"cpu": pack.cpu_request, "memory": pack.memory_request},
-        "limits": {"cpu": pack.cpu_limit, "memory": pack.memory_limit},
+        "requests": pack.requests,
+        "limits": pack.limits,
     }
 
 
@@ -39,8 +39,8 @@ def agent_record(agent: Agent, pack: Pack | None = None) -> AgentRecord:
         plugins=list(agent.plugins),
         platforms={platform: {"mode": mode} for platform, mode in agent.platforms.items()},
         resources={
-            "requests": resources.requests.model_dump(exclude_none=True),
-            "limits": resources.limits.model_dump(exclude_none=True),
+            "requests": resources.requests.model_dump(by_alias=True, exclude_none=True),
+            "limits": resources.limits.model_dump(by_alias=True, exclude_none=True),
             "scaling": agent.spec.scaling.model_dump(by_alias=True, exclude_none=True),
             **({"pack": _pack(pack)} if pack is not None else {}),
         },
