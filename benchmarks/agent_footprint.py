@@ -18,7 +18,7 @@ With --packs (issue 23): per plugin set, packs of 1, 4, 8 and 16 characters (clo
 own names and secrets, launchpad/runtime/pack_boot.py) booted one after the other from their rendered pods, then
 watched together: steady and peak RSS per pack, the straight line through them (base at one character, increment
 per further one) per set and for the heaviest, against the line the fleet is configured with
-(launchpad/fleet/catalog.py PACK_*: a configured base or increment below the measured one misses). Then the
+(launchpad/fleet/catalog.py PACK_*: a pack whose steady or peak RSS is above the configured line misses). Then the
 memory a 1,000-agent idle fleet reserves: unpacked (each agent its own server at the defaults file's request) and
 packed (the same agents through the real assignment, packs of at most 16, each pack's request from the measured
 line), and the ratio. Exit 1 if the configured line is below the measured one or the packed fleet reserves more

@@ -266,7 +266,7 @@ class TenantPacking(Strict):
     """How one tenant packs its agents: at most `maxAgents` characters per elizaOS server."""
 
     # Up to the largest pack measured (benchmarks/agent_footprint.py --packs): its memory comes from measurement.
-    max_agents: int = Field(8, ge=1, le=PACK_MAX_AGENTS)
+    max_agents: int = Field(PACK_MAX_AGENTS, ge=1, le=PACK_MAX_AGENTS)
 
 
 class PackingSpec(Strict):
