@@ -1,6 +1,7 @@
 """Memory of a real agent, per plugin set of the fleet, against what the fleet reserves for it.
 
     .venv/bin/python benchmarks/agent_footprint.py [--watch SECONDS] [PATH ...]
+    .venv/bin/python benchmarks/agent_footprint.py --packs [1,4,8,16] [--watch SECONDS] [PATH ...]
 
 Boots one agent per distinct plugin set exactly as tests/runtime/test_boot.py does (the installed runtime of
 the set, `elizaos start` as uid 10001 on a read-only root, the pod's env with fake secrets, chat platforms and
@@ -11,7 +12,17 @@ peak RSS, and the ratio of the agent's configured memory request to steady and o
 Targets (issue 11): request <= 1.5x steady (no over-reservation) and >= 1x (no overpacking), limit >= 1.3x
 peak (no OOM kill at boot). Exit 1 if one is missed. Idle and offline: connected agents with traffic use more,
 which is what the headroom between request and limit is for. Prints the load average: measure on a quiet
-machine (other builds inflate boot time, not RSS much)."""
+machine (other builds inflate boot time, not RSS much).
+
+With --packs (issue 23): per plugin set, packs of 1, 4, 8 and 16 characters (clones of the set's agent with their
+own names and secrets, launchpad/runtime/pack_boot.py) booted one after the other from their rendered pods, then
+watched together: steady and peak RSS per pack, the straight line through them (base at one character, increment
+per further one) per set and for the heaviest, against the line the fleet is configured with
+(launchpad/fleet/catalog.py PACK_*: a pack whose steady or peak RSS is above the configured line misses). Then the
+memory a 1,000-agent idle fleet reserves: unpacked (each agent its own server at the defaults file's request) and
+packed (the same agents through the real assignment, packs of at most 16, each pack's request from the measured
+line), and the ratio. Exit 1 if the configured line is below the measured one or the packed fleet reserves more
+than 150 GB."""
 
 from __future__ import annotations
 
@@ -26,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.pack_footprint import run_packs  # noqa: E402
 from launchpad.db import local_server  # noqa: E402
 from launchpad.fleet import load_fleet  # noqa: E402
 from launchpad.fleet.quantity import parse_quantity  # noqa: E402
@@ -55,6 +67,7 @@ def _line(set_hash: str, agent: Agent, running: RunningAgent, boot: float, watch
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--watch", type=float, default=60, help="seconds to watch after /health is 200")
+    parser.add_argument("--packs", nargs="?", const="1,4,8,16", help="pack sizes to boot per plugin set")
     parser.add_argument("paths", nargs="*", default=[str(ROOT / "agents")])
     args = parser.parse_args()
     why = can_sandbox()
@@ -62,6 +75,8 @@ def main() -> int:
         print(f"agent_footprint: {why}", file=sys.stderr)
         return 2
     sets = one_agent_per_plugin_set(load_fleet([Path(p) for p in args.paths]))
+    if args.packs:
+        return run_packs(sets, [int(n) for n in args.packs.split(",")], args.watch)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     pg_dir = Path(tempfile.mkdtemp(prefix="footprint-pg-"))
     server = local_server.start(pg_dir / "data", local_server.free_port(), durable=False)

@@ -56,7 +56,8 @@ def write_fleet(folder: Path, count: int) -> dict[str, str]:
     folder.mkdir(parents=True)
     (folder / "defaults.yaml").write_text(
         "registry: registry.example.com/agents\nimage:\n  build: {}\n"
-        "resources:\n  requests: {cpu: 500m, memory: 1792Mi}\n  limits: {cpu: '2', memory: 2560Mi}\n"
+        "resources:\n  requests: {cpu: 500m, memory: 1792Mi, ephemeral-storage: 256Mi}\n"
+        "  limits: {cpu: '2', memory: 2560Mi, ephemeral-storage: 2560Mi}\n"
     )
     # The stack secret every agent's API token is derived from (launchpad/workloads/auth_token.py), then the
     # agents' own keys.

@@ -11,10 +11,12 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.secret_digest import digest_annotation
 from launchpad.contracts import ELIZA_AGENT, Manifest
-from launchpad.fleet.resolved import Agent
+from launchpad.fleet.resolved import Agent, Pack
 from launchpad.workloads.agent_objects import agent_manifests
-from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, SECRET_DIGEST_ANNOTATION, derive_token, secret_digest
+from launchpad.workloads.auth_token import AUTH_TOKEN_ENV, derive_token
+from launchpad.workloads.pack_objects import packed_agent_manifests
 
 
 @dataclass
@@ -39,6 +41,9 @@ class ElizaAgentArgs:
     scan: bool = True
     # The cluster's pod and service CIDRs (stack setting clusterCidrs), kept out of the agent's internet egress.
     cluster_cidrs: Sequence[str] = ()
+    # The pack whose server runs the agent (components/agent_pack.py): then the agent keeps its ConfigMap, its own
+    # Secret and its Service here, and runs in the pack's Deployment (no token of its own: the server's is the pack's).
+    pack: Pack | None = None
 
 
 def _meta(manifest: Manifest) -> Any:
@@ -55,20 +60,17 @@ class ElizaAgent(pulumi.ComponentResource):
     def __init__(self, name: str, args: ElizaAgentArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(ELIZA_AGENT, name, None, opts)
         agent = args.agent
+        if args.pack is not None:
+            self._packed(name, args, args.pack)
+            return
         key = pulumi.Output.secret(args.token_key)
         secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
         # Derived inside the secret Output: the token never exists in plaintext outside the agent's Secret.
         secret_values[AUTH_TOKEN_ENV] = pulumi.Output.all(key, args.token_nonce).apply(
             lambda pair: derive_token(pair[0], agent.name, pair[1])
         )
-        # Every value the pods read from the Secret, keyed-hashed inside the secret Output and only then made
-        # plain: the pod template changes (and the pods roll) whenever a value does, and nobody who reads the
-        # Deployment can test a guess of a value against it (launchpad/workloads/auth_token.py).
-        names = sorted(secret_values)
-        digest = pulumi.Output.all(key, *(secret_values[n] for n in names)).apply(
-            lambda values: secret_digest(values[0], agent.name, dict(zip(names, values[1:], strict=True)))
-        )
-        annotations = {SECRET_DIGEST_ANNOTATION: pulumi.Output.unsecret(digest)}
+        # Every value the pods read from the Secret: a changed one rolls them (components/secret_digest.py).
+        annotations = digest_annotation(key, agent.name, secret_values)
         image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
         m = agent_manifests(
             agent, secret_values, scan=args.scan, image=image, pod_annotations=annotations,
@@ -135,4 +137,32 @@ class ElizaAgent(pulumi.ComponentResource):
         # The attributes above are for the program; the state keeps nothing of them. Outputs registered
         # here would be stored with the component and rewritten with every checkpoint, for values the
         # program recomputes from the agent file on every run.
+        self.register_outputs({})
+
+    def _packed(self, name: str, args: ElizaAgentArgs, pack: Pack) -> None:
+        """A packed agent's own objects; its pod is its pack's."""
+        agent = args.agent
+        if args.namespace is None and not args.tenant_namespace_elsewhere:
+            raise ValueError(f"packed agent {agent.name} of tenant {agent.spec.tenant} needs its tenant's namespace")
+        self.namespace_resource = args.namespace
+        waits = [args.namespace] if args.namespace is not None else []
+        in_ns = pulumi.ResourceOptions(parent=self, depends_on=waits)
+        secret_values = {env: pulumi.Output.secret(value) for env, value in args.secret_values.items()}
+        m = packed_agent_manifests(agent, pack, secret_values)
+        k8s.core.v1.ConfigMap(f"{name}-character", metadata=_meta(m.config_map), data=m.config_map["data"], opts=in_ns)
+        if m.secret is not None:
+            k8s.core.v1.Secret(
+                f"{name}-env",
+                metadata=_meta(m.secret),
+                type="Opaque",
+                string_data=m.secret["stringData"],
+                opts=pulumi.ResourceOptions.merge(
+                    in_ns, pulumi.ResourceOptions(additional_secret_outputs=["stringData", "data"])
+                ),
+            )
+        service = k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=in_ns)
+        self.namespace = pulumi.Output.from_input(agent.namespace)
+        self.deployment_name = service.urn.apply(lambda _: pack.name)
+        self.service_dns = service.urn.apply(lambda _: f"{agent.name}.{agent.namespace}.svc.cluster.local")
+        self.image = pulumi.Output.from_input(args.image if args.image is not None else agent.image_ref)
         self.register_outputs({})

@@ -12,16 +12,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.agent_image import AgentImage, AgentImageArgs
+from components.agent_pack import AgentPack, AgentPackArgs
 from components.eliza_agent import ElizaAgent, ElizaAgentArgs
 from components.providers.image_scan import ImageScan
 from components.providers.incarnations import AgentIncarnations
 from launchpad.contracts import Manifest
-from launchpad.fleet.resolved import Agent, Fleet
+from launchpad.fleet.resolved import Agent, Fleet, Pack
 from launchpad.fleet.tiers import priority_class_name
 from launchpad.providers.incarnations import identity
 from launchpad.settings import StackSettings
 from launchpad.workloads.agent_objects import config_secret_env, namespace_manifest
 from launchpad.workloads.network import default_deny
+from launchpad.workloads.pack_pod import DATABASE_ENV, agent_config_secrets
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
 
@@ -122,33 +124,65 @@ def deploy_shared(args: FleetArgs, opts: pulumi.ResourceOptions | None = None) -
 def deploy_agents(
     args: FleetArgs, shared: Shared, agents: Sequence[Agent], opts: pulumi.ResourceOptions | None = None
 ) -> dict[str, ElizaAgent]:
-    """One ElizaAgent per agent of this stack (the whole fleet, or one shard of it)."""
+    """One ElizaAgent per agent of this stack (the whole fleet, or one shard of it), and one AgentPack per pack of
+    its agents (a pack's agents are always in one stack: launchpad/stacks/assignment.py)."""
     policies = namespace_objects(args.fleet)
     deployed: dict[str, ElizaAgent] = {}
+    packs: dict[str, Pack] = {}
+    # The token nonces of the agents that run a server of their own (a packed agent's API is its pack's).
+    alone = [a for a in agents if args.fleet.pack_of(a.name) is None]
     incarnations = AgentIncarnations(
         "agent-incarnations",
-        {a.name: identity(str(a.spec.owner), a.incarnation, a.spec.token_rotation) for a in agents},
+        {a.name: identity(str(a.spec.owner), a.incarnation, a.spec.token_rotation) for a in alone},
         opts,
-    ) if agents else None
+    ) if alone else None
+    member_secrets: dict[str, dict[str, dict[str, pulumi.Input[str]]]] = {}
     for agent in agents:
-        gates = [*shared.gates.get(agent.image_ref, ()), shared.classes[priority_class_name(agent.tier)]]
+        pack = args.fleet.pack_of(agent.name)
+        if pack is not None:
+            packs[pack.name] = pack
+        secret_env = config_secret_env(agent)
+        if pack is not None:  # its own secrets only: the database URL is the pack's
+            secret_env = {env: key for env, key in secret_env.items() if env in agent_config_secrets(agent)}
+        secret_values = {env: args.config_secrets[key] for env, key in secret_env.items()}
+        if pack is not None:  # what the pack's pod reads of the agent's own Secret: it rolls the pack too
+            member_secrets.setdefault(pack.name, {})[agent.name] = dict(secret_values)
         deployed[agent.name] = ElizaAgent(
             agent.name,
             ElizaAgentArgs(
                 agent=agent,
-                secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+                secret_values=secret_values,
                 token_key=args.token_key,
-                token_nonce=incarnations.nonce(agent.name) if incarnations is not None else "",
+                token_nonce=incarnations.nonce(agent.name) if incarnations is not None and pack is None else "",
                 image=shared.images.get(agent.image_ref),
                 namespace=shared.namespaces.get(agent.namespace),
                 tenant_namespace_elsewhere=shared.tenant_namespaces_elsewhere,
-                depends_on=gates,
+                depends_on=[*shared.gates.get(agent.image_ref, ()), shared.classes[priority_class_name(agent.tier)]],
                 scan=args.settings.scan,
                 cluster_cidrs=tuple(args.settings.clusterCidrs),
+                pack=pack,
             ),
             opts=opts,
         )
         own = deployed[agent.name].namespace_resource
         if agent.spec.tenant is None and own is not None:
             _namespace_policies(agent.namespace, policies.get(agent.namespace, []), own, opts)
+    for name, pack in sorted(packs.items()):
+        database = pack.database
+        secrets = {DATABASE_ENV: args.config_secrets[database.config]} if database and database.config else {}
+        AgentPack(
+            name,
+            AgentPackArgs(
+                pack=pack,
+                token_key=args.token_key,
+                secret_values=secrets,
+                image=shared.images.get(pack.image_ref),
+                namespace=shared.namespaces.get(pack.namespace),
+                depends_on=[*shared.gates.get(pack.image_ref, ()), shared.classes[priority_class_name(pack.tier)]],
+                scan=args.settings.scan,
+                member_secret_values=member_secrets.get(name, {}),
+                cluster_cidrs=tuple(args.settings.clusterCidrs),
+            ),
+            opts=opts,
+        )
     return deployed

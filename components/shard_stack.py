@@ -73,7 +73,8 @@ def deploy(
     if loaded.settings.database and loaded.agents:
         url = stack_config.secret("databaseUrl")
         assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
-        RegisteredAgents("registry-agents", url, [agent_record(a) for a in loaded.agents], registration,
+        records = [agent_record(a, loaded.fleet.pack_of(a.name)) for a in loaded.agents]
+        RegisteredAgents("registry-agents", url, records, registration,
                          schema=schema, create_owner=loaded.settings.databaseCreateOwners)
     fields = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
     exported = {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()}

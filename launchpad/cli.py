@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from launchpad.errors import UserError
-from launchpad.fleet import FleetError, load_fleet
+from launchpad.fleet import Fleet, FleetError, load_fleet
 from launchpad.fleet.schema import agent_schema
 
 
@@ -32,8 +32,22 @@ def _validate(args: argparse.Namespace) -> int:
         return 1
     for note in dict.fromkeys(n for agent in fleet.agents for n in agent.notes):
         print(note)
+    for line in packing_lines(fleet):
+        print(line)
     print(fleet.summary())
     return 0
+
+
+def packing_lines(fleet: Fleet) -> list[str]:
+    """Which agents share a server (packs) and why the others of a packing tenant do not."""
+    lines = [
+        f"packed: {pack.namespace}/{pack.name}: {len(pack.agents)} agent(s) ({', '.join(pack.names)}); memory "
+        f"request {pack.memory_request}, limit {pack.memory_limit}"
+        for pack in fleet.packs
+    ]
+    files = {a.name: a.file for a in fleet.agents}
+    lines += [f"not packed: {files[name]}: {name}: {why}" for name, why in sorted(fleet.unpacked.items())]
+    return lines
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ Manifest = dict[str, Any]
 # stack's exports, as a policy pack and `pulumi stack export` see them).
 PROJECT = "agent-launchpad"
 ELIZA_AGENT = f"{PROJECT}:index:ElizaAgent"
+AGENT_PACK = f"{PROJECT}:index:AgentPack"  # several agents in one elizaOS server (launchpad/fleet/packing.py)
 AGENT_IMAGE = f"{PROJECT}:index:AgentImage"
 MONITORING_STACK = f"{PROJECT}:index:MonitoringStack"
 SUPABASE_SCHEMA = f"{PROJECT}:index:SupabaseSchema"

@@ -6,6 +6,8 @@ from __future__ import annotations
 PART_OF = "agent-launchpad"
 AGENT_LABEL = "launchpad.dev/agent"
 TENANT_LABEL = "launchpad.dev/tenant"
+# On a pack's objects and pods, and on each of its agents' objects: which pack (several agents in one server).
+PACK_LABEL = "launchpad.dev/pack"
 FLEET_LABEL = "launchpad.dev/fleet"
 # Tenant label value of an agent that declares no tenant.
 NO_TENANT = "default"
@@ -50,3 +52,23 @@ WORKLOAD_LABELS = ("app.kubernetes.io/component", "app.kubernetes.io/version")
 def selector_labels(agent_name: str) -> dict[str, str]:
     """Immutable selector of the Deployment: only labels that never change for the agent's lifetime."""
     return {"app.kubernetes.io/name": "eliza-agent", "app.kubernetes.io/instance": agent_name}
+
+
+def pack_labels(pack: str, tenant: str | None, version: str) -> dict[str, str]:
+    """Labels on every object of a pack (several agents in one elizaOS server). No `launchpad.dev/agent`: a
+    pack's pod is every one of its agents, which the monitoring rules join through the agents' Services."""
+    return {
+        "app.kubernetes.io/name": "eliza-pack",
+        "app.kubernetes.io/instance": pack,
+        "app.kubernetes.io/component": "pack",
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": "pulumi",
+        "app.kubernetes.io/version": version,
+        PACK_LABEL: pack,
+        TENANT_LABEL: tenant_value(tenant),
+    }
+
+
+def pack_selector_labels(pack: str) -> dict[str, str]:
+    """The pack Deployment's selector, and the selector of each packed agent's Service."""
+    return {"app.kubernetes.io/name": "eliza-pack", "app.kubernetes.io/instance": pack}

@@ -7,7 +7,10 @@ template, the Deployment, Service and HPA), the series kube-state-metrics would 
 the matching recording rule of a PrometheusRule in the stack; its pods have a container the alerts select;
 and a dashboard ConfigMap has an `agent` variable listing the values of a recorded info series that holds
 this agent. The selectors are read back out of the rules' PromQL, so a changed rule or a dropped label fails
-here, not silently in production. In a shard stack the rules and dashboards are its platform's: their facts
+here, not silently in production. A packed agent (several agents in one server, launchpad/fleet/packing.py) has
+no Deployment of its own: its pod and Deployment are its pack's (labelled `launchpad.dev/pack`), which the pod
+and Deployment rules must select, and its Service (labelled with the agent and the pack) must be what those
+rules join to the pack. In a shard stack the rules and dashboards are its platform's: their facts
 come from the platform's output through the shard's StackReference (policies/platform.py)."""
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from launchpad.monitoring.dashboards import SIDECAR_LABEL
 from launchpad.monitoring.selectors import (
     KINDS,
     PODS,
+    SERVICES,
     AgentObjects,
     Matcher,
     ksm_series_labels,
@@ -30,7 +34,7 @@ from launchpad.monitoring.selectors import (
     selectors,
 )
 from launchpad.stacks.platform_facts import dashboard_agent_selectors, rule_selection
-from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels
+from policies.kubernetes.workloads import DEPLOYMENT, agent_name, labels, pack_name
 from policies.platform import PlatformFacts, read_platform_facts
 
 PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule"
@@ -96,6 +100,21 @@ def _dashboard_selects(variables: list[str], info: Mapping[str, Mapping[str, str
     return False
 
 
+def _workload(
+    objects: list[PolicyResource], packs: Mapping[tuple[str, str], PolicyResource]
+) -> tuple[PolicyResource | None, PolicyResource | None]:
+    """(the Deployment that runs the agent, its Service when it is a packed agent's). A packed agent's Deployment is
+    its pack's, found through the pack its Service names."""
+    own = next((r for r in objects if r.resource_type == DEPLOYMENT), None)
+    if own is not None:
+        return own, None
+    service = next((r for r in objects if r.resource_type == TYPES["Service"] and pack_name(r.props)), None)
+    if service is None:
+        return None, None
+    namespace = str(_meta(service.props).get("namespace") or "default")
+    return packs.get((namespace, str(pack_name(service.props)))), service
+
+
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     platform = read_platform_facts(args)
     rules = _rules(args, platform)
@@ -103,27 +122,35 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     containers = _container_matchers(rules)
     variables = _agent_variables(args, platform)
     owned: dict[str, list[PolicyResource]] = {}  # agent -> its objects: one pass, not one per agent
+    packs: dict[tuple[str, str], PolicyResource] = {}  # (namespace, pack) -> the pack's Deployment
     for r in args.resources:
         if (name := agent_name(r.props)) is not None:
             owned.setdefault(name, []).append(r)
+        elif r.resource_type == DEPLOYMENT and (pack := pack_name(r.props)) is not None:
+            packs[(str(_meta(r.props).get("namespace") or "default"), pack)] = r
     for agent, objects in owned.items():
-        for deployment in (r for r in objects if r.resource_type == DEPLOYMENT):
-            if not recorded:
-                report(
-                    f"agent {agent} is not selected by any alert rule: no PrometheusRule in this stack"
-                    f"{_or_platform(platform)} records the agents' info series ({PODS.record}, ...: the rules of "
-                    "MonitoringStack)",
-                    deployment.urn,
-                )
-            info = _selected_objects(agent, deployment, objects, recorded, report) if recorded else {}
-            _check_containers(agent, deployment, containers, report)
-            if not _dashboard_selects(variables, info):
-                report(
-                    f"agent {agent} is not selected by any dashboard (a ConfigMap labelled {SIDECAR_LABEL}=1 "
-                    "whose `agent` variable lists the label_values of an info series the fleet's rules record "
-                    "for it)",
-                    deployment.urn,
-                )
+        deployment, member = _workload(objects, packs)
+        if deployment is None:
+            if member is not None:
+                report(f"agent {agent}: its pack {pack_name(member.props)} has no Deployment in this stack", member.urn)
+            continue
+        if not recorded:
+            report(
+                f"agent {agent} is not selected by any alert rule: no PrometheusRule in this stack"
+                f"{_or_platform(platform)} records the agents' info series ({PODS.record}, ...: the rules of "
+                "MonitoringStack)",
+                deployment.urn,
+            )
+        held = objects if member is None else [*objects, deployment]
+        info = _selected_objects(agent, deployment, held, recorded, report, member) if recorded else {}
+        _check_containers(agent, deployment, containers, report)
+        if not _dashboard_selects(variables, info):
+            report(
+                f"agent {agent} is not selected by any dashboard (a ConfigMap labelled {SIDECAR_LABEL}=1 "
+                "whose `agent` variable lists the label_values of an info series the fleet's rules record "
+                "for it)",
+                deployment.urn,
+            )
 
 
 def _or_platform(platform: PlatformFacts) -> str:
@@ -136,30 +163,48 @@ def _selected_objects(
     owned: list[PolicyResource],
     recorded: Mapping[str, str],
     report: ReportViolation,
+    member: PolicyResource | None = None,
 ) -> dict[str, dict[str, str]]:
     """Check each of the agent's objects is selected by its recording rule; return the info series recorded
-    for the agent, by record name."""
+    for the agent, by record name. `member`: a packed agent's Service, which the pod and Deployment rules must
+    join to its pack's objects."""
     namespace = str(_meta(deployment.props).get("namespace") or "default")
+    own_labels = labels(member.props) if member is not None else {}
     info: dict[str, dict[str, str]] = {}
     for kind, name, object_labels in _objects(deployment, owned):
         expr = recorded.get(kind.record)
         series = ksm_series_labels(kind, namespace, name, object_labels)
+        packed = member is not None and kind.packs
         if expr is None:
             report(f"agent {agent}: no PrometheusRule in this stack records {kind.record}", deployment.urn)
-        elif not _selected(expr, kind.source, series):
+            continue
+        if not _selected(expr, kind.source, series):
+            key, value = (naming.AGENT_LABEL, agent)
+            if packed:
+                key, value = naming.PACK_LABEL, object_labels.get(naming.PACK_LABEL, "<its pack>")
             report(
                 f"agent {agent}: its {kind.kind} {name} is not selected by the fleet's rule {kind.record} "
                 f"(kube-state-metrics would export {kind.source} with {dict(sorted(series.items()))}); "
-                f"label it {naming.AGENT_LABEL}={agent}",
+                f"label it {key}={value}",
                 deployment.urn,
             )
-        else:
-            info[kind.record] = {
-                "namespace": namespace,
-                kind.object_label: name,
-                "agent": object_labels.get(naming.AGENT_LABEL, ""),
-                "tenant": object_labels.get(naming.TENANT_LABEL, ""),
-            }
+            continue
+        if packed and member is not None:
+            service = ksm_series_labels(SERVICES, namespace, str(_meta(member.props).get("name")), own_labels)
+            if not _selected(expr, SERVICES.source, service):
+                report(
+                    f"agent {agent}: the fleet's rule {kind.record} does not join it to its pack's {kind.kind} "
+                    f"{name}: no selector of {SERVICES.source} in it selects its Service "
+                    f"({dict(sorted(service.items()))})",
+                    deployment.urn,
+                )
+                continue
+        info[kind.record] = {
+            "namespace": namespace,
+            kind.object_label: name,
+            "agent": (own_labels or object_labels).get(naming.AGENT_LABEL, ""),
+            "tenant": (own_labels or object_labels).get(naming.TENANT_LABEL, ""),
+        }
     return info
 
 

@@ -1,8 +1,9 @@
 """Stack-wide gates: what must exist beside every elizaOS agent. Each agent (a Deployment labelled
-`launchpad.dev/agent`) needs a restricted Pod Security namespace with a NetworkPolicy that selects it, the
-fleet's alert rules and agent dashboard selecting it (observability.py, the MonitoringStack contract in
-docs/architecture.md), and an image that went through the vulnerability scan gate: a stack with
-`scan: false` (dev only) marks its agent Deployments with the annotation `launchpad.dev/scan: "false"`."""
+`launchpad.dev/agent`, or a pack's labelled `launchpad.dev/pack`: several agents in one server) needs a
+restricted Pod Security namespace with a NetworkPolicy that selects it, the fleet's alert rules and agent
+dashboard selecting it (observability.py, the MonitoringStack contract in docs/architecture.md), and an image
+that went through the vulnerability scan gate: a stack with `scan: false` (dev only) marks its agent Deployments
+with the annotation `launchpad.dev/scan: "false"`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 from launchpad import naming
-from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
+from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, annotations_of, labels, workload_name
 from policies.observability import validate as _observability
 from policies.platform import read_platform_facts
 
@@ -26,8 +27,9 @@ def _meta(resource: PolicyResource) -> Mapping[str, Any]:
 
 
 def _agents(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
+    """(`agent <name>` or `pack <name>`, Deployment) of every agent's Deployment and every pack's."""
     for resource in args.resources:
-        if resource.resource_type == DEPLOYMENT and (name := agent_name(resource.props)):
+        if resource.resource_type == DEPLOYMENT and (name := workload_name(resource.props)):
             yield name, resource
 
 
@@ -52,27 +54,27 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
         if ns not in levels:
             where = f" nor by its platform stack {platform.stack}" if platform.stack else ""
             report(
-                f"agent {agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
+                f"{agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
                 "cannot be checked",
                 deployment.urn,
             )
         elif levels[ns] != "restricted":
             report(
-                f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
+                f"{agent}: namespace {ns} does not enforce the restricted Pod Security profile "
                 f"({PSS_ENFORCE}: restricted)",
                 deployment.urn,
             )
         template = (deployment.props.get("spec") or {}).get("template") or {}
         pod_labels = (template.get("metadata") or {}).get("labels") or {}
         if not any(_meta(p).get("namespace") == ns and _selects(p, pod_labels) for p in policies):
-            report(f"agent {agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
+            report(f"{agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
 
 
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
     for agent, deployment in _agents(args):
         if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
             report(
-                f"agent {agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
+                f"{agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
                 deployment.urn,
             )
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Test tools outside the project's virtualenv, each installed once and skipped when present:
-# - promtool (Debian's `prometheus` package) checks and unit-tests the generated alert rules;
+# - Debian packages, in one apt transaction: `prometheus` (promtool checks and unit-tests the generated alert
+#   rules; the server answers the collector's queries), `prometheus-alertmanager` (posts the webhooks the
+#   collector receives), `chromium` and `chromium-driver` (the dashboard's browser tests). Their services
+#   never start here (no systemd; policy-rc.d in containers); tests run each binary on a free loopback port.
 # - checkov (PyPI) scans the rendered manifests and Dockerfiles. It lives in a virtualenv of its own,
 #   outside the clone and keyed by version: its pins clash with the project's (packaging<24);
 # Trivy, like the engine and the control plane, is built from Go modules by scripts/go-tools.sh.
@@ -8,15 +11,24 @@ set -euo pipefail
 CHECKOV_VERSION=3.3.30
 cache="${LAUNCHPAD_CACHE:-$HOME/.cache/agent-launchpad}"
 
-if ! command -v promtool >/dev/null 2>&1; then
+# command -> the Debian package that provides it
+declare -A debian=([promtool]=prometheus [prometheus]=prometheus [prometheus-alertmanager]=prometheus-alertmanager
+                   [chromium]=chromium [chromedriver]=chromium-driver)
+missing=()
+for cmd in "${!debian[@]}"; do
+  command -v "$cmd" >/dev/null 2>&1 || missing+=("${debian[$cmd]}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" -ne 0 ]; then
-    echo "promtool is missing: install Debian's 'prometheus' package (apt-get install prometheus)" >&2
+    echo "missing Debian packages: ${missing[*]} (apt-get install --no-install-recommends ${missing[*]})" >&2
     exit 1
   fi
-  echo "installing promtool (Debian package prometheus)" >&2
+  echo "installing Debian packages: ${missing[*]}" >&2
   apt-get update -qq >&2
-  # policy-rc.d in containers keeps the service from starting; only the promtool binary is used.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+  # Another apt run (a second checkout's set-up) may hold the lock for a while: wait for it.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=600 "${missing[@]}" >&2
 fi
 
 checkov_venv="$cache/checkov-venv"

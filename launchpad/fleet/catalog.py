@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from launchpad.fleet.quantity import parse_quantity
+
 RUNTIME_VERSION = "1.7.2"  # @elizaos/server, @elizaos/cli, plugin-sql, plugin-bootstrap
 # Node 26 is the Active LTS line (LTS since 2026-10, Node's release schedule) and Debian 13 "trixie" the current
 # stable; upstream's template still uses node:23.3.0-slim, an odd release out of support. Pinned by full tag:
@@ -35,6 +37,58 @@ MEASURED_PEAK_BYTES = 676_000_000  # the highest peak measured
 MEASURED_STEADY_MIN_BYTES = 268_000_000  # the lightest steady state measured (an agent on a shared Postgres)
 MEMORY_LIMIT_FLOOR_BYTES = 2**30  # 1Gi = 1.07 GB >= 1.3 x the highest peak (879 MB)
 MEMORY_REQUEST_FLOOR_BYTES = 256 * 2**20  # 256Mi = 268 MB, the lightest steady state
+
+# Packs: several characters in one elizaOS server (launchpad/fleet/packing.py). Measured with
+# `benchmarks/agent_footprint.py --packs` (2026-12-07, 2 cores, two runs at load 5-12 and 12-16): 1, 4, 8 and 16
+# characters of each plugin set of the example fleet booted in one server (the boot harness above), idle, platforms
+# and model APIs unreachable; least-squares line through steady and peak RSS (tables in docs/architecture.md,
+# "Packing"), run 1 / run 2:
+#   sql, bootstrap, openai, discord (PGlite)               steady 528/525 MB + 1.3/1.7 MB/char, peak 613/564 + 1.4/5.2
+#   sql, bootstrap, anthropic, openai, telegram, knowledge  steady 274/275 MB + 2.5/2.3 MB/char, peak 317/325 + 0.5/0.0
+#     (Postgres)
+#   sql, bootstrap, openrouter, discord, telegram, twitter  steady 537/535 MB + 1.9/1.9 MB/char, peak 617/555 + 1.0/5.2
+#     (PGlite)
+# The server, the plugins' code and the database engine are loaded once; a further idle character costs a few MB.
+# The configured line is above both runs' heaviest set at every size measured: its base steady at or above every
+# single agent measured (541 MB, above), its base peak the highest single-agent peak (MEASURED_PEAK_BYTES). Idle and
+# offline: connected characters with traffic hold more (sockets, caches, conversations), which is the limit's
+# headroom, and AgentMemoryNearLimit fires for every agent of a pack near it.
+PACK_BASE_STEADY_BYTES = 560_000_000  # one character
+PACK_PER_AGENT_STEADY_BYTES = 3_000_000  # each further character
+PACK_BASE_PEAK_BYTES = MEASURED_PEAK_BYTES
+PACK_PER_AGENT_PEAK_BYTES = 6_000_000
+# A pack's request is this much above its measured steady state and its limit this much above its boot peak: the
+# same margins the benchmark holds single agents to (1 <= request/steady <= 1.5, limit/peak >= 1.3).
+PACK_REQUEST_OVER_STEADY = 1.2
+PACK_LIMIT_OVER_PEAK = 1.3
+PACK_MAX_AGENTS = 16  # the largest pack measured
+
+# Ephemeral storage: the node disk an agent's pod holds, which the kubelet counts against the pod's
+# `ephemeral-storage` limit (and evicts it above) and, under disk pressure, evicts first the pods that hold
+# more than they request. The root filesystem is read-only, so it is the two emptyDirs and the container log.
+# Their sizeLimits (launchpad/workloads/pod.py mounts them): /tmp is HOME; /app/.eliza holds PGlite's database,
+# which grows with the agent's memories.
+EMPTY_DIR_SIZE_LIMITS = {"tmp": "256Mi", "data": "2Gi"}
+# The container log on the node: the kubelet rotates it at containerLogMaxSize (default 10Mi) and keeps
+# containerLogMaxFiles (default 5): up to 50Mi per container.
+CONTAINER_LOG_BYTES = 5 * 10 * 2**20
+# Measured by the boot test (tests/runtime/test_boot.py, launchpad/runtime/storage.py: the blocks of /tmp and
+# /app/.eliza as the kubelet walks them, and the log with its CRI prefixes), the most held at once from start
+# through 30 s idle after /health is 200, chat platforms and model APIs unreachable (2026-12-07, 2 cores; the
+# same bytes in two runs). /tmp is bun's transpiler cache (~/.bun/install/cache, 12-15 MB) and Node's compile
+# cache (2 MB); /app/.eliza is PGlite's data directory (23 MB of tables, 5 MB of WAL).
+#   sql, bootstrap, openai, discord (PGlite)                          tmp 16.9 MB, data 29.1 MB, log 0.03 MB: 46.1 MB
+#   sql, bootstrap, openrouter, discord, telegram, twitter (PGlite)   tmp 12.0 MB, data 29.1 MB, log 0.30 MB: 41.4 MB
+#   sql, bootstrap, anthropic, openai, telegram, knowledge (Postgres) tmp 16.8 MB, data 0.02 MB, log 0.04 MB: 16.9 MB
+MEASURED_EPHEMERAL_PEAK_BYTES = 46_068_267  # the most an agent held
+MEASURED_EPHEMERAL_MIN_BYTES = 16_877_725  # the least (an agent on a shared Postgres: no PGlite)
+# A request under what the lightest agent writes at boot plus its full log (16.9 + 52.4 = 69.3 MB) lets the
+# scheduler place agents on a node whose disk cannot hold them, and makes the agent the kubelet's first to
+# evict under disk pressure; a limit under what its emptyDirs may hold (their sizeLimits) plus its log evicts
+# it before its PGlite reaches the size its own volume allows.
+EPHEMERAL_REQUEST_FLOOR_BYTES = 72 * 2**20  # 72Mi = 75.5 MB
+EMPTY_DIRS_BYTES = sum(parse_quantity(size) for size in EMPTY_DIR_SIZE_LIMITS.values())  # 2304Mi
+EPHEMERAL_LIMIT_FLOOR_BYTES = EMPTY_DIRS_BYTES + CONTAINER_LOG_BYTES  # 2354Mi
 
 
 @dataclass(frozen=True)
@@ -125,6 +179,19 @@ RESERVED_ENV = (
     "SERVER_PORT", "SERVER_HOST", "HOME", "PGLITE_DATA_DIR", "ELIZA_SERVER_AUTH_TOKEN", "NPM_CONFIG_OFFLINE",
     "ELIZA_NO_AUTO_INSTALL", "ELIZA_NO_PLUGIN_AUTO_INSTALL", "OLLAMA_API_ENDPOINT", "LOAD_DOCS_ON_STARTUP",
 )  # fmt: skip
+
+
+# Env the elizaOS 1.7.2 server, CLI, logger and plugin-sql read from the process environment once for the whole
+# process, never per character (LOG_LEVEL at module load, SERVER_PORT, PGLITE_DATA_DIR, POSTGRES_URL for the one
+# database adapter, ELIZA_* switches, SECRET_SALT). In a pack they are the pack's: its agents must agree on them.
+# Every other env an agent sets is its own and is given to its character as a setting (runtime.getSetting reads the
+# character first; the plugins fall back to process.env only when it has nothing).
+PROCESS_ENV_PREFIXES = ("LOG_", "NODE_", "BUN_", "SERVER_", "ELIZA_", "PGLITE_", "NPM_CONFIG_", "SECRET_SALT")
+PROCESS_ENV = frozenset({"HOME", "PATH", "POSTGRES_URL", "DATABASE_URL", "ENABLE_DATA_ISOLATION", "APP_VERSION"})
+
+
+def is_process_env(name: str) -> bool:
+    return name in PROCESS_ENV or name.startswith(PROCESS_ENV_PREFIXES)
 
 
 # Env that the pinned runtime reads from nowhere: refused, with why, instead of silently doing nothing.

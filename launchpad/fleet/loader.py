@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from launchpad.errors import FleetError, Problem
+from launchpad.fleet import packing as packer
 from launchpad.fleet import tenants as tenancy
 from launchpad.fleet.across import fleet_problems
 from launchpad.fleet.models import FleetDefaults
@@ -111,14 +112,19 @@ def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -
         problems += agent_problems
         if agent is not None:
             agents.append(agent)
-    problems += fleet_problems(agents)
+    problems += fleet_problems(agents) + packer.reserved_names(agents)
+    packing = packer.plan_packs(agents, defaults.packing) if not problems else packer.Packing((), {}, [])
+    problems += packing.problems
     limits = _tenant_limits(agents, defaults, defaults_doc)
     if limits and not problems:
-        footprints = [tenancy.footprint(a.spec, a.namespace, a.single_identity) for a in agents]
+        packed = {a.name for pack in packing.packs for a in pack.agents}
+        footprints = [tenancy.footprint(a.spec, a.namespace, a.single_identity) for a in agents if a.name not in packed]
+        footprints += [packer.footprint(pack) for pack in packing.packs]
         problems += tenancy.check_tenants(limits, footprints)
     if problems:
         raise FleetError(problems)
-    return Fleet(tuple(agents), defaults.registry, tuple(_display(p) for p, _ in agent_files), limits)
+    files = tuple(_display(p) for p, _ in agent_files)
+    return Fleet(tuple(agents), defaults.registry, files, limits, packing.packs, packing.unpacked)
 
 
 def _where(doc: SourceDoc) -> Callable[[Loc], tuple[str, int]]:

@@ -14,7 +14,14 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic.alias_generators import to_camel
 
 from launchpad.character.schema import CharacterFields
-from launchpad.fleet.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PLATFORMS, RUNTIME_VERSION
+from launchpad.fleet.catalog import (
+    BASE_IMAGE,
+    BUN_VERSION,
+    MODEL_PROVIDERS,
+    PACK_MAX_AGENTS,
+    PLATFORMS,
+    RUNTIME_VERSION,
+)
 from launchpad.fleet.quantity import parse_quantity
 from launchpad.fleet.tiers import Tier
 
@@ -164,6 +171,12 @@ class ModelSpec(Strict):
 class ResourceAmounts(Strict):
     cpu: Quantity | None = None
     memory: Quantity | None = None
+    # Kubernetes' own name: the emptyDirs, the container log and the writable layer, on the node's disk.
+    ephemeral_storage: Quantity | None = Field(None, alias="ephemeral-storage")
+
+
+# Kubernetes resource name -> ResourceAmounts field: the resources an agent's container requests and is limited to.
+RESOURCES = {"cpu": "cpu", "memory": "memory", "ephemeral-storage": "ephemeral_storage"}
 
 
 class Resources(Strict):
@@ -279,6 +292,25 @@ class TenantsSpec(Strict):
     overrides: dict[DnsLabel, TenantPolicy] = {}
 
 
+PACKED_TIERS: tuple[Tier, ...] = ("standard", "low")
+
+
+class TenantPacking(Strict):
+    """How one tenant packs its agents: at most `maxAgents` characters per elizaOS server."""
+
+    # Up to the largest pack measured (benchmarks/agent_footprint.py --packs): its memory comes from measurement.
+    max_agents: int = Field(PACK_MAX_AGENTS, ge=1, le=PACK_MAX_AGENTS)
+
+
+class PackingSpec(Strict):
+    """`packing:` in the defaults file: the tenants whose idle agents share elizaOS servers (packs), and the
+    tiers that may be packed. Off for every tenant not listed. Rules in launchpad/fleet/packing.py."""
+
+    # A pack's crash restarts all of its agents: critical agents keep a server of their own unless listed here.
+    tiers: list[Tier] = Field(default_factory=lambda: list(PACKED_TIERS), min_length=1)
+    tenants: dict[DnsLabel, TenantPacking] = {}
+
+
 class FleetDefaults(Strict):
     """`agents/defaults.yaml`: merged under every agent (the agent's own values win)."""
 
@@ -289,3 +321,4 @@ class FleetDefaults(Strict):
     scaling: Scaling | None = None
     tier: Tier | None = None
     tenants: TenantsSpec | None = None
+    packing: PackingSpec | None = None

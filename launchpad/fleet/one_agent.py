@@ -64,16 +64,42 @@ def _file_plugins_problems(
     ]
 
 
-def _locked(build: ImageBuild, locks: LockReader | None, provenance: Provenance) -> tuple[ImageBuild, list[Problem]]:
-    """`build` with its committed lockfile; a missing or stale lock is a problem at `image.build`, because the
-    image's frozen install would refuse it (locks None: `launchpad lock`, which writes them)."""
+def _locked(
+    build: ImageBuild, locks: LockReader | None, spec: AgentSpec, origins: dict[str, Loc], provenance: Provenance
+) -> tuple[ImageBuild, list[Problem]]:
+    """`build` with its committed lockfile; a missing or stale lock is a problem of the agent (the image's
+    frozen install would refuse it), at the line of its file that made the set (locks None: `launchpad
+    lock`, which writes them)."""
     if locks is None:
         return build, []
     locked, wrong = locks(build)
-    if locked is None:
-        file, line = provenance.where(("image", "build"))
-        return build, [Problem(file, line, "image.build", f"{wrong}; run `python -m launchpad lock` and commit it")]
-    return locked, []
+    if locked is not None:
+        return locked, []
+    loc, why = _what_made_the_set(build, locks, origins, provenance)
+    file, line = provenance.where(loc)
+    message = f"agent {spec.name}: {wrong}{why}; run `python -m launchpad lock` and commit it"
+    return build, [Problem(file, line, field_path(loc), message)]
+
+
+def _what_made_the_set(
+    build: ImageBuild, locks: LockReader, origins: dict[str, Loc], provenance: Provenance
+) -> tuple[Loc, str]:
+    """Where in the agent file its plugin set comes from, and why it is new: the first of its plugins that no
+    committed lock holds, against the locked set nearest to it (fewest plugins it adds, then fewest it lacks),
+    at the `model:`, `platforms:`, `plugins:` or knowledge line that brought it. A set with no new plugin
+    (one left out, another runtime or bun) points at the agent's own `image.build`, else at its `name:`."""
+    wanted = frozenset(f"{name}@{version}" for name, version in build.dependencies().items())
+    nearest = min(locks.locked_sets(), key=lambda s: (len(wanted - s), len(s - wanted)), default=frozenset())
+    new = [p for p in build.plugins if p not in nearest and p in origins]
+    if new:
+        first = min(new, key=lambda p: provenance.where(origins[p])[1])
+        return origins[first], f" ({', '.join(new)} in no locked set)"
+    runtime = set(build.dependencies()) - {p.rpartition("@")[0] for p in build.plugins}  # server, cli, core, bun
+    besides = sorted(d for d in nearest - wanted if d.rpartition("@")[0] not in runtime)
+    why = f" (every plugin of it is locked, in a set that also has {', '.join(besides)})" if besides else ""
+    if provenance.where(("image", "build"))[0] == provenance.agent.path:
+        return ("image", "build"), why
+    return ("name",), why
 
 
 def _endpoints(spec: AgentSpec, provenance: Provenance) -> tuple[list[Endpoint], list[Problem]]:
@@ -156,12 +182,12 @@ def resolve_agent(
     if problems or base_character is None or spec.image is None:
         return None, problems
     knowledge = bool(base_character.get("knowledge"))
+    knowledge_loc: Loc = ("character", "knowledge") if spec.character is not None else ("characterFile",)
     if knowledge and not has_embeddings(spec):
-        where = ("character", "knowledge") if spec.character is not None else ("characterFile",)
-        file, line = provenance.where(where)
+        file, line = provenance.where(knowledge_loc)
         problems.append(
             Problem(
-                file, line, field_path(where),
+                file, line, field_path(knowledge_loc),
                 f"knowledge is embedded by plugin-knowledge with a TEXT_EMBEDDING model, and {spec.model.provider} "
                 "has none: set `model.embeddings:` to openai, openrouter, google or ollama (and its secret)",
             )
@@ -173,7 +199,8 @@ def resolve_agent(
     if spec.image.build is not None and defaults.registry is not None:
         b = spec.image.build
         image = ImageBuild(defaults.registry, b.runtime, b.base_image, b.bun_version, tuple(sorted(plugins)))
-        build, lock_problems = _locked(image, locks, provenance)
+        origins = resolve.plugin_origins(spec, knowledge_loc if knowledge else None)
+        build, lock_problems = _locked(image, locks, spec, origins, provenance)
         problems += lock_problems
     uses = tuple(
         ConfigSecretUse(source.config, env, *provenance.where(("secrets", env)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from launchpad import naming
@@ -16,6 +17,7 @@ from launchpad.fleet.rules import platform_mode, single_identity_platforms
 from launchpad.fleet.tenants import NamespaceLimits
 from launchpad.fleet.tiers import DEFAULT_TIER, Tier
 from launchpad.images.build import ImageBuild
+from launchpad.source.yaml_source import Loc
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,74 @@ class Agent:
 
 
 @dataclass(frozen=True)
+class Pack:
+    """Several agents of one tenant in one elizaOS server: one Deployment of one replica whose process loads each
+    agent's character (launchpad/fleet/packing.py says who is packed and where; launchpad/workloads/pack_objects.py
+    what it runs). Each agent keeps its own character, secrets, Service, registry row and monitoring series."""
+
+    name: str  # the Deployment's name, in the tenant's namespace (packing.pack_name)
+    namespace: str
+    tenant: str
+    group: str  # digest of what its agents share (packing.group_key): agents of one group pack together
+    agents: tuple[Agent, ...]  # by name
+    tier: Tier
+    image_ref: str
+    image_build: ImageBuild | None
+    database: SecretSource | None  # the POSTGRES_URL its agents share, or None: the pod's own PGlite
+    env: dict[str, str]  # the server-wide env its agents agree on (catalog.is_process_env)
+    memory_request: str  # quantities, from the measured base and increment per agent (packing.pack_memory)
+    memory_limit: str
+    cpu_request: str  # the largest of its agents'
+    cpu_limit: str
+    # The largest of its agents': its emptyDirs are one server's (one PGlite, one HOME), sized as an agent's.
+    ephemeral_request: str
+    ephemeral_limit: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.agents)
+
+    @property
+    def requests(self) -> dict[str, str]:
+        """Its container's requests, as Kubernetes names them."""
+        return {"cpu": self.cpu_request, "memory": self.memory_request, "ephemeral-storage": self.ephemeral_request}
+
+    @property
+    def limits(self) -> dict[str, str]:
+        return {"cpu": self.cpu_limit, "memory": self.memory_limit, "ephemeral-storage": self.ephemeral_limit}
+
+    @property
+    def single_identity(self) -> bool:
+        return any(a.single_identity for a in self.agents)
+
+    @property
+    def plugins(self) -> tuple[str, ...]:
+        return self.agents[0].plugins  # one plugin set per pack (its group)
+
+    @property
+    def runtime_version(self) -> str:
+        return self.agents[0].runtime_version
+
+
+@dataclass(frozen=True)
 class Fleet:
     agents: tuple[Agent, ...]
     registry: str | None
     files: tuple[str, ...] = field(default=())
     # Namespace -> its quota and LimitRange (launchpad.fleet.tenants); empty without a `tenants:` section.
     tenant_limits: dict[str, NamespaceLimits] = field(default_factory=dict)
+    # Agents that share elizaOS servers (the `packing:` section of the defaults file), by pack name; empty without.
+    packs: tuple[Pack, ...] = field(default=())
+    # Agent -> why it is not packed although its tenant packs (scaled, a tier that is not packed, ...).
+    unpacked: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def _pack_by_agent(self) -> dict[str, Pack]:
+        return {agent.name: pack for pack in self.packs for agent in pack.agents}
+
+    def pack_of(self, agent: str) -> Pack | None:
+        """The pack that runs `agent`, or None when it has a server (a Deployment) of its own."""
+        return self._pack_by_agent.get(agent)
 
     def images(self) -> dict[str, ImageBuild]:
         """Distinct images to build, by reference: agents with the same runtime and plugins share one."""
@@ -93,9 +157,11 @@ class Fleet:
 
     def summary(self) -> str:
         tenants = {a.spec.tenant for a in self.agents if a.spec.tenant}
+        packed = (f", {len(self._pack_by_agent)} agent(s) in {len(self.packs)} pack(s)") if self.packs else ""
         return (
             f"{len(self.agents)} agent(s) valid in {len(self.files)} file(s): "
             f"{len(self.namespaces())} namespace(s), {len(tenants)} tenant(s), {len(self.images())} image(s) to build"
+            f"{packed}"
         )
 
 
@@ -118,6 +184,29 @@ def resolve_plugins(spec: AgentSpec, knowledge: bool = False) -> tuple[str, ...]
         resolved.append(own.pop(name, plugin))
     resolved += [p for p in spec.plugins if (m := PINNED_PLUGIN.fullmatch(p)) and m["name"] in own]
     return tuple(dict.fromkeys(resolved))
+
+
+def plugin_origins(spec: AgentSpec, knowledge: Loc | None = None) -> dict[str, Loc]:
+    """Where in the agent file each of its resolved plugins comes from (resolve_plugins' order): the model
+    provider's from `model.provider`, a platform's from `platforms.<platform>`, plugin-knowledge from `knowledge`
+    (where the character's knowledge is written, None without), the agent's own from `plugins[i]`, which also
+    wins for a catalog plugin it pins. The base plugins of every agent come from nowhere in the file."""
+    own = {m["name"]: (p, ("plugins", i)) for i, p in enumerate(spec.plugins) if (m := PINNED_PLUGIN.fullmatch(p))}
+    catalog: list[tuple[str, Loc]] = [(p, ()) for p in BASE_PLUGINS]
+    catalog.append((MODEL_PROVIDERS[spec.model.provider].plugin, ("model", "provider")))
+    if spec.model.embeddings is not None:
+        catalog.append((MODEL_PROVIDERS[spec.model.embeddings].plugin, ("model", "embeddings")))
+    catalog += [(info.plugin, ("platforms", p)) for p in spec.platforms if (info := PLATFORMS[p]).plugin]
+    if knowledge is not None:
+        catalog.append((KNOWLEDGE_PLUGIN, knowledge))
+    origins: dict[str, Loc] = {}
+    for plugin, loc in catalog:
+        pinned, source = own.pop(plugin.rpartition("@")[0], (plugin, loc))
+        if source:  # () for a base plugin the agent does not pin
+            origins.setdefault(pinned, source)
+    for pinned, loc in own.values():
+        origins.setdefault(pinned, loc)
+    return origins
 
 
 def plugin_names(plugins: tuple[str, ...]) -> list[str]:

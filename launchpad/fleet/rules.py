@@ -10,7 +10,12 @@ from decimal import Decimal
 from launchpad.credentials import credential_kind, is_credential_name
 from launchpad.errors import Problem, field_path
 from launchpad.fleet.catalog import (
+    CONTAINER_LOG_BYTES,
+    EMPTY_DIR_SIZE_LIMITS,
+    EPHEMERAL_LIMIT_FLOOR_BYTES,
+    EPHEMERAL_REQUEST_FLOOR_BYTES,
     INERT_ENV,
+    MEASURED_EPHEMERAL_MIN_BYTES,
     MEASURED_PEAK_BYTES,
     MEASURED_STEADY_MIN_BYTES,
     MEMORY_LIMIT_FLOOR_BYTES,
@@ -20,7 +25,7 @@ from launchpad.fleet.catalog import (
     RESERVED_ENV,
     model_env_names,
 )
-from launchpad.fleet.models import PINNED_PLUGIN, AgentSpec
+from launchpad.fleet.models import PINNED_PLUGIN, RESOURCES, AgentSpec
 from launchpad.fleet.provenance import Provenance
 from launchpad.fleet.quantity import format_bytes, parse_quantity
 from launchpad.source.yaml_source import Loc
@@ -164,8 +169,8 @@ def has_embeddings(spec: AgentSpec) -> bool:
 def check_resources(spec: AgentSpec, report: Report) -> None:
     amounts: dict[tuple[str, str], Decimal] = {}
     for kind in ("requests", "limits"):
-        for resource in ("cpu", "memory"):
-            value = getattr(getattr(spec.resources, kind), resource)
+        for resource, attr in RESOURCES.items():
+            value = getattr(getattr(spec.resources, kind), attr)
             if value is None:
                 report(
                     ("resources", kind, resource),
@@ -173,13 +178,13 @@ def check_resources(spec: AgentSpec, report: Report) -> None:
                 )
             else:
                 amounts[(kind, resource)] = parse_quantity(value)
-    for resource in ("cpu", "memory"):
+    for resource, attr in RESOURCES.items():
         request, limit = amounts.get(("requests", resource)), amounts.get(("limits", resource))
         if request is not None and limit is not None and request > limit:
             report(
                 ("resources", "requests", resource),
-                f"request ({getattr(spec.resources.requests, resource)}) "
-                f"is above the limit ({getattr(spec.resources.limits, resource)})",
+                f"request ({getattr(spec.resources.requests, attr)}) "
+                f"is above the limit ({getattr(spec.resources.limits, attr)})",
             )
     limit = amounts.get(("limits", "memory"))
     if limit is not None and limit < MEMORY_LIMIT_FLOOR_BYTES:
@@ -197,6 +202,35 @@ def check_resources(spec: AgentSpec, report: Report) -> None:
             "elizaOS 1.7 agent uses steadily (measured); the scheduler would overpack nodes; set at least "
             f"{format_bytes(MEMORY_REQUEST_FLOOR_BYTES)}",
         )
+    check_ephemeral_storage(spec, amounts, report)
+
+
+def check_ephemeral_storage(spec: AgentSpec, amounts: dict[tuple[str, str], Decimal], report: Report) -> None:
+    """The limit holds what the pod's emptyDirs may hold and its rotated log; the request what the lightest
+    agent was measured to write at boot and its log (launchpad/fleet/catalog.py)."""
+    limit = amounts.get(("limits", "ephemeral-storage"))
+    if limit is not None and limit < EPHEMERAL_LIMIT_FLOOR_BYTES:
+        volumes = " + ".join(f"{name} {size}" for name, size in EMPTY_DIR_SIZE_LIMITS.items())
+        report(
+            ("resources", "limits", "ephemeral-storage"),
+            f"{spec.resources.limits.ephemeral_storage} is below what the agent's pod may hold on the node: its "
+            f"emptyDirs' sizeLimits ({volumes}) and its container log ({_mi(CONTAINER_LOG_BYTES)} at the kubelet's "
+            "default rotation); the kubelet would evict it before its volumes reach their sizeLimits; set at "
+            f"least {_mi(EPHEMERAL_LIMIT_FLOOR_BYTES)}",
+        )
+    request = amounts.get(("requests", "ephemeral-storage"))
+    if request is not None and request < EPHEMERAL_REQUEST_FLOOR_BYTES:
+        report(
+            ("resources", "requests", "ephemeral-storage"),
+            f"{spec.resources.requests.ephemeral_storage} is below the {MEASURED_EPHEMERAL_MIN_BYTES / 1e6:.0f} MB "
+            f"the lightest elizaOS 1.7 agent writes at boot (measured) plus its container log "
+            f"({_mi(CONTAINER_LOG_BYTES)}); the scheduler would overpack node disks and the kubelet evict it first "
+            f"under disk pressure; set at least {_mi(EPHEMERAL_REQUEST_FLOOR_BYTES)}",
+        )
+
+
+def _mi(amount: int | Decimal) -> str:
+    return f"{int(amount) // 2**20}Mi"
 
 
 def check_env(spec: AgentSpec, report: Report) -> None:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from launchpad.errors import Problem, field_path
-from launchpad.fleet.models import AgentSpec, TenantsSpec
+from launchpad.fleet.models import RESOURCES, AgentSpec, ResourceAmounts, TenantsSpec
 from launchpad.fleet.quantity import format_bytes, parse_quantity
 from launchpad.fleet.tiers import DEFAULT_ALLOWED_TIERS, Tier
 from launchpad.source.yaml_source import Loc
@@ -55,7 +55,7 @@ class AgentFootprint:
     name: str
     tenant: str | None
     namespace: str
-    requests: Mapping[str, str]  # cpu/memory -> quantity text
+    requests: Mapping[str, str]  # cpu/memory/ephemeral-storage -> quantity text
     limits: Mapping[str, str]
     pods: int  # maxReplicas, plus one during a rolling update with surge
 
@@ -63,13 +63,15 @@ class AgentFootprint:
 def footprint(spec: AgentSpec, namespace: str, single_identity: bool) -> AgentFootprint:
     """A single-identity agent rolls out with Recreate (its old pod stops first); any other with a surge of
     one pod (launchpad.workloads.agent_objects.deployment)."""
-    requests, limits = spec.resources.requests, spec.resources.limits
+    def amounts(given: ResourceAmounts) -> dict[str, str]:
+        return {resource: getattr(given, attr) or "0" for resource, attr in RESOURCES.items()}
+
     return AgentFootprint(
         name=spec.name,
         tenant=spec.tenant,
         namespace=namespace,
-        requests={"cpu": requests.cpu or "0", "memory": requests.memory or "0"},
-        limits={"cpu": limits.cpu or "0", "memory": limits.memory or "0"},
+        requests=amounts(spec.resources.requests),
+        limits=amounts(spec.resources.limits),
         pods=spec.scaling.max_replicas + (0 if single_identity else 1),
     )
 
@@ -118,7 +120,7 @@ def allowed_tiers(spec: TenantsSpec | None, tenant: str | None) -> tuple[tuple[T
 
 
 def _amount(resource: str, value: Decimal) -> str:
-    if resource.endswith("memory"):
+    if resource.endswith(("memory", "ephemeral-storage")):
         return format_bytes(value)
     if resource.endswith("cpu"):
         return f"{value * 1000:.0f}m" if value < 1 else f"{value.normalize():f}"
@@ -161,7 +163,7 @@ def _check_quota(namespace: str, limits: NamespaceLimits, agents: list[AgentFoot
 
 def _check_limit_range(limits: NamespaceLimits, agents: list[AgentFootprint]) -> list[Problem]:
     problems = []
-    for resource in ("cpu", "memory"):
+    for resource in RESOURCES:
         ranges = limits.limit_range
         bounds = [(b, ranges[b][resource]) for b in LIMIT_ORDER if resource in ranges.get(b, {})]
         for (low_name, low), (_, high) in itertools.pairwise(bounds):

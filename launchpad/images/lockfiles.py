@@ -77,6 +77,7 @@ class LockReader:
     def __init__(self, locks_dir: Path) -> None:
         self.locks_dir = locks_dir
         self._seen: dict[ImageBuild, tuple[ImageBuild | None, str | None]] = {}
+        self._locked_sets: list[frozenset[str]] | None = None
 
     def __call__(self, build: ImageBuild) -> tuple[ImageBuild | None, str | None]:
         """(`build` with its committed lockfile, None), or (None, what is wrong with the lock)."""
@@ -84,3 +85,18 @@ class LockReader:
             text, wrong = read_lock(self.locks_dir, build)
             self._seen[build] = (None, wrong) if text is None else (dataclasses.replace(build, lockfile=text), None)
         return self._seen[build]
+
+    def locked_sets(self) -> list[frozenset[str]]:
+        """The dependencies (`name@version`) of every committed lockfile that can be read, to tell an agent
+        whose plugin set has no lock which of its plugins made the set new. Read once, and only then."""
+        if self._locked_sets is None:
+            found = []
+            for path in sorted(self.locks_dir.glob("*.lock")):
+                try:
+                    lock = parse_lock(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, ValueError):
+                    continue  # reported for the set it belongs to, if any agent uses it
+                root = ((lock.get("workspaces") or {}).get("") or {}).get("dependencies") or {}
+                found.append(frozenset(f"{name}@{version}" for name, version in root.items()))
+            self._locked_sets = found
+        return self._locked_sets

@@ -14,6 +14,7 @@ from typing import Any
 
 from launchpad import naming
 from launchpad.contracts import Manifest
+from launchpad.monitoring.grafana_units import UNIT_IDS
 from launchpad.monitoring.rules import MEMORY_NEAR_LIMIT
 
 DASHBOARD_DIR = Path(__file__).resolve().parents[2] / "monitoring" / "dashboards"
@@ -62,6 +63,33 @@ def panels(dashboard: Dashboard) -> Iterator[dict[str, Any]]:
     for panel in dashboard.get("panels", []):
         yield panel
         yield from panel.get("panels", [])  # collapsed rows hold their panels
+
+
+def _units(panel: dict[str, Any]) -> Iterator[Any]:
+    """The panel's unit and the unit of each of its overrides."""
+    field_config = panel.get("fieldConfig") or {}
+    yield (field_config.get("defaults") or {}).get("unit")
+    for override in field_config.get("overrides") or []:
+        yield from (p.get("value") for p in override.get("properties") or [] if p.get("id") == "unit")
+
+
+def convention_problems(name: str, dashboard: Dashboard) -> list[str]:
+    """Where `dashboard` breaks Grafana's conventions, one line each: a panel without a description (what a
+    reader sees on hovering its title) or without a unit, or with a unit that is not a Grafana unit id
+    (launchpad.monitoring.grafana_units). Rows only group panels: they have neither."""
+    problems = []
+    for panel in panels(dashboard):
+        if panel.get("type") == "row":
+            continue
+        where = f"{name}: panel {panel.get('id')} {panel.get('title')!r}"
+        if not str(panel.get("description") or "").strip():
+            problems.append(f"{where}: no description")
+        for unit in _units(panel):
+            if unit is None:
+                problems.append(f"{where}: no unit (fieldConfig.defaults.unit)")
+            elif unit not in UNIT_IDS:
+                problems.append(f"{where}: unit {unit!r} is not a Grafana unit id")
+    return problems
 
 
 def fleet_dashboard(fleet: str) -> Dashboard:

@@ -80,9 +80,10 @@ def agent_down() -> Alert:
         "5m",
         CRITICAL,
         "Agent {{ $labels.agent }} (tenant {{ $labels.tenant }}) has no available replica",
-        "kubectl -n {{ $labels.namespace }} describe deployment {{ $labels.agent }}; check pod events, image "
-        "pulls, the readiness probe (/health) and `kubectl -n {{ $labels.namespace }} logs "
-        f"deploy/{{{{ $labels.agent }}}} -c {naming.CONTAINER_NAME}`.",
+        "kubectl -n {{ $labels.namespace }} describe deployment {{ $labels.agent }} (a packed agent runs in its "
+        "pack's Deployment: `kubectl -n {{ $labels.namespace }} get service {{ $labels.agent }} -L "
+        f"{naming.PACK_LABEL}` names it); check pod events, image pulls, the readiness probe (/health) and "
+        f"`kubectl -n {{{{ $labels.namespace }}}} logs deploy/<that Deployment> -c {naming.CONTAINER_NAME}`.",
     )
 
 

@@ -11,7 +11,16 @@ kube-state-metrics exports an object's labels only when allow-listed (`--metric-
 `metric_labels_allowlist()` below; the kube-prometheus-stack values in values.py set it). It names a label
 `label_<key>` with every character outside [a-zA-Z0-9_] replaced by `_` (kube-state-metrics
 internal/store/utils.go `SanitizeLabelName`, then snake case): `launchpad.dev/agent` ->
-`label_launchpad_dev_agent`."""
+`label_launchpad_dev_agent`.
+
+Packs (several agents in one server, launchpad/fleet/packing.py): a pack's pod and Deployment carry
+`launchpad.dev/pack`, not an agent (a label has one value), and each of its agents keeps a Service labelled with
+its agent, tenant and pack. So the pod and Deployment info series have a second part: every packed agent's
+Service joined `on (namespace, pack)` to its pack's Deployment, and to one live pod of its pack (`topk by
+(namespace, pack)`, Pending or Running: a pack runs one replica, but an evicted pod lingers in phase Failed and a
+join needs one match). A pack's pod is then N info series, one per agent, each with its `pack`; the alerts join
+their sources with the info series on the left (`join`), so one pod or Deployment may stand for several agents,
+and a pack's trouble is reported for each agent in it."""
 
 from __future__ import annotations
 
@@ -38,6 +47,21 @@ def ksm_label(key: str) -> str:
 
 AGENT = ksm_label(naming.AGENT_LABEL)
 TENANT = ksm_label(naming.TENANT_LABEL)
+PACK = ksm_label(naming.PACK_LABEL)
+LIVE_PHASES = "Pending|Running"
+
+
+def _copied(expr: str, *labels: tuple[str, str]) -> str:
+    for target, source in labels:
+        expr = f'label_replace({expr}, "{target}", "$1", "{source}", "(.*)")'
+    return expr
+
+
+def packed_members() -> str:
+    """One series per packed agent: (namespace, agent, tenant, pack), from its Service."""
+    services = f'kube_service_labels{{{AGENT}!="", {PACK}!=""}}'
+    copied = _copied(services, ("agent", AGENT), ("tenant", TENANT), ("pack", PACK))
+    return f"max by (namespace, agent, tenant, pack) ({copied})"
 
 
 @dataclass(frozen=True)
@@ -48,6 +72,7 @@ class AgentObjects:
     resource: str  # its plural, as in `--metric-labels-allowlist`
     object_label: str  # the label naming the object in kube-state-metrics' series
     record: str  # the recording rule's name
+    packs: bool = False  # a pack has one of these (a pod, a Deployment) for all its agents
 
     @property
     def source(self) -> str:
@@ -58,19 +83,40 @@ class AgentObjects:
         """Every agent object of this kind: those labelled with an agent."""
         return f'{self.source}{{{AGENT}!=""}}'
 
+    @property
+    def pack_selector(self) -> str:
+        """Every pack object of this kind: those labelled with a pack."""
+        return f'{self.source}{{{PACK}!=""}}'
+
     def join(self, expr: str) -> str:
-        """`expr` (a vector with `namespace` and the object label) with the agent's `agent` and `tenant`."""
-        return f"{expr} * on (namespace, {self.object_label}) group_left (agent, tenant) {self.record}"
+        """`expr` (a vector with `namespace` and the object label) as one series per agent of the object, with
+        the agent's `agent` and `tenant` (and `pack`): the info series on the left, since a pack's object stands
+        for several agents, and `expr` reduced to one value per object (the max) so each object matches once."""
+        obj = self.object_label
+        return f"{self.record} * on (namespace, {obj}) group_left () max by (namespace, {obj}) ({expr})"
+
+    def _pack_objects(self) -> str:
+        """One series per pack: (namespace, <object>, pack); a pod only while Pending or Running."""
+        obj = self.object_label
+        found = f"max by (namespace, {obj}, pack) ({_copied(self.pack_selector, ('pack', PACK))})"
+        if self.object_label != "pod":
+            return found
+        live = f'max by (namespace, pod) (kube_pod_status_phase{{phase=~"{LIVE_PHASES}"}}) == 1'
+        return f"topk by (namespace, pack) (1, {found} and on (namespace, pod) ({live}))"
 
     def info_expr(self) -> str:
-        copied = f'label_replace({self.selector}, "agent", "$1", "{AGENT}", "(.*)")'
-        copied = f'label_replace({copied}, "tenant", "$1", "{TENANT}", "(.*)")'
+        copied = _copied(self.selector, ("agent", AGENT), ("tenant", TENANT))
         # `max by` keeps one series per object when several kube-state-metrics replicas (or shards) report it.
-        return f"max by (namespace, {self.object_label}, agent, tenant) ({copied})"
+        own = f"max by (namespace, {self.object_label}, agent, tenant) ({copied})"
+        if not self.packs:
+            return own
+        obj = self.object_label
+        packed = f"{packed_members()} * on (namespace, pack) group_left ({obj}) {self._pack_objects()}"
+        return f"{own} or max by (namespace, {obj}, agent, tenant, pack) ({packed})"
 
 
-PODS = AgentObjects("Pod", "pods", "pod", "launchpad:agent_pod:info")
-DEPLOYMENTS = AgentObjects("Deployment", "deployments", "deployment", "launchpad:agent_deployment:info")
+PODS = AgentObjects("Pod", "pods", "pod", "launchpad:agent_pod:info", packs=True)
+DEPLOYMENTS = AgentObjects("Deployment", "deployments", "deployment", "launchpad:agent_deployment:info", packs=True)
 SERVICES = AgentObjects("Service", "services", "service", "launchpad:agent_service:info")
 HPAS = AgentObjects(
     "HorizontalPodAutoscaler", "horizontalpodautoscalers", "horizontalpodautoscaler", "launchpad:agent_hpa:info"
@@ -81,16 +127,20 @@ KINDS = (PODS, DEPLOYMENTS, SERVICES, HPAS)
 CONTAINER = f'container="{naming.CONTAINER_NAME}"'
 
 
+ALLOWED_LABELS = (naming.AGENT_LABEL, naming.TENANT_LABEL, naming.PACK_LABEL)
+
+
 def metric_labels_allowlist() -> list[str]:
-    """kube-state-metrics `--metric-labels-allowlist` entries the rules need, one per kind."""
-    keys = f"{naming.AGENT_LABEL},{naming.TENANT_LABEL}"
+    """kube-state-metrics `--metric-labels-allowlist` entries the rules need, one per kind (the pack label too:
+    pods and Deployments of packs, and the Services of packed agents, carry it)."""
+    keys = ",".join(ALLOWED_LABELS)
     return [f"{kind.resource}=[{keys}]" for kind in KINDS]
 
 
 def ksm_series_labels(kind: AgentObjects, namespace: str, name: str, labels: Mapping[str, str]) -> dict[str, str]:
     """The labels of the `kube_<kind>_labels` series kube-state-metrics exports for an object carrying
     `labels`, given the allowlist above (only those keys are exported)."""
-    allowed = (naming.AGENT_LABEL, naming.TENANT_LABEL)
+    allowed = ALLOWED_LABELS
     exported = {ksm_label(k): v for k, v in labels.items() if k in allowed}
     return {"namespace": namespace, kind.object_label: name, **exported}
 

@@ -1,5 +1,6 @@
 """Boot agents from their installed runtime the way their pods do (sandbox.py) and watch them: time to
-`/health` 200, resident memory of the whole process tree (sampled from /proc), whether they stay up.
+`/health` 200, resident memory of the whole process tree (sampled from /proc), the ephemeral storage they
+hold (their writable mounts and their log, as the kubelet counts them: storage.py), whether they stay up.
 Used by tests/runtime/test_boot.py and benchmarks/agent_footprint.py: one agent per plugin set, booted one
 after the other (so a boot competes with idle agents only), then watched together."""
 
@@ -20,16 +21,18 @@ from typing import Any
 
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.images.build import IMAGE_ENV as IMAGE_ENV_TEMPLATE
-from launchpad.images.build import NODE_IMAGE_PATH
+from launchpad.images.build import NODE_IMAGE_PATH, RUNTIME_UID
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
+from launchpad.runtime.storage import container_log_bytes, disk_usage
 from launchpad.runtime.toolchain import ensure_toolchain
-from launchpad.workloads.pod import ARGS, character_json, container_env
+from launchpad.workloads.pod import ARGS, VOLUME_DATA, VOLUME_TMP, character_json, container_env
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # The env the image sets (its Dockerfile's ENV), with the base image's PATH for `$PATH`.
 IMAGE_ENV = {name: value.replace("$PATH", NODE_IMAGE_PATH) for name, value in IMAGE_ENV_TEMPLATE.items()}
 IMAGE_PATH = IMAGE_ENV["PATH"]
+LOG, TOTAL = "log", "total"  # keys of RunningAgent.storage beside the volumes' names
 
 
 def pod_env(container_env: list[dict[str, Any]], secrets: dict[str, str], port: int) -> dict[str, str]:
@@ -97,8 +100,11 @@ class RunningAgent:
     process: subprocess.Popen[bytes]
     port: int
     log: Path
+    # The pod's writable emptyDirs (volume name -> host directory), whose use `sample` measures with the log's.
+    writable: dict[str, Path] = field(default_factory=dict)
     started: float = field(default_factory=time.monotonic)
     samples: list[tuple[float, int]] = field(default_factory=list)  # (seconds since start, tree RSS)
+    storage: list[dict[str, int]] = field(default_factory=list)  # per sample: volume or LOG -> bytes held
     ready_at: float | None = None  # time.monotonic() when /health was first 200
 
     def url(self, path: str) -> str:
@@ -107,6 +113,8 @@ class RunningAgent:
     def sample(self) -> int:
         rss = tree_rss(self.process.pid)
         self.samples.append((time.monotonic() - self.started, rss))
+        held = {name: disk_usage(path) for name, path in self.writable.items()}
+        self.storage.append({**held, LOG: container_log_bytes(self.log)})
         return rss
 
     def alive(self) -> bool:
@@ -134,6 +142,12 @@ class RunningAgent:
     def peak(self) -> int:
         return max(rss for _, rss in self.samples)
 
+    def peak_storage(self) -> dict[str, int]:
+        """The most each volume and the log held at one sample, and the most they held together (TOTAL): what
+        the kubelet holds against the pod's ephemeral-storage limit."""
+        peaks = {name: max(s[name] for s in self.storage) for name in self.storage[0]}
+        return {**peaks, TOTAL: max(sum(s.values()) for s in self.storage)}
+
     def steady(self, last_seconds: float = 15) -> int:
         """Median tree RSS over the last `last_seconds` of samples."""
         end = self.samples[-1][0]
@@ -154,26 +168,43 @@ class RunningAgent:
 
 
 class AgentBoot:
-    """`with AgentBoot(...) as agent:` runs `command` in a fresh sandbox and stops it on exit."""
+    """`with AgentBoot(...) as agent:` runs `command` in a fresh sandbox and stops it on exit. A pack's boot gives
+    no character but `inputs` (path under the pack's input directory -> content: each agent's ConfigMap and
+    secret files, as its projected volume holds them) and the `init` command and env its init container runs."""
 
-    def __init__(self, app: Path, node: Path, character: str, env: dict[str, str], command: list[str]) -> None:
+    def __init__(
+        self,
+        app: Path,
+        node: Path,
+        character: str | None,
+        env: dict[str, str],
+        command: list[str],
+        *,
+        inputs: dict[str, str] | None = None,
+        init: tuple[list[str], dict[str, str]] | None = None,
+    ) -> None:
         self.work = Path(tempfile.mkdtemp(prefix="launchpad-boot-"))
         os.chmod(self.work, 0o755)
-        (self.work / "character.json").write_text(character)
+        character_path = None
+        if character is not None:
+            character_path = self.work / "character.json"
+            character_path.write_text(character)
+        inputs_path = _write_inputs(self.work / "inputs", inputs) if inputs is not None else None
         self.sandbox = Sandbox(
-            self.work / "root", app, node, self.work / "character.json", self.work / "tmp", self.work / "data"
+            self.work / "root", app, node, character_path, self.work / "tmp", self.work / "data", inputs_path
         )
-        self.env, self.command = env, command
+        self.env, self.command, self.init = env, command, init
 
     def __enter__(self) -> RunningAgent:
         self.sandbox.prepare()
         log = self.work / "agent.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                self.sandbox.argv(self.command, self.env), stdout=out, stderr=subprocess.STDOUT,
+                self.sandbox.argv(self.command, self.env, init=self.init), stdout=out, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,
             )  # fmt: skip
-        self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log)
+        writable = {VOLUME_TMP: self.sandbox.tmp, VOLUME_DATA: self.sandbox.data}
+        self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log, writable)
         return self.agent
 
     def __exit__(
@@ -181,6 +212,21 @@ class AgentBoot:
     ) -> None:
         self.agent.stop()
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
+
+
+def _write_inputs(root: Path, files: dict[str, str]) -> Path:
+    """Files as a projected Secret/ConfigMap volume holds them: root-owned, group the pod's fsGroup, 0440 (the
+    volume's defaultMode), in directories the group may read."""
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+        path.chmod(0o440)
+    for path in [root, *(p for p in root.rglob("*"))]:
+        os.chown(path, 0, RUNTIME_UID)
+        if path.is_dir():
+            path.chmod(0o750)
+    return root
 
 
 def watch_together(agents: list[RunningAgent], seconds: float) -> None:

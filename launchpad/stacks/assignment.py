@@ -51,16 +51,19 @@ def shard_ids(sharding: ShardingSettings, fleet: Fleet) -> list[str]:
     return hash_shards(sharding.count)
 
 
-def shard_of(agent: Agent, sharding: ShardingSettings) -> str:
+def shard_of(agent: Agent, sharding: ShardingSettings, fleet: Fleet | None = None) -> str:
+    """The agent's shard. A packed agent (fleet.pack_of) goes where its pack goes, hashed by the pack's name: the
+    agents of one server are one stack's (a pack is of one tenant, so by tenant it changes nothing)."""
     if sharding.by == "tenant":
         return tenant_shard(agent.spec.tenant)
     assert sharding.count is not None
-    return rendezvous(agent.name, hash_shards(sharding.count))
+    pack = fleet.pack_of(agent.name) if fleet is not None else None
+    return rendezvous(pack.name if pack is not None else agent.name, hash_shards(sharding.count))
 
 
 def assign(fleet: Fleet, sharding: ShardingSettings) -> dict[str, str]:
     """Agent name -> shard id."""
-    return {agent.name: shard_of(agent, sharding) for agent in fleet.agents}
+    return {agent.name: shard_of(agent, sharding, fleet) for agent in fleet.agents}
 
 
 def stack_name(platform: str, shard: str) -> str:

@@ -6,8 +6,12 @@ create   create the missing shard stacks (config copied from the platform, then 
 plan     what `up` would do: agents to release, stacks to update, shard stacks to retire (--json for CI)
 preview  `pulumi preview` of the platform and of every changed shard, --parallel at a time
 up       release -> platform -> shards -> retire (below), each phase only after the previous one succeeded
-release  delete, in their old shard, the agents that moved to another shard or left the fleet
+release  delete, in their old shard, the agents that moved to another shard or left the fleet, and the Deployments
+         that run an agent in a server it no longer belongs to (it joins or leaves a pack)
 retire   destroy and remove shard stacks that are no longer shards (a smaller count, a tenant gone)
+
+`plan`, `release` and `up` also take a stack that is not sharded (the whole fleet in one stack): release the
+Deployments of agents that join or leave a pack, then `pulumi up` (launchpad/stacks/placements.py, single.py).
 
 Why the order: an agent is a bot identity (one Telegram/Discord session), so a moved agent must be gone
 from its old shard before its new shard starts it. `release` destroys exactly the leaving ElizaAgents
@@ -29,8 +33,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from launchpad.contracts import PROJECT
+from launchpad.stacks import single
+from launchpad.stacks.placements import Move
 from launchpad.stacks.pulumi_cli import Pulumi, PulumiError, Result
-from launchpad.stacks.stack_files import plain_config, stack_file
 from launchpad.stacks.status import (
     Environment,
     Phases,
@@ -128,13 +133,53 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_plan(args: argparse.Namespace) -> int:
-    if not plain_config(stack_file(args.root, args.stack)).get("sharding"):
-        # Not sharded: the stack is the whole fleet; CI runs it as the platform phase, alone.
-        alone = Phases(platform=[args.stack])
-        print(json.dumps(alone.to_json()) if args.json else f"{args.stack} is not sharded: one stack, `pulumi up "
-              f"--stack {args.stack}`")
+def _print_repack(moves: Sequence[Move]) -> None:
+    for m in moves:
+        print(f"repack   {m.agent}: {m.was} -> {m.to} ({m.stack})")
+
+
+def _single_plan(args: argparse.Namespace) -> int:
+    """Not sharded: the stack is the whole fleet; CI runs it as the platform phase, after its release."""
+    found = single.load_single(args.root, args.stack, lambda: Pulumi(args.root))
+    phases = Phases(
+        release=[args.stack] if found.releases else [],
+        platform=[args.stack],
+        leaving={args.stack: sorted(urn.rsplit("::", 1)[1] for urn in found.releases)} if found.releases else {},
+        repack={m.agent: [m.stack, m.was, m.to] for m in found.moves},
+    )
+    if args.json:
+        print(json.dumps(phases.to_json()))
         return 0
+    _print_repack(found.moves)
+    if found.releases:
+        print(f"release  {args.stack}: {', '.join(phases.leaving[args.stack])}")
+    print(f"{args.stack} is not sharded: one stack, `python -m launchpad shards up --stack {args.stack}` "
+          f"({'release, then ' if found.releases else ''}`pulumi up`)")
+    return 0
+
+
+def _single_release(args: argparse.Namespace, found: single.Single) -> bool:
+    if not found.releases:
+        return True
+    targets = [arg for urn in found.releases for arg in ("--target", urn)]
+    job = (args.stack, ["destroy", "--stack", args.stack, "--yes", "--skip-preview", "--target-dependents", *targets])
+    return not _failed(run_parallel(Pulumi(args.root), [job], 1, "release"))
+
+
+def _single_up(args: argparse.Namespace) -> int:
+    found = single.load_single(args.root, args.stack, lambda: Pulumi(args.root))
+    pulumi = Pulumi(args.root)
+    _print_repack(found.moves)
+    if not _single_release(args, found):
+        print("release failed: the stack was not updated, so no agent can run twice", file=sys.stderr)
+        return 1
+    results = run_parallel(pulumi, _stack_jobs("up", [args.stack], _extra(args)), 1, "up")
+    return 1 if _failed(results) else 0
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    if not single.is_sharded(args.root, args.stack):
+        return _single_plan(args)
     _, _, status = _setup(args)
     if status.missing:
         raise StackError("\n".join(f"{s}: no such stack: `python -m launchpad shards create --stack {args.stack}` and "
@@ -148,6 +193,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         print(f"release  {stack}: {', '.join(agents)}")
     for agent, (src, dst) in phases.moves.items():
         print(f"move     {agent}: {src} -> {dst}")
+    _print_repack(status.repacking())
     print(f"update   {len(phases.shards)} of {len(status.shard_stacks)} shard stack(s): "
           f"{', '.join(phases.shards) or 'none'}")
     for stack in phases.retire:
@@ -180,6 +226,8 @@ def retire(status: Status, pulumi: Pulumi, parallel: int, only: str | None = Non
 
 
 def cmd_release(args: argparse.Namespace) -> int:
+    if not single.is_sharded(args.root, args.stack):
+        return 0 if _single_release(args, single.load_single(args.root, args.stack, lambda: Pulumi(args.root))) else 1
     env, pulumi, status = _setup(args)
     return 0 if release(status, pulumi, _parallel(args, env), args.only) else 1
 
@@ -210,12 +258,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
+    if not single.is_sharded(args.root, args.stack):
+        return _single_up(args)
     env, pulumi, status = _setup(args)
     parallel = _parallel(args, env)
     updates = status.to_update(args.all)
     check_shard_stacks(status, pulumi, updates, parallel)
     for agent, (src, dst) in sorted(status.plan.moves.items()):
         print(f"move     {agent}: {env.stack(src)} -> {env.stack(dst)}")
+    _print_repack(status.repacking())
     if not release(status, pulumi, parallel):
         print("release failed: no shard was updated, so no agent can run twice", file=sys.stderr)
         return 1
@@ -243,7 +294,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     }
     for name, handler in handlers.items():
         command = commands.add_parser(name)
-        command.add_argument("--stack", required=True, help="the platform stack")
+        command.add_argument("--stack", required=True, help="the platform stack (plan/release/up: or an unsharded one)")
         command.add_argument("--root", type=Path, default=Path.cwd(), help="the project directory")
         command.add_argument("--parallel", type=int, help="stacks at once (default: the sharding setting)")
         if name in ("plan", "preview", "up"):

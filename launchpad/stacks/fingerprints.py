@@ -74,10 +74,13 @@ def shard_fingerprint(root: Path, platform: str, shard: str, fleet: Fleet, agent
 
     agents = list(agents)
     own = {a.namespace for a in agents if not a.spec.tenant}
+    packs = {p.name: p for a in agents if (p := fleet.pack_of(a.name)) is not None}
     return _digest(
         code_digest(root),
         _file_text(stack_file(root, platform)),
         _file_text(stack_file(root, stack_name(platform, shard))),
         sorted(agent_digest(a) for a in agents),
         {ns: objs for ns, objs in namespace_objects(fleet).items() if ns in own},
+        # Its packs (a member's arrival elsewhere in the group can resize one: launchpad/fleet/packing.py).
+        sorted((p.name, p.names, p.memory_request, p.memory_limit, p.cpu_request, p.cpu_limit) for p in packs.values()),
     )

@@ -114,7 +114,7 @@ def _role_agents(fleet: Fleet, settings: StackSettings, stack: str) -> tuple[Rol
             f"(by {settings.sharding.by}: {', '.join(known) or 'none'}); "
             f"`python -m launchpad shards up --stack {settings.platform}` retires a shard that is no longer used"
         )
-    return "shard", tuple(a for a in fleet.agents if shard_of(a, settings.sharding) == settings.shard)
+    return "shard", tuple(a for a in fleet.agents if shard_of(a, settings.sharding, fleet) == settings.shard)
 
 
 def stack_needs(fleet: Fleet, plain: Mapping[str, Any], stack: str) -> StackNeeds:

@@ -8,12 +8,13 @@ import json
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launchpad.contracts import ELIZA_AGENT, ROOT_STACK
 from launchpad.errors import UserError
+from launchpad.stacks.placements import Held, held
 
 
 class PulumiError(UserError):
@@ -34,6 +35,8 @@ class Deployed:
 
     agents: dict[str, str]  # agent name -> URN of its ElizaAgent
     outputs: dict[str, Any]  # the stack's exports
+    # Which Deployment runs each agent: its own, or its pack's (launchpad/stacks/placements.py).
+    servers: Held = field(default_factory=Held)
 
 
 class Pulumi:
@@ -73,7 +76,7 @@ class Pulumi:
         resources = (state.get("deployment") or {}).get("resources") or []
         agents = {r["urn"].rsplit("::", 1)[1]: r["urn"] for r in resources if r.get("type") == ELIZA_AGENT}
         root: dict[str, Any] = next((r for r in resources if r.get("type") == ROOT_STACK), {})
-        return Deployed(agents, dict(root.get("outputs") or {}))
+        return Deployed(agents, dict(root.get("outputs") or {}), held(resources))
 
     def config(self, stack: str) -> dict[str, dict[str, Any]]:
         """Full key -> {"value", "secret"} (secret values are not shown)."""

@@ -14,7 +14,7 @@ from launchpad.contracts import FINGERPRINT_OUTPUT, PROJECT
 from launchpad.errors import UserError
 from launchpad.fleet import Fleet, FleetError, load_fleet
 from launchpad.settings import StackSettings
-from launchpad.stacks import assignment, fingerprints
+from launchpad.stacks import assignment, fingerprints, placements
 from launchpad.stacks.needs import stack_needs
 from launchpad.stacks.plan import ShardPlan, plan
 from launchpad.stacks.pulumi_cli import Deployed, Pulumi
@@ -113,12 +113,26 @@ class Status:
     def to_update(self, everything: bool = False) -> list[str]:
         return [s for s in self.shard_stacks if everything or self.changed(s)]
 
+    def _servers(self) -> dict[str, placements.Held]:
+        return {stack: d.servers for stack, d in self.deployed.items() if stack != self.env.platform}
+
+    def _stack_of(self, agent: str) -> str:
+        return self.env.stack(self.env.assignment[agent])
+
+    def repacking(self) -> list[placements.Move]:
+        """Agents that change server (their own <-> a pack's, or another pack's) in the stack that holds them."""
+        return placements.moves(self.env.fleet, self._stack_of, self._servers())
+
     def releasing(self) -> dict[str, list[str]]:
-        """Stack -> URNs of the ElizaAgents it must destroy."""
-        return {
-            self.env.stack(shard): [self.deployed[self.env.stack(shard)].agents[a] for a in agents]
+        """Stack -> URNs it must destroy first: the ElizaAgents that leave it, and the Deployments that run an agent
+        in a server it no longer belongs to (launchpad/stacks/placements.py)."""
+        found = {
+            self.env.stack(shard): {self.deployed[self.env.stack(shard)].agents[a] for a in agents}
             for shard, agents in self.plan.leaving.items()
         }
+        for stack, urns in placements.releases(self.env.fleet, self._stack_of, self._servers()).items():
+            found.setdefault(stack, set()).update(urns)
+        return {stack: sorted(urns) for stack, urns in sorted(found.items())}
 
 
 def read_status(env: Environment, pulumi: Pulumi, parallel: int) -> Status:
@@ -161,7 +175,9 @@ class Phases:
     shards: list[str] = field(default_factory=list)
     retire: list[str] = field(default_factory=list)
     moves: dict[str, list[str]] = field(default_factory=dict)  # agent -> [from stack, to stack]
-    leaving: dict[str, list[str]] = field(default_factory=dict)  # stack -> agents it releases
+    leaving: dict[str, list[str]] = field(default_factory=dict)  # stack -> what it releases (agents, Deployments)
+    # agent -> [its stack now, its server there, its server now]: "own", or "pack <name>" (several agents in one)
+    repack: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -176,4 +192,5 @@ def plan_data(status: Status, everything: bool) -> Phases:
         retire=status.retired,
         moves={agent: [env.stack(a), env.stack(b)] for agent, (a, b) in sorted(status.plan.moves.items())},
         leaving={s: sorted(urn.rsplit("::", 1)[1] for urn in urns) for s, urns in status.releasing().items()},
+        repack={m.agent: [m.stack, m.was, m.to] for m in status.repacking()},
     )

@@ -65,3 +65,20 @@ def secret_digest(key: str, agent: str, values: Mapping[str, str]) -> str:
         raw_name, raw_value = name.encode(), value.encode()
         mac.update(b"%d:%s%d:%s" % (len(raw_name), raw_name, len(raw_value), raw_value))
     return mac.hexdigest()
+
+
+# A pack (several agents in one server, launchpad/workloads/pack_pod.py) has ONE API token, the server's: elizaOS
+# 1.7.2 has no per-agent API auth. It opens every agent of the pack (GET /api/agents/:id returns each one's settings
+# with its secrets encrypted, POST .../stop, DELETE), so it is the platform's, never an agent owner's: derived from
+# the same stack key under a name no agent can have (`pack:` is not a DNS label), held in the pack's own Secret, and
+# recomputed by an operator with `printf %s pack:<pack> | openssl dgst -sha256 -hmac <key>`. Its SECRET_SALT, which
+# encrypts the agents' secrets in the pack's database, is derived the same way under `salt:<pack>`.
+SALT_ENV = "SECRET_SALT"
+
+
+def derive_pack_token(key: str, pack: str) -> str:
+    return hmac.new(key.encode(), f"pack:{pack}".encode(), hashlib.sha256).hexdigest()
+
+
+def derive_pack_salt(key: str, pack: str) -> str:
+    return hmac.new(key.encode(), f"salt:{pack}".encode(), hashlib.sha256).hexdigest()

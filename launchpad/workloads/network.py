@@ -12,7 +12,7 @@ and databases through it."""
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from launchpad import naming
 from launchpad.contracts import Manifest
@@ -59,7 +59,7 @@ def _to(destination: Destination, cluster_cidrs: Sequence[str]) -> Manifest:
     return {"to": peers, "ports": _tcp(destination.port)}
 
 
-def egress_rules(agent: Agent, cluster_cidrs: Sequence[str] = ()) -> list[Manifest]:
+def egress_rules(endpoints: Iterable[Destination], cluster_cidrs: Sequence[str] = ()) -> list[Manifest]:
     dns: Manifest = {
         "to": [
             {
@@ -71,29 +71,40 @@ def egress_rules(agent: Agent, cluster_cidrs: Sequence[str] = ()) -> list[Manife
     }
     internet = {"to": public_internet(cluster_cidrs), "ports": _tcp(HTTPS)}  # model APIs, chat platforms
     rules: list[Manifest] = [dns, internet]
-    for _, destination, _, _ in agent.endpoints:
+    for destination in endpoints:
         rule = _to(destination, cluster_cidrs)
         if rule not in rules:
             rules.append(rule)
     return rules
 
 
-def network_policy(agent: Agent, metadata: Manifest, cluster_cidrs: Sequence[str] = ()) -> Manifest:
+def policy_spec(
+    selector: dict[str, str], endpoints: Iterable[Destination], cluster_cidrs: Sequence[str] = ()
+) -> Manifest:
+    """The spec for the pods `selector` matches (an agent's, or a pack's: its agents' endpoints together)."""
     http = _tcp(naming.HTTP_PORT)
     monitoring = {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": naming.MONITORING_NAMESPACE}}}
+    return {
+        "podSelector": {"matchLabels": selector},
+        "policyTypes": ["Ingress", "Egress"],
+        "ingress": [
+            {"from": [monitoring], "ports": http},
+            {"from": [{"podSelector": {}}], "ports": http},  # same namespace
+        ],
+        "egress": egress_rules(endpoints, cluster_cidrs),
+    }
+
+
+def endpoints_of(agents: Iterable[Agent]) -> list[Destination]:
+    return [destination for agent in agents for _, destination, _, _ in agent.endpoints]
+
+
+def network_policy(agent: Agent, metadata: Manifest, cluster_cidrs: Sequence[str] = ()) -> Manifest:
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
         "metadata": metadata,
-        "spec": {
-            "podSelector": {"matchLabels": naming.selector_labels(agent.name)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": [
-                {"from": [monitoring], "ports": http},
-                {"from": [{"podSelector": {}}], "ports": http},  # same namespace
-            ],
-            "egress": egress_rules(agent, cluster_cidrs),
-        },
+        "spec": policy_spec(naming.selector_labels(agent.name), endpoints_of([agent]), cluster_cidrs),
     }
 
 

@@ -3,11 +3,12 @@ probes sized for a slow boot, and writable emptyDirs only where the runtime writ
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any
 
 from launchpad import naming
-from launchpad.fleet.catalog import KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.fleet.catalog import EMPTY_DIR_SIZE_LIMITS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.fleet.resolved import Agent
 from launchpad.fleet.tiers import priority_class_name
 from launchpad.images.build import RUNTIME_UID
@@ -16,6 +17,8 @@ from launchpad.workloads.auth_token import AUTH_TOKEN_ENV
 CHARACTER_DIR = "/etc/eliza"
 CHARACTER_FILE = "character.json"
 DATA_DIR = "/app/.eliza"  # PGlite store and runtime state; the image's workdir is /app
+# The writable emptyDirs: HOME and temporary files on /tmp, the data on DATA_DIR (their sizeLimits: catalog).
+VOLUME_TMP, VOLUME_DATA = "tmp", "data"
 # The elizaOS CLI entrypoint of the generated image (and of any prebuilt image we accept).
 ARGS = ["start", "--character", f"{CHARACTER_DIR}/{CHARACTER_FILE}"]
 
@@ -37,7 +40,7 @@ def config_map_name(agent: Agent) -> str:
     return f"{agent.name}-character"
 
 
-def _model_env(agent: Agent) -> dict[str, str]:
+def model_env(agent: Agent) -> dict[str, str]:
     """What `model:` and the platform modes mean to the plugins: their own env switches."""
     model = agent.spec.model
     prefix = MODEL_PROVIDERS[model.provider].env_prefix
@@ -55,7 +58,8 @@ def _model_env(agent: Agent) -> dict[str, str]:
     return env
 
 
-def _plain_env(agent: Agent) -> dict[str, str]:
+def server_env(pglite: bool) -> dict[str, str]:
+    """The env of every elizaOS server we run, one agent's or a pack's."""
     env = {
         "SERVER_PORT": str(naming.HTTP_PORT),
         "SERVER_HOST": "0.0.0.0",
@@ -73,9 +77,14 @@ def _plain_env(agent: Agent) -> dict[str, str]:
         "ELIZA_NO_AUTO_INSTALL": "true",
         "ELIZA_NO_PLUGIN_AUTO_INSTALL": "true",
     }
-    if "POSTGRES_URL" not in agent.spec.secrets:
+    if pglite:
         env["PGLITE_DATA_DIR"] = f"{DATA_DIR}/.elizadb"
-    env.update(_model_env(agent))
+    return env
+
+
+def _plain_env(agent: Agent) -> dict[str, str]:
+    env = server_env(pglite="POSTGRES_URL" not in agent.spec.secrets)
+    env.update(model_env(agent))
     env.update(agent.spec.env)
     return env
 
@@ -96,13 +105,44 @@ def container_env(agent: Agent) -> list[dict[str, Any]]:
     return env
 
 
-def _probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
+def probe(path: str, period: int, failures: int, timeout: int = 5) -> dict[str, Any]:
     return {
         "httpGet": {"path": path, "port": naming.HTTP_PORT_NAME},
         "periodSeconds": period,
         "timeoutSeconds": timeout,
         "failureThreshold": failures,
     }
+
+
+# The restricted Pod Security profile, and then some: every container we run (an agent's, a pack's and its
+# init container).
+CONTAINER_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": RUNTIME_UID,
+    "runAsGroup": RUNTIME_UID,
+    "allowPrivilegeEscalation": False,
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+POD_SECURITY = {
+    "runAsNonRoot": True,
+    "runAsUser": RUNTIME_UID,
+    "runAsGroup": RUNTIME_UID,
+    "fsGroup": RUNTIME_UID,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+
+
+def writable_mounts() -> list[dict[str, Any]]:
+    """Where the runtime writes: /tmp (HOME) and its data directory (PGlite), emptyDirs on a read-only root."""
+    return [{"name": VOLUME_TMP, "mountPath": "/tmp"}, {"name": VOLUME_DATA, "mountPath": DATA_DIR}]
+
+
+def writable_volumes() -> list[dict[str, Any]]:
+    """The emptyDirs behind them, at the sizeLimits the ephemeral-storage floors are made of (catalog)."""
+    return [{"name": v, "emptyDir": {"sizeLimit": EMPTY_DIR_SIZE_LIMITS[v]}} for v in (VOLUME_TMP, VOLUME_DATA)]
 
 
 def container(agent: Agent, image: Any) -> dict[str, Any]:
@@ -115,29 +155,16 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
         "ports": [{"name": naming.HTTP_PORT_NAME, "containerPort": naming.HTTP_PORT, "protocol": "TCP"}],
         "env": container_env(agent),
         "resources": {
-            "requests": {"cpu": resources.requests.cpu, "memory": resources.requests.memory},
-            "limits": {"cpu": resources.limits.cpu, "memory": resources.limits.memory},
+            kind: {"cpu": amounts.cpu, "memory": amounts.memory, "ephemeral-storage": amounts.ephemeral_storage}
+            for kind, amounts in (("requests", resources.requests), ("limits", resources.limits))
         },
         # Cold boot takes tens of seconds (plugin loading, migrations): up to 5 minutes before liveness
         # applies, so a slow start is not killed into a restart loop.
-        "startupProbe": _probe("/healthz", period=5, failures=60),
-        "livenessProbe": _probe("/healthz", period=15, failures=4),  # 200 whenever the process is up
-        "readinessProbe": _probe("/health", period=10, failures=3),  # 503 until the agents are loaded
-        "securityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": RUNTIME_UID,
-            "runAsGroup": RUNTIME_UID,
-            "allowPrivilegeEscalation": False,
-            "privileged": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "volumeMounts": [
-            {"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True},
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "data", "mountPath": DATA_DIR},
-        ],
+        "startupProbe": probe("/healthz", period=5, failures=60),
+        "livenessProbe": probe("/healthz", period=15, failures=4),  # 200 whenever the process is up
+        "readinessProbe": probe("/health", period=10, failures=3),  # 503 until the agents are loaded
+        "securityContext": copy.deepcopy(CONTAINER_SECURITY),
+        "volumeMounts": [{"name": "character", "mountPath": CHARACTER_DIR, "readOnly": True}, *writable_mounts()],
     }
 
 
@@ -153,18 +180,8 @@ def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, st
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "terminationGracePeriodSeconds": 30,
-            "securityContext": {
-                "runAsNonRoot": True,
-                "runAsUser": RUNTIME_UID,
-                "runAsGroup": RUNTIME_UID,
-                "fsGroup": RUNTIME_UID,
-                "seccompProfile": {"type": "RuntimeDefault"},
-            },
+            "securityContext": copy.deepcopy(POD_SECURITY),
             "containers": [container(agent, image)],
-            "volumes": [
-                {"name": "character", "configMap": {"name": config_map_name(agent)}},
-                {"name": "tmp", "emptyDir": {"sizeLimit": "256Mi"}},
-                {"name": "data", "emptyDir": {"sizeLimit": "2Gi"}},
-            ],
+            "volumes": [{"name": "character", "configMap": {"name": config_map_name(agent)}}, *writable_volumes()],
         },
     }

@@ -10,6 +10,8 @@ import yaml
 from launchpad.fleet.resolved import Fleet
 from launchpad.workloads.agent_objects import agent_manifests, namespace_manifest
 from launchpad.workloads.network import default_deny
+from launchpad.workloads.pack_objects import pack_manifests, packed_agent_manifests
+from launchpad.workloads.pack_pod import agent_config_secrets, pack_secret_keys
 from launchpad.workloads.pod import secret_env
 from launchpad.workloads.tenant_objects import namespace_objects, priority_classes
 
@@ -29,11 +31,20 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
             written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
     written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:
+        pack = fleet.pack_of(agent.name)
+        if pack is not None:  # its server is its pack's (written below)
+            own = dict.fromkeys(agent_config_secrets(agent), REDACTED)
+            packed = packed_agent_manifests(agent, pack, own).all()
+            written.append(_write(out / "agents" / f"{agent.name}.yaml", packed))
+            continue
         placeholders = dict.fromkeys(secret_env(agent), REDACTED)
         manifests = agent_manifests(agent, placeholders, scan=scan).all()
         if agent.spec.tenant is None:
             manifests += limits.get(agent.namespace, [])
         written.append(_write(out / "agents" / f"{agent.name}.yaml", manifests))
+    for pack in fleet.packs:
+        placeholders = dict.fromkeys(pack_secret_keys(pack), REDACTED)
+        written.append(_write(out / "packs" / f"{pack.name}.yaml", pack_manifests(pack, placeholders, scan=scan).all()))
     for _, build in sorted(fleet.images().items()):
         folder = out / "images" / build.tag
         folder.mkdir(parents=True, exist_ok=True)

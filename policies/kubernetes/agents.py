@@ -1,4 +1,4 @@
-"""What an elizaOS agent's Deployment may run: plugins from the allowlist in the policy config (the
+"""What an elizaOS agent's (or a pack's) Deployment may run: plugins from the allowlist in the policy config (the
 Deployment's `launchpad.dev/plugins` annotation, comma separated). Whether its image was scanned is a
 stack-wide setting, checked in policies/stack.py."""
 
@@ -12,12 +12,12 @@ from pulumi_policy import (
     Severity,
 )
 
-from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, agent_name, annotations_of
+from policies.kubernetes.workloads import DEPLOYMENT, PLUGINS_ANNOTATION, annotations_of, workload_name
 
 
 def _plugin_allowlist(args: ResourceValidationArgs, report: ReportViolation) -> None:
     allowed = set(args.get_config().get("allowedPlugins") or [])
-    if args.resource_type != DEPLOYMENT or agent_name(args.props) is None or not allowed:
+    if args.resource_type != DEPLOYMENT or workload_name(args.props) is None or not allowed:
         return
     plugins = [p.strip() for p in (annotations_of(args.props).get(PLUGINS_ANNOTATION) or "").split(",") if p.strip()]
     for plugin in plugins:

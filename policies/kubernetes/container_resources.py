@@ -1,6 +1,8 @@
 """Requests and limits on every container, and enough memory for an elizaOS agent: without a limit one
 agent OOM-kills its neighbours; under the floor it is OOM-killed in a boot loop (the floor comes from the
-runtime's measured boot peak, see launchpad.fleet.catalog)."""
+runtime's measured boot peak, see launchpad.fleet.catalog). Agent containers also declare ephemeral storage:
+they write to emptyDirs on the node's disk (PGlite, HOME), and a pod without an ephemeral-storage request is
+the first the kubelet evicts under disk pressure, one without a limit bounded by nothing but its volumes."""
 
 from __future__ import annotations
 
@@ -8,19 +10,20 @@ from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValid
 
 from launchpad.fleet.catalog import MEASURED_PEAK_BYTES, MEMORY_LIMIT_FLOOR_BYTES
 from launchpad.fleet.quantity import format_bytes, parse_quantity
-from policies.kubernetes.workloads import agent_name, containers, name_of, pod_spec
+from policies.kubernetes.workloads import containers, name_of, pod_spec, workload_name
 
 
 def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) -> None:
     pod = pod_spec(args.resource_type, args.props)
     if pod is None:
         return
+    required = ("cpu", "memory", "ephemeral-storage") if workload_name(args.props) is not None else ("cpu", "memory")
     for container in containers(pod):
         resources = container.get("resources") or {}
         missing = [
             f"{kind}.{resource}"
             for kind in ("requests", "limits")
-            for resource in ("cpu", "memory")
+            for resource in required
             if not (resources.get(kind) or {}).get(resource)
         ]
         if missing:
@@ -29,7 +32,7 @@ def _requests_and_limits(args: ResourceValidationArgs, report: ReportViolation) 
 
 def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -> None:
     pod = pod_spec(args.resource_type, args.props)
-    if pod is None or agent_name(args.props) is None:
+    if pod is None or workload_name(args.props) is None:  # an agent's pod or a pack's
         return
     for container in containers(pod):
         limit = ((container.get("resources") or {}).get("limits") or {}).get("memory")
@@ -51,7 +54,7 @@ def _agent_memory_floor(args: ResourceValidationArgs, report: ReportViolation) -
 
 requests_and_limits = ResourceValidationPolicy(
     name="container-requests-and-limits",
-    description="Every container declares CPU and memory requests and limits.",
+    description="Every container declares CPU and memory requests and limits; agent containers ephemeral storage too.",
     severity=Severity.HIGH,
     validate=_requests_and_limits,
 )

@@ -23,6 +23,9 @@ WORKLOAD_TYPES = (DEPLOYMENT, STATEFUL_SET, DAEMON_SET, JOB, CRON_JOB, POD)
 # (comma separated), `launchpad.dev/scan: "false"` when the stack skips the scan gate; on the Deployment
 # and HPA `launchpad.dev/single-identity: "true"` for chat agents with one bot identity.
 AGENT_LABEL = naming.AGENT_LABEL
+# Several agents in one server (launchpad/fleet/packing.py): the pack's Deployment, pods and each of its agents'
+# objects carry `launchpad.dev/pack=<pack>`; the pack's Deployment carries the same annotations as an agent's.
+PACK_LABEL = naming.PACK_LABEL
 
 Props = Mapping[str, Any]
 
@@ -57,6 +60,19 @@ def annotations_of(props: Props) -> Mapping[str, str]:
 def agent_name(props: Props) -> str | None:
     """The elizaOS agent a resource belongs to (set by ElizaAgent on every object)."""
     return labels(props).get(AGENT_LABEL)
+
+
+def pack_name(props: Props) -> str | None:
+    """The pack a resource belongs to or runs in (set by AgentPack on its objects and by ElizaAgent on a packed
+    agent's)."""
+    return labels(props).get(PACK_LABEL)
+
+
+def workload_name(props: Props) -> str | None:
+    """Who an agent workload runs, for messages: `agent <name>`, or `pack <name>` for a pack's Deployment."""
+    if (agent := agent_name(props)) is not None:
+        return f"agent {agent}"
+    return f"pack {pack}" if (pack := pack_name(props)) is not None else None
 
 
 def name_of(container: Props) -> str:

@@ -11,8 +11,20 @@ def test_missing_requests_and_limits_are_named() -> None:
     props = deployment()
     container(props)["resources"] = {"requests": {"cpu": "100m"}}
     assert violations(cr.requests_and_limits, DEPLOYMENT, props) == [
-        "container 'eliza' has no resources.requests.memory, resources.limits.cpu, resources.limits.memory"
+        "container 'eliza' has no resources.requests.memory, resources.requests.ephemeral-storage, "
+        "resources.limits.cpu, resources.limits.memory, resources.limits.ephemeral-storage"
     ]
+
+
+def test_agent_containers_declare_ephemeral_storage() -> None:
+    props = deployment()
+    assert container(props)["resources"]["limits"]["ephemeral-storage"] == "2560Mi"  # from agents/defaults.yaml
+    del container(props)["resources"]["requests"]["ephemeral-storage"]
+    assert violations(cr.requests_and_limits, DEPLOYMENT, props) == [
+        "container 'eliza' has no resources.requests.ephemeral-storage"
+    ]
+    del props["metadata"]["labels"]["launchpad.dev/agent"]  # not an agent: CPU and memory are enough
+    assert violations(cr.requests_and_limits, DEPLOYMENT, props) == []
 
 
 def test_agent_memory_below_the_floor() -> None:

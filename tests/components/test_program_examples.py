@@ -111,16 +111,16 @@ def test_resources_come_from_agent_and_defaults(resources: list) -> None:
         a: _deployment(resources, a).inputs["spec"]["template"]["spec"]["containers"][0]["resources"] for a in EXAMPLES
     }
     assert limits["crypto-trading-bot"] == {
-        "requests": {"cpu": "500m", "memory": "640Mi"},
-        "limits": {"cpu": "2", "memory": "1Gi"},
+        "requests": {"cpu": "500m", "memory": "640Mi", "ephemeral-storage": "256Mi"},
+        "limits": {"cpu": "2", "memory": "1Gi", "ephemeral-storage": "2560Mi"},
     }
     # support-assistant overrides only requests.memory (it runs on a shared Postgres); the rest comes from
     # agents/defaults.yaml
     assert limits["support-assistant"] == {
-        "requests": {"cpu": "500m", "memory": "352Mi"},
-        "limits": {"cpu": "2", "memory": "1Gi"},
+        "requests": {"cpu": "500m", "memory": "352Mi", "ephemeral-storage": "256Mi"},
+        "limits": {"cpu": "2", "memory": "1Gi", "ephemeral-storage": "2560Mi"},
     }
-    assert limits["omni-agent"]["requests"] == {"cpu": "1", "memory": "640Mi"}
+    assert limits["omni-agent"]["requests"] == {"cpu": "1", "memory": "640Mi", "ephemeral-storage": "256Mi"}
 
 
 @pytest.mark.parametrize("agent", EXAMPLES)

@@ -1,11 +1,13 @@
 """The `local` stack against a real control plane (etcd + kube-apiserver + kube-controller-manager built by
 tools/kube/ensure.sh, `restricted` Pod Security enforced, the Prometheus Operator's own CRDs), under the real
 Pulumi engine and provider, in order: up, Pods made by the controllers, strict schema checks, a no-op
-preview, a scaling change, drift, a change the server refuses, removing an agent, destroy.
+preview, a scaling change, drift, a change the server refuses, an agent moving into a pack and out again,
+removing an agent, destroy.
 
 The fleet is the example fleet plus one web agent of this test's own (it may scale, and it has a namespace of
-its own to remove); expectations are derived from the state, `launchpad render` and the loaded fleet, so the
-example fleet may change under these tests."""
+its own to remove) and a packed tenant (`packs`: two agents in one server, and a third of tier critical, which
+keeps a server of its own until it moves in); expectations are derived from the state, `launchpad render` and
+the loaded fleet, so the example fleet may change under these tests."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ import yaml
 from launchpad.fleet import load_fleet
 from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
+from launchpad.workloads.pack_objects import MEMBERS_ANNOTATION
 from launchpad.workloads.render import render_fleet
 from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
 from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
@@ -70,6 +73,27 @@ spec:
 """
 SKIP_AWAIT = "pulumi.com/skipAwait"
 PATCH_FORCE = "pulumi.com/patchForce"
+PACK_TENANT = "packs"
+PACK_NAMESPACE = f"tenant-{PACK_TENANT}"
+PACKED = ("pk-ann", "pk-bob")
+MOVER = "pk-cid"  # tier critical: a server of its own, until it moves into the pack (and out again)
+PACKING = f"packing:\n  tenants:\n    {PACK_TENANT}: {{maxAgents: 4}}\n"
+
+
+def _pack_agent(name: str, tier: str = "standard") -> str:
+    return f"""\
+name: {name}
+owner: 5a8e0c1d-2b3f-4a6e-9c7d-8e1f2a3b4c5d
+tenant: {PACK_TENANT}
+tier: {tier}
+character: {{name: {name.title()}, bio: "Answers on Telegram as {name}."}}
+platforms:
+  telegram: {{mode: polling}}
+model: {{provider: openai, name: gpt-4o-mini}}
+secrets:
+  TELEGRAM_BOT_TOKEN: {{config: {name.replace("-", "")}TelegramToken}}
+  OPENAI_API_KEY: {{config: openaiApiKey}}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +114,12 @@ def ws(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Works
     (base / "state").mkdir()
     ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), "", stack=STACK)
     (ws.project / "agents" / f"{AGENT}.yaml").write_text(WEB_AGENT)
-    write_locks(ws.project / "agents")  # its plugin set (sql, bootstrap, openai) may be new
+    for name in PACKED:
+        (ws.project / "agents" / f"{name}.yaml").write_text(_pack_agent(name))
+    (ws.project / "agents" / f"{MOVER}.yaml").write_text(_pack_agent(MOVER, "critical"))
+    defaults = ws.project / "agents" / "defaults.yaml"
+    defaults.write_text(defaults.read_text() + PACKING)
+    write_locks(ws.project / "agents")  # their plugin sets (sql, bootstrap, openai[, telegram]) may be new
     ws.pulumi("stack", "init", STACK)
     ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)
     # Pulumi.local.yaml carries fake values for the secrets of the fleet it was written with; agents added
@@ -215,17 +244,25 @@ def test_up_creates_every_object_and_the_server_holds_them(
     assert all(a.get(PATCH_FORCE) == "true" for a in annotated.values())
 
 
+def _workload(labels: dict[str, str]) -> str:
+    """Whom a ReplicaSet or Pod runs: its agent, or `pack <name>` (several agents in one server)."""
+    return labels.get("launchpad.dev/agent") or f"pack {labels['launchpad.dev/pack']}"
+
+
 def test_the_controller_manager_creates_every_pod_and_pod_security_refuses_none(
     ws: Workspace, cluster: LocalCluster
 ) -> None:
-    wanted = {a.name: a.spec.scaling.min_replicas for a in _fleet(ws).agents}
+    fleet = _fleet(ws)
+    assert [p.names for p in fleet.packs] == [PACKED]  # the packed tenant: one server for two agents
+    wanted = {a.name: a.spec.scaling.min_replicas for a in fleet.agents if fleet.pack_of(a.name) is None}
+    wanted.update({f"pack {p.name}": 1 for p in fleet.packs})
     namespaces = sorted(_program_namespaces(ws))
 
     def replica_sets() -> list[dict[str, Any]] | None:
-        """Every agent's ReplicaSet once each has made its Pods or reported why not."""
+        """Every agent's and pack's ReplicaSet once each has made its Pods or reported why not."""
         found = [rs for n in namespaces for rs in get_json(cluster, "replicasets", "-n", n)["items"]]
         done = [rs for rs in found if rs["status"].get("replicas", 0) == rs["spec"]["replicas"] or _failure(rs)]
-        agents = {rs["metadata"]["labels"]["launchpad.dev/agent"] for rs in done}
+        agents = {_workload(rs["metadata"]["labels"]) for rs in done}
         return found if len(done) == len(found) and agents == set(wanted) else None
 
     refused = {rs["metadata"]["name"]: _failure(rs) for rs in wait_for("every agent's ReplicaSet", replica_sets)}
@@ -236,7 +273,7 @@ def test_the_controller_manager_creates_every_pod_and_pod_security_refuses_none(
     pods = [p for n in namespaces for p in get_json(cluster, "pods", "-n", n)["items"]]
     per_agent: dict[str, int] = {}
     for pod in pods:
-        agent = pod["metadata"]["labels"]["launchpad.dev/agent"]
+        agent = _workload(pod["metadata"]["labels"])
         per_agent[agent] = per_agent.get(agent, 0) + 1
     assert per_agent == wanted
     assert {p["status"]["phase"] for p in pods} == {"Pending"}  # no scheduler, no kubelet: admitted, never run
@@ -348,6 +385,61 @@ def test_a_change_the_server_refuses_fails_the_up_and_leaves_other_agents_alone(
     assert _others(ws, cluster, tmp_path) == others
     _up(ws)  # the agent file as it was: the stack converges again
     ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
+
+
+def _runs(cluster: LocalCluster) -> dict[str, list[str]]:
+    """Agent of the packed tenant -> the Deployments that run it: its own, or its pack's (by the agents the
+    pack's Deployment names)."""
+    found: dict[str, list[str]] = {}
+    for d in get_json(cluster, "deployments", "-n", PACK_NAMESPACE)["items"]:
+        meta = d["metadata"]
+        own = (meta.get("labels") or {}).get("launchpad.dev/agent")
+        agents = [own] if own else (meta.get("annotations") or {}).get(MEMBERS_ANNOTATION, "").split(",")
+        for agent in filter(None, agents):
+            found.setdefault(agent, []).append(meta["name"])
+    return found
+
+
+def _shards(ws: Workspace, command: str, *extra: str):  # type: ignore[no-untyped-def]
+    return ws.launchpad("shards", command, "--stack", STACK, *extra)
+
+
+def _uid(cluster: LocalCluster, kind: str, name: str) -> str:
+    uid: str = get_json(cluster, kind, name, "-n", PACK_NAMESPACE)["metadata"]["uid"]
+    return uid
+
+
+def test_an_agent_moves_into_a_pack_and_out_again_never_running_in_two_servers(
+    ws: Workspace, cluster: LocalCluster
+) -> None:
+    """`shards plan` says who changes server; `shards release` deletes the Deployment that runs the moving agent
+    (its own, or its pack's) before `shards up` starts it in the other one. Observed between the two: the agent
+    runs nowhere, never in two Deployments. Its Service and ConfigMap stay the same objects throughout."""
+    path = ws.project / "agents" / f"{MOVER}.yaml"
+    before = _runs(cluster)
+    (pack,) = set(before[PACKED[0]])
+    assert before == {PACKED[0]: [pack], PACKED[1]: [pack], MOVER: [MOVER]}
+    service = _uid(cluster, "service", MOVER)
+    for tier, was, now in (("standard", "own", f"pack {pack}"), ("critical", f"pack {pack}", "own")):
+        path.write_text(_pack_agent(MOVER, tier))
+        phases = json.loads(_shards(ws, "plan", "--json").stdout)
+        assert phases["repack"] == {MOVER: [STACK, was, now]} and phases["release"] == [STACK]
+        assert f"repack   {MOVER}: {was} -> {now} ({STACK})" in _shards(ws, "plan").stdout
+        _shards(ws, "release")
+        (released,) = wait_for(f"{MOVER} to run nowhere", lambda: None if MOVER in (r := _runs(cluster)) else [r])
+        assert all(len(deployments) == 1 for deployments in released.values()), released
+        if was != "own":  # it left the pack: the pack's Deployment went, its other agents restart with it
+            assert released == {}
+        _shards(ws, "up", "--policy-pack-config", POLICY[-1])
+        after = _runs(cluster)
+        assert after[MOVER] == ([pack] if now != "own" else [MOVER])
+        assert after[PACKED[0]] == after[PACKED[1]] == [pack]
+        assert all(len(deployments) == 1 for deployments in after.values()), after
+        assert _uid(cluster, "service", MOVER) == service
+        selector = get_json(cluster, "service", MOVER, "-n", PACK_NAMESPACE)["spec"]["selector"]
+        assert selector["app.kubernetes.io/instance"] == (pack if now != "own" else MOVER)
+        ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", *POLICY)
+    assert json.loads(_shards(ws, "plan", "--json").stdout)["release"] == []
 
 
 def test_removing_an_agent_deletes_its_objects_and_its_namespace(

@@ -21,8 +21,8 @@ platforms:
 model:
   provider: openai
 resources:
-  requests: {cpu: 500m, memory: 1792Mi}
-  limits: {cpu: "1", memory: 2Gi}
+  requests: {cpu: 500m, memory: 1792Mi, ephemeral-storage: 256Mi}
+  limits: {cpu: "1", memory: 2Gi, ephemeral-storage: 2560Mi}
 scaling:
   minReplicas: 1
   maxReplicas: 1

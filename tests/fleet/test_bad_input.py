@@ -51,11 +51,13 @@ CASES: dict[str, dict[str, str]] = {
     "autoscale_no_target": {"bot.yaml": BASE.replace("telegram: {mode: polling}", "web: {}").replace("  maxReplicas: 1", "  maxReplicas: 4").replace("  OPENAI_API_KEY: {config: openaiKey}\n", "  OPENAI_API_KEY: {config: openaiKey}\n  POSTGRES_URL: {secretKeyRef: {name: pg, key: url}}\n") + DATABASE},
     "zero_replicas": {"bot.yaml": BASE.replace("  minReplicas: 1", "  minReplicas: 0")},
     "target_over_100": {"bot.yaml": BASE.replace("  maxReplicas: 1", "  maxReplicas: 1\n  targetCPU: 150")},
-    "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi}", "memory: 512Mi}").replace("memory: 1792Mi}", "memory: 128Mi}")},
-    "memory_request_low": {"bot.yaml": BASE.replace("memory: 1792Mi}", "memory: 128Mi}")},
+    "memory_limit_low": {"bot.yaml": BASE.replace("memory: 2Gi,", "memory: 512Mi,").replace("memory: 1792Mi,", "memory: 128Mi,")},
+    "memory_request_low": {"bot.yaml": BASE.replace("memory: 1792Mi,", "memory: 128Mi,")},
     "bad_quantity": {"bot.yaml": BASE.replace('cpu: "1"', "cpu: one")},
     "request_above_limit": {"bot.yaml": BASE.replace("cpu: 500m", "cpu: 1500m")},
-    "missing_limits": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi}\n', "")},
+    "ephemeral_storage_low": {"bot.yaml": BASE.replace("ephemeral-storage: 256Mi", "ephemeral-storage: 64Mi").replace("ephemeral-storage: 2560Mi", "ephemeral-storage: 2Gi")},
+    "ephemeral_storage_request_above_limit": {"bot.yaml": BASE.replace("ephemeral-storage: 256Mi", "ephemeral-storage: 3Gi")},
+    "missing_limits": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi, ephemeral-storage: 2560Mi}\n', "")},
     "env_token": {"bot.yaml": BASE + "env:\n  DISCORD_API_TOKEN: abc\n"},
     "env_password": {"bot.yaml": BASE + "env:\n  DB_PASSWORD: hunter2\n"},
     "env_value_credential": {"bot.yaml": BASE + "env:\n  UPSTREAM: postgres://app:s3cret@db:5432/app\n"},
@@ -78,7 +80,7 @@ CASES: dict[str, dict[str, str]] = {
     "empty": {"bot.yaml": ""},
     "duplicate_names": {"a.yaml": BASE, "b.yaml": BASE},
     "defaults_unknown": {"bot.yaml": BASE, "defaults.yaml": "resource:\n  limits: {memory: 4Gi}\n"},
-    "defaults_low_memory": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi}\n', ""), "defaults.yaml": "resources:\n  limits:\n    cpu: \"1\"\n    memory: 512Mi\n"},
+    "defaults_low_memory": {"bot.yaml": BASE.replace('  limits: {cpu: "1", memory: 2Gi, ephemeral-storage: 2560Mi}\n', ""), "defaults.yaml": "resources:\n  limits:\n    cpu: \"1\"\n    memory: 512Mi\n    ephemeral-storage: 2560Mi\n"},
 }
 
 EXPECTED: dict[str, list[str]] = {
@@ -202,7 +204,15 @@ EXPECTED: dict[str, list[str]] = {
     ],
     'missing_limits': [
         'agents/bot.yaml:10: resources.limits.cpu: required: set resources.limits.cpu here or in agents/defaults.yaml',
+        'agents/bot.yaml:10: resources.limits.ephemeral-storage: required: set resources.limits.ephemeral-storage here or in agents/defaults.yaml',
         'agents/bot.yaml:10: resources.limits.memory: required: set resources.limits.memory here or in agents/defaults.yaml',
+    ],
+    'ephemeral_storage_low': [
+        'agents/bot.yaml:11: resources.requests.ephemeral-storage: 64Mi is below the 17 MB the lightest elizaOS 1.7 agent writes at boot (measured) plus its container log (50Mi); the scheduler would overpack node disks and the kubelet evict it first under disk pressure; set at least 72Mi',
+        "agents/bot.yaml:12: resources.limits.ephemeral-storage: 2Gi is below what the agent's pod may hold on the node: its emptyDirs' sizeLimits (tmp 256Mi + data 2Gi) and its container log (50Mi at the kubelet's default rotation); the kubelet would evict it before its volumes reach their sizeLimits; set at least 2354Mi",
+    ],
+    'ephemeral_storage_request_above_limit': [
+        'agents/bot.yaml:11: resources.requests.ephemeral-storage: request (3Gi) is above the limit (2560Mi)',
     ],
     'env_token': [
         'agents/bot.yaml:22: env.DISCORD_API_TOKEN: DISCORD_API_TOKEN looks like a credential; env holds plain settings only: move it to `secrets: {DISCORD_API_TOKEN: {config: <key>}}` (value not shown)',
@@ -298,7 +308,7 @@ def test_every_problem_of_the_fleet_is_reported_at_once(tmp_path: Path, monkeypa
         tmp_path,
         {
             "a.yaml": BASE.replace("eliza:1.7.2", "eliza:latest"),
-            "b.yaml": BASE.replace("name: bot", "name: other").replace("memory: 2Gi}", "memory: 512Mi}"),
+            "b.yaml": BASE.replace("name: bot", "name: other").replace("memory: 2Gi,", "memory: 512Mi,"),
             "c.yaml": BASE.replace("name: bot", "name: third") + "env:\n  API_TOKEN: x\n",
         },
     )
@@ -318,7 +328,7 @@ def test_a_problem_of_the_defaults_file_is_reported_once_however_many_agents_inh
     monkeypatch.chdir(tmp_path)
     files = {"defaults.yaml": "resources:\n  limits: {memory: 512Mi}\n"}
     for n in range(5):  # every agent takes its memory limit from the defaults file
-        agent = BASE.replace("name: bot", f"name: b{n}").replace('{cpu: "1", memory: 2Gi}', '{cpu: "1"}')
+        agent = BASE.replace("name: bot", f"name: b{n}").replace('{cpu: "1", memory: 2Gi,', '{cpu: "1",')
         files[f"b{n}.yaml"] = agent.replace("memory: 1792Mi", "memory: 256Mi")
     write_fleet(tmp_path, files)
     with pytest.raises(FleetError) as caught:

@@ -32,13 +32,15 @@ def test_every_example_namespace_gets_a_quota_and_a_limit_range() -> None:
             "app.kubernetes.io/managed-by": "pulumi",
         },
     }
-    # The support override (requests, limits.memory, pods) merged over the defaults.
+    # The support override (requests, limits.memory and limits.ephemeral-storage, pods) merged over the defaults.
     assert support["ResourceQuota"]["spec"] == {
         "hard": {
             "limits.cpu": "24",
+            "limits.ephemeral-storage": "160Gi",
             "limits.memory": "64Gi",
             "pods": "60",
             "requests.cpu": "16",
+            "requests.ephemeral-storage": "16Gi",
             "requests.memory": "40Gi",
         }
     }
@@ -46,10 +48,10 @@ def test_every_example_namespace_gets_a_quota_and_a_limit_range() -> None:
         "limits": [
             {
                 "type": "Container",
-                "min": {"cpu": "100m", "memory": "256Mi"},
-                "default": {"cpu": "1", "memory": "1Gi"},
-                "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
-                "max": {"cpu": "4", "memory": "8Gi"},
+                "min": {"cpu": "100m", "ephemeral-storage": "72Mi", "memory": "256Mi"},
+                "default": {"cpu": "1", "ephemeral-storage": "2560Mi", "memory": "1Gi"},
+                "defaultRequest": {"cpu": "250m", "ephemeral-storage": "256Mi", "memory": "512Mi"},
+                "max": {"cpu": "4", "ephemeral-storage": "4Gi", "memory": "8Gi"},
             }
         ]
     }

@@ -124,7 +124,7 @@ def test_an_agent_without_a_tenant_is_held_to_the_defaults(tmp_path: Path) -> No
 
 
 def test_an_agent_above_the_limit_range_maximum_is_refused(tmp_path: Path) -> None:
-    big = _agent("big-bot", "small").replace('limits: {cpu: "1", memory: 2Gi}', 'limits: {cpu: "1", memory: 5Gi}')
+    big = _agent("big-bot", "small").replace('limits: {cpu: "1", memory: 2Gi,', 'limits: {cpu: "1", memory: 5Gi,')
     (problem,) = _problems(tmp_path, big=big)
     assert problem.endswith(
         "defaults.yaml:11: tenants.defaults.limitRange.max.memory: agent big-bot (tenant small) asks for limit 5Gi "
@@ -221,3 +221,22 @@ def test_validate_refuses_the_tenant_with_file_line_and_exits_1(tmp_path: Path) 
         "it (or set tenants.overrides.acme.quota.pods), or lower the agents' resources or scaling.maxReplicas",
         "1 problem(s); nothing was deployed",
     ]
+
+
+def test_ephemeral_storage_is_held_to_the_quota_and_the_limit_range(tmp_path: Path) -> None:
+    """Each agent asks for 256Mi and is limited to 2560Mi (fleet_files.BASE): quota keys and LimitRange bounds
+    for ephemeral-storage are checked like memory's, in bytes."""
+    storage = DEFAULTS.replace(
+        '      requests: {cpu: "2", memory: 4Gi}', '      requests: {cpu: "2", memory: 4Gi, ephemeral-storage: 384Mi}'
+    ).replace('      max: {cpu: "2", memory: 4Gi}', '      max: {cpu: "2", memory: 4Gi, ephemeral-storage: 2Gi}')
+    problems = _problems(tmp_path, storage, a=_agent("a", "small"), b=_agent("b", "small"))
+    assert [p.split("defaults.yaml:", 1)[1] for p in problems] == [
+        "5: tenants.defaults.quota.requests.ephemeral-storage: tenant small needs 512Mi of "
+        "requests.ephemeral-storage with every agent at maxReplicas, plus one surge pod per agent that rolls out "
+        "with one (a 1 x 256Mi, b 1 x 256Mi), above its quota of 384Mi: raise it (or set "
+        "tenants.overrides.small.quota.requests.ephemeral-storage), or lower the agents' resources or "
+        "scaling.maxReplicas",
+        *(f"11: tenants.defaults.limitRange.max.ephemeral-storage: agent {a} (tenant small) asks for limit 2560Mi "
+          "of ephemeral-storage, above the LimitRange maximum of 2Gi per container: the API server would refuse its "
+          "pods; raise the maximum or lower the agent's resources" for a in ("a", "b")),
+    ]  # fmt: skip

@@ -23,5 +23,5 @@ def test_registry_record_names_secret_locations_only() -> None:
         ("POSTGRES_URL", "kubernetes-secret", "support-postgres/url"),
         ("TELEGRAM_BOT_TOKEN", "pulumi-config", "supportTelegramBotToken"),
     ]
-    assert record.resources["limits"] == {"cpu": "2", "memory": "1Gi"}
+    assert record.resources["limits"] == {"cpu": "2", "memory": "1Gi", "ephemeral-storage": "2560Mi"}
     json.dumps(record.character)  # the character is plain JSON, storable as jsonb

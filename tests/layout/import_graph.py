@@ -8,6 +8,7 @@ from a module to the packages that contain it is Python's own and is left out.""
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,20 @@ def _imported(module: str, path: Path, node: ast.AST) -> list[str]:
     return []
 
 
+def _parse(path: Path) -> ast.AST:
+    """ast.parse with the garbage collector paused: CPython 3.11.7's AST constructor counts its recursion in
+    per-interpreter state that a finalizer run by a collection in the middle of it (here: leftovers of the Pulumi
+    mock runtime of earlier tests) can leave unbalanced, and then raises `SystemError: AST constructor recursion
+    depth mismatch` (python/cpython#106905, fixed in later releases)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(path.read_text(), str(path))
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(root: Path, roots: Iterable[str] = ROOTS, top: Iterable[str] = TOP_MODULES) -> Graph:
     graph = Graph()
     for name in roots:
@@ -67,7 +82,7 @@ def build(root: Path, roots: Iterable[str] = ROOTS, top: Iterable[str] = TOP_MOD
     for module, path in graph.modules.items():
         inside: set[str] = set()
         outside: set[str] = set()
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        for node in ast.walk(_parse(path)):
             for name in _imported(module, path, node):
                 target = _resolve(name, graph.modules)
                 if target is None:

@@ -47,7 +47,8 @@ def _agent_labels(a: Agent, severity: str, **extra: str) -> dict[str, str]:
 
 
 def _fleet(a: Agent, signal: Signal, level: str, agents: list[Agent]) -> Series:
-    return [s for b in agents for s in signal(b, level if b == a else "normal")]
+    """Every agent's signal at `level` for `a` (a packed agent too: its signal is its pack's) and normal otherwise."""
+    return [s for b in (agents if a in agents else [*agents, a]) for s in signal(b, level if b == a else "normal")]
 
 
 def _container(a: Agent, replica: int = 0, **extra: str) -> dict[str, str]:
@@ -85,7 +86,8 @@ def down(a: Agent) -> Case:
         labels=_agent_labels(a, "critical"),
         summary=f"Agent {a.name} (tenant {a.tenant}) has no available replica",
         runbook_has=f"kubectl -n {a.namespace} describe deployment {a.name}",
-        baseline=[s for s in healthy_fleet() if "replicas_available" not in s["series"]],
+        # Every agent's availability but the packed agents' (their pack stays available) comes with the case.
+        baseline=[s for s in healthy_fleet() if s not in [available(b) for b in AGENTS]],
     )
 
 
@@ -292,7 +294,7 @@ def restart_storm(agents: list[Agent], threshold: int) -> Case:
     """`threshold` pods of the fleet's agents restart (fires), or one fewer (quiet). The baseline labels
     every pod that restarts."""
     pods = [(a, r) for r in range(threshold) for a in agents][:threshold]
-    baseline = [s for a in agents for s in healthy_fleet([a])]
+    baseline = healthy_fleet(agents, packed=[])
     baseline += [
         {
             "series": series(

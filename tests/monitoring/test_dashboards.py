@@ -12,11 +12,12 @@ import pytest
 import yaml
 
 from launchpad import naming
-from launchpad.monitoring import dashboards, promtool, rules
-from tests.monitoring.agents import AGENTS, FLEET, by_name, healthy_fleet, pod
+from launchpad.monitoring import dashboards, grafana_units, promtool, rules
+from tests.monitoring.agents import AGENTS, FLEET, PACKED, by_name, healthy_fleet, pod
 from tests.monitoring.alert_cases import memory
 
 LIMIT_SHARE = {"bot": 40, "bot-two": 60, "web": 70, "helper": 80}  # % of the memory limit each agent uses
+PACK_SHARE = 30  # % of its limit the pod of PACKED's pack uses
 
 
 def _all_dashboards() -> list[dashboards.Dashboard]:
@@ -56,6 +57,8 @@ def _evaluate(promtool_bin: str, tmp_path: Path, tests: list[dict[str, Any]]) ->
     for a in AGENTS:
         where = {"namespace": a.namespace, "pod": pod(a), "container": "eliza"}
         inputs += memory(where, 2_000_000_000 * LIMIT_SHARE[a.name] // 100)
+    packed = PACKED[0]  # one pod for both: their pack's
+    inputs += memory({"namespace": packed.namespace, "pod": pod(packed), "container": "eliza"}, 20_000_000 * PACK_SHARE)
     group = {"interval": "1m", "input_series": inputs, "promql_expr_test": tests}
     test = {"rule_files": [rule_file.name], "evaluation_interval": "1m", "tests": [group]}
     (tmp_path / "test.yaml").write_text(yaml.safe_dump(test, sort_keys=False, width=1000))
@@ -75,16 +78,18 @@ def test_the_agent_variables_list_the_fleet_by_tenant(promtool_bin: str, tmp_pat
     info = "launchpad:agent_deployment:info"
 
     def row(a: Any) -> dict[str, Any]:
-        labels = {"__name__": info, "agent": a.name, "deployment": a.name, "namespace": a.namespace, "tenant": a.tenant}
+        labels = {"__name__": info, "agent": a.name, "deployment": a.deployment, "namespace": a.namespace,
+                  "tenant": a.tenant, **({"pack": a.pack} if a.pack else {})}  # fmt: skip
         return {"labels": "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}", "value": 1}
 
     tests = [
-        # tenant: every tenant of the fleet; agent (tenant acme): acme's agents only; namespace of the agent.
-        {"expr": _variable_query(d, "tenant"), "eval_time": "5m", "exp_samples": [row(a) for a in AGENTS]},
+        # tenant: every tenant of the fleet; agent (tenant acme): acme's agents only, its packed ones included
+        # (their Deployment is their pack's); namespace of the agent.
+        {"expr": _variable_query(d, "tenant"), "eval_time": "5m", "exp_samples": [row(a) for a in [*AGENTS, *PACKED]]},
         {
             "expr": promtool.substitute(_variable_query(d, "agent"), {"tenant": "acme"}),
             "eval_time": "5m",
-            "exp_samples": [row(by_name("bot")), row(by_name("bot-two"))],
+            "exp_samples": [row(by_name(n)) for n in ("bot", "bot-two", "pk-one", "pk-two")],
         },
         {
             "expr": promtool.substitute(_variable_query(d, "namespace"), {"agent": "web"}),
@@ -115,6 +120,34 @@ def test_the_memory_panel_shows_the_chosen_agent_only(promtool_bin: str, tmp_pat
             "exp_samples": [{"labels": "{}", "value": 1.8e9}],
         },
     ]
+    _evaluate(promtool_bin, tmp_path, tests)
+
+
+@pytest.mark.promtool
+def test_the_fleet_overview_shows_packed_agents_one_by_one(promtool_bin: str, tmp_path: Path) -> None:
+    """A pack's pod and Deployment stand for each of its agents: counted and shown once per agent, not refused
+    by PromQL as a many-to-many match (two agents' info series on one pod)."""
+    d = dashboards.fleet_dashboard(FLEET)
+    targets = {p["title"]: p["targets"][0]["expr"] for p in dashboards.panels(d) if p.get("targets")}
+    values = {**promtool.variable_values(d), "tenant": ".*"}
+
+    def share(a: Any) -> float:
+        return (PACK_SHARE if a.pack else LIMIT_SHARE[a.name]) / 100
+
+    tests = [
+        {
+            "expr": promtool.substitute(targets["Agents up by tenant"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": '{tenant="acme"}', "value": 4}, {"labels": '{tenant="default"}', "value": 1},
+                            {"labels": '{tenant="zeta"}', "value": 1}],
+        },
+        {
+            "expr": promtool.substitute(targets["Memory working set / memory limit"], values),
+            "eval_time": "5m",
+            "exp_samples": [{"labels": f'{{agent="{a.name}", pod="{pod(a)}"}}', "value": share(a)}
+                            for a in [*AGENTS, *PACKED]],
+        },
+    ]  # fmt: skip
     _evaluate(promtool_bin, tmp_path, tests)
 
 
@@ -191,3 +224,35 @@ def test_config_maps_are_labelled_for_the_sidecar() -> None:
 def test_every_dashboard_file_is_used() -> None:
     files = {p.name for p in dashboards.DASHBOARD_DIR.glob("*.json")}
     assert files == {dashboards.FLEET_FILE, dashboards.AGENT_FILE}
+
+
+def test_every_panel_has_a_description_and_a_grafana_unit() -> None:
+    files = {f: dashboards.load(f) for f in (dashboards.FLEET_FILE, dashboards.AGENT_FILE)}
+    rendered = {"fleet": dashboards.fleet_dashboard(FLEET), "agent": dashboards.agent_dashboard(FLEET)}
+    for name, d in {**files, **rendered}.items():
+        assert len(list(dashboards.panels(d))) >= 8, name
+        assert dashboards.convention_problems(name, d) == []
+
+
+def test_a_panel_without_description_or_with_an_unknown_unit_is_caught() -> None:
+    d = dashboards.agent_dashboard(FLEET)
+    cpu, memory, health = (next(p for p in dashboards.panels(d) if p["title"] == t)
+                           for t in ("CPU", "Memory working set", "Health probe (/health)"))  # fmt: skip
+    cpu["fieldConfig"]["defaults"]["unit"] = "cores"  # what the CPU panel had: not a Grafana unit id
+    del memory["description"]
+    del memory["fieldConfig"]["defaults"]["unit"]
+    health["fieldConfig"]["overrides"][0]["properties"][0]["value"] = "seconds"
+    assert dashboards.convention_problems("agent", d) == [
+        "agent: panel 2 'Health probe (/health)': unit 'seconds' is not a Grafana unit id",
+        "agent: panel 4 'CPU': unit 'cores' is not a Grafana unit id",
+        "agent: panel 5 'Memory working set': no description",
+        "agent: panel 5 'Memory working set': no unit (fieldConfig.defaults.unit)",
+    ]
+
+
+def test_the_unit_ids_are_grafanas() -> None:
+    """A few ids of each kind the dashboards use, and ones that are not ids (categories.ts, cited in the module)."""
+    ids = grafana_units.UNIT_IDS
+    assert {"none", "short", "percentunit", "bytes", "decbytes", "s", "ms", "reqps", "bool_yes_no"} <= ids
+    assert not {"cores", "seconds", "byte", "percent_unit", ""} & ids
+    assert sum(len(category) for category in grafana_units.UNIT_IDS_BY_CATEGORY.values()) == len(ids)  # no repeats

@@ -96,9 +96,9 @@ def test_install_true_installs_the_pinned_chart_with_selectors_open() -> None:
     assert dashboards["enabled"] is True
     assert "searchNamespace" not in dashboards  # the dashboards live in the chart's own namespace
     assert dashboards["label"] == "grafana_dashboard"
-    # kube-state-metrics exports the agent labels the rules select on.
+    # kube-state-metrics exports the agent labels the rules select on (and the pack of packed agents).
     assert values["kube-state-metrics"]["metricLabelsAllowlist"] == [
-        f"{kind}=[launchpad.dev/agent,launchpad.dev/tenant]"
+        f"{kind}=[launchpad.dev/agent,launchpad.dev/tenant,launchpad.dev/pack]"
         for kind in ("pods", "deployments", "services", "horizontalpodautoscalers")
     ]
     spec = values["prometheus"]["prometheusSpec"]

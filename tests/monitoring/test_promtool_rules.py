@@ -13,7 +13,18 @@ import yaml
 
 from launchpad.monitoring import promtool, rules
 from tests.monitoring import alert_cases
-from tests.monitoring.agents import AGENTS, FLEET, agent, available, by_name, healthy_fleet, info_series, pod
+from tests.monitoring.agents import (
+    AGENTS,
+    FLEET,
+    PACKED,
+    agent,
+    available,
+    by_name,
+    healthy_fleet,
+    info_series,
+    pack_pod_series,
+    pod,
+)
 
 pytestmark = pytest.mark.promtool
 
@@ -143,3 +154,60 @@ def test_a_broken_rule_fails_promtool_check(promtool_bin: str, tmp_path: Path) -
     result = promtool.run(promtool_bin, "check", "rules", promtool.write_rules(broken, tmp_path / "bad.yaml"))
     assert result.returncode != 0
     assert re.search(r"parse error", result.stdout + result.stderr)
+
+
+PACK_ALERTS = ["AgentDown", "AgentCrashLooping", "AgentOOMKilled", "AgentMemoryNearLimit", "AgentCPUThrottled"]
+
+
+def _merged(*parts: alert_cases.Series) -> alert_cases.Series:
+    """Input series of several cases, each series once; a later part's values win (a case's signal over the
+    healthy baseline)."""
+    found: dict[str, dict[str, str]] = {}
+    for part in parts:
+        for s in part:
+            found[s["series"]] = s
+    return list(found.values())
+
+
+def _pack_test(promtool_bin: str, tmp_path: Path, cases: list[alert_cases.Case], fires: bool,
+               extra: alert_cases.Series = ()) -> None:  # fmt: skip
+    """All `cases` (one per agent of the pack) in one promtool run: every one of them fires, or none does."""
+    rule_file = promtool.write_rules(SPEC, tmp_path / "rules.yaml")
+    first = cases[0]
+    signals = [c.fire if fires else c.quiet for c in cases]
+    alerts = [
+        {"exp_labels": c.labels, "exp_annotations": {"summary": c.summary, "runbook": _expected_runbook(c)}}
+        for c in cases
+    ] if fires else []  # fmt: skip
+    group = {
+        "name": f"{first.alert} pack {'fires' if fires else 'stays quiet'}",
+        "interval": "1m",
+        "input_series": _merged(first.baseline, *signals, extra),
+        "alert_rule_test": [{"eval_time": first.eval_time, "alertname": first.alert, "exp_alerts": alerts}],
+    }
+    test_file = tmp_path / "test.yaml"
+    test_file.write_text(yaml.safe_dump({"rule_files": [rule_file.name], "evaluation_interval": "1m",
+                                         "tests": [group]}, sort_keys=False, width=1000))  # fmt: skip
+    result = promtool.run(promtool_bin, "test", "rules", test_file)
+    outcome = "fires" if fires else "quiet"
+    assert result.returncode == 0, f"{first.alert} pack ({outcome}):\n{result.stdout}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("alert", PACK_ALERTS)
+def test_a_packs_trouble_fires_for_each_of_its_agents_and_no_other(
+    promtool_bin: str, tmp_path: Path, alert: str
+) -> None:
+    """The pack's one pod (or Deployment) misbehaves: the alert fires once for each agent in it, with that agent's
+    labels and the pack's pod, and for no other agent of the fleet; a near miss fires for none."""
+    cases = [alert_cases.PER_AGENT[alert](a) for a in PACKED]
+    assert {c.labels.get("pod") for c in cases} <= {None, pod(PACKED[0])}  # one pod for both: the pack's
+    _pack_test(promtool_bin, tmp_path, cases, fires=True)
+    _pack_test(promtool_bin, tmp_path, cases, fires=False)
+
+
+def test_a_packs_evicted_pod_does_not_stand_for_its_agents(promtool_bin: str, tmp_path: Path) -> None:
+    """An evicted pod lingers in phase Failed beside its replacement: the agents are the live pod's, so the
+    replacement's crash loop fires for them and the join still has one pod per pack to match."""
+    cases = [alert_cases.crash_looping(a) for a in PACKED]
+    evicted = pack_pod_series(PACKED[0], f"{PACKED[0].pack}-5c4b3a2d1-zzzzz", phase="Failed")
+    _pack_test(promtool_bin, tmp_path, cases, fires=True, extra=evicted)

@@ -25,10 +25,10 @@ def test_label_names_as_kube_state_metrics_makes_them() -> None:
 
 def test_the_allowlist_names_every_kind_the_rules_read() -> None:
     assert selectors.metric_labels_allowlist() == [
-        "pods=[launchpad.dev/agent,launchpad.dev/tenant]",
-        "deployments=[launchpad.dev/agent,launchpad.dev/tenant]",
-        "services=[launchpad.dev/agent,launchpad.dev/tenant]",
-        "horizontalpodautoscalers=[launchpad.dev/agent,launchpad.dev/tenant]",
+        "pods=[launchpad.dev/agent,launchpad.dev/tenant,launchpad.dev/pack]",
+        "deployments=[launchpad.dev/agent,launchpad.dev/tenant,launchpad.dev/pack]",
+        "services=[launchpad.dev/agent,launchpad.dev/tenant,launchpad.dev/pack]",
+        "horizontalpodautoscalers=[launchpad.dev/agent,launchpad.dev/tenant,launchpad.dev/pack]",
     ]
 
 

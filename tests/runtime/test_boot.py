@@ -8,8 +8,9 @@ with the chat platforms and model APIs unreachable, and keep its API closed with
 The agents boot one after the other (each boot competes with idle agents only), then stay up together: each
 has run 30 s since its /health was first 200 before its test checks it, and the suite waits 30 s once, not
 once per set. The env is the pod's except SERVER_HOST/SERVER_PORT (127.0.0.1 and a free port: tests bind to
-loopback) and POSTGRES_URL where the agent has one (a real PostgreSQL from the suite). Boot time and RSS go to
-build/runtime/boot-<set>.json."""
+loopback) and POSTGRES_URL where the agent has one (a real PostgreSQL from the suite). Boot time, RSS and the
+ephemeral storage each holds (its emptyDirs and its log, as the kubelet counts them) go to
+build/runtime/boot-<set>.json; what it holds must fit what its pod asks for."""
 
 from __future__ import annotations
 
@@ -29,11 +30,15 @@ import pytest
 
 from launchpad.db import local_server
 from launchpad.fleet import load_fleet
+from launchpad.fleet.catalog import CONTAINER_LOG_BYTES
+from launchpad.fleet.quantity import parse_quantity
 from launchpad.fleet.resolved import Agent
 from launchpad.images.build import INSTALL_COMMAND, RUNTIME_UID, ImageBuild
 from launchpad.images.lockfiles import parse_lock, resolved_version
 from launchpad.runtime.boot import (
     IMAGE_PATH,
+    LOG,
+    TOTAL,
     AgentBoot,
     RunningAgent,
     agent_boot,
@@ -44,6 +49,7 @@ from launchpad.runtime.boot import (
 from launchpad.runtime.install import ensure_runtime, install_record
 from launchpad.runtime.sandbox import can_sandbox
 from launchpad.runtime.toolchain import ensure_toolchain
+from launchpad.workloads.pod import container, pod_template
 from tests.runtime.tools import require_tools
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -155,6 +161,7 @@ def test_each_plugin_set_boots_as_its_pod_runs_it(set_hash: str, booted: dict[st
     assert http_status(running.url("/api/agents")) == 401
     assert http_status(running.url("/api/agents"), {"X-API-KEY": "wrong"}) == 401
     assert http_status(running.url("/api/agents"), {"X-API-KEY": TOKEN}) == 200
+    _assert_its_storage_fits_its_pod(agent, running)
     report = _report(agent, build, record, result.install_seconds, result.boot_seconds, running)
     print(json.dumps(report, indent=2))
 
@@ -169,6 +176,24 @@ def _assert_the_locked_bun_runs(running: RunningAgent, build: ImageBuild, app: P
     assert f"Uid:\t{RUNTIME_UID}\t{RUNTIME_UID}" in status
 
 
+def _assert_its_storage_fits_its_pod(agent: Agent, running: RunningAgent) -> None:
+    """What it wrote from its start through STAY_UP_SECONDS idle fits each emptyDir's sizeLimit; with its log,
+    the ephemeral-storage limit its container renders with; and with a log at the kubelet's rotation size, its
+    request (so the scheduler reserves what the agent holds once its log is full)."""
+    held = running.peak_storage()
+    volumes_held = max(sum(v for k, v in sample.items() if k != LOG) for sample in running.storage)
+    resources = container(agent, "image")["resources"]
+    for volume in pod_template(agent, {}, {}, "image")["spec"]["volumes"]:
+        if "emptyDir" in volume:
+            assert held[volume["name"]] < parse_quantity(volume["emptyDir"]["sizeLimit"]), (volume, held)
+    limit = parse_quantity(resources["limits"]["ephemeral-storage"])
+    assert held[TOTAL] < limit, f"{agent.name} held {held} bytes, above its limit of {limit}"
+    request = parse_quantity(resources["requests"]["ephemeral-storage"])
+    assert volumes_held + CONTAINER_LOG_BYTES <= request, (
+        f"{agent.name} held {held} bytes: with a {CONTAINER_LOG_BYTES}-byte log, above its request of {request}"
+    )
+
+
 def _report(agent: Agent, build: ImageBuild, record: dict[str, Any], install: float, boot: float,
             running: RunningAgent) -> dict[str, Any]:  # fmt: skip
     report = {
@@ -180,6 +205,7 @@ def _report(agent: Agent, build: ImageBuild, record: dict[str, Any], install: fl
         "boot_seconds": round(boot, 1),
         "steady_rss_mb": round(running.steady() / 1e6),
         "peak_rss_mb": round(running.peak() / 1e6),
+        "ephemeral_storage_peak_bytes": running.peak_storage(),
         "load_average": os.getloadavg()[0],
     }
     REPORTS.mkdir(parents=True, exist_ok=True)

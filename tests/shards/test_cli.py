@@ -3,7 +3,6 @@ here: PATH holds no `pulumi`, so a command that got as far as a stack would fail
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -32,11 +31,18 @@ def _project(tmp_path: Path, platform_file: str = PLATFORM_FILE) -> Path:
     return tmp_path
 
 
-def test_an_unsharded_stack_plans_as_one_stack() -> None:
-    result = _cli(ROOT, "plan", "--stack", "dev", "--json")
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"release": [], "platform": ["dev"], "shards": [], "retire": [], "moves": {},
-                                         "leaving": {}}
+def test_an_unsharded_stack_is_validated_before_its_state_is_read(tmp_path: Path) -> None:
+    """An unsharded stack is planned as one stack, after reading which server its state runs each agent in (agents
+    joining or leaving packs: tests/e2e/test_kube_local_stack.py runs it): a bad fleet stops before that."""
+    project = _project(tmp_path, PLATFORM_FILE.split("  agent-launchpad:sharding")[0])
+    result = _cli(project, "plan", "--stack", "prod", "--json")
+    assert (result.returncode, result.stderr.strip()) == (1, "no `pulumi` on PATH (source scripts/engine-env.sh)")
+    bad = project / "agents" / "agent-0004.yaml"
+    bad.write_text(bad.read_text().replace("model: {provider: openai}", "model: {provider: opnai}"))
+    result = _cli(project, "up", "--stack", "prod")
+    assert result.returncode == 1
+    assert result.stderr.startswith("agents/agent-0004.yaml:7: model.provider: Input should be 'openai'")
+    assert result.stderr.rstrip().endswith("1 problem(s); nothing was deployed")
 
 
 def test_an_invalid_fleet_stops_before_any_stack(tmp_path: Path) -> None:
@@ -58,7 +64,7 @@ def test_bad_sharding_settings_name_the_key(tmp_path: Path) -> None:
 
 def test_a_stack_without_sharding_is_not_a_platform(tmp_path: Path) -> None:
     project = _project(tmp_path, PLATFORM_FILE.split("  agent-launchpad:sharding")[0])
-    result = _cli(project, "up", "--stack", "prod")
+    result = _cli(project, "list", "--stack", "prod")
     assert result.returncode == 1
     assert "Pulumi.prod.yaml: agent-launchpad:sharding: not set, so prod is not a platform stack" in result.stderr
 

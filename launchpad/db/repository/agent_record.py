@@ -5,10 +5,21 @@ their labels, launchpad.monitoring.selectors.)"""
 from __future__ import annotations
 
 from launchpad.db.repository.record import AgentRecord, SecretLocation
-from launchpad.fleet.resolved import Agent
+from launchpad.fleet.resolved import Agent, Pack
 
 
-def agent_record(agent: Agent) -> AgentRecord:
+def _pack(pack: Pack) -> dict[str, object]:
+    """Where a packed agent runs (several agents in one server): what its row's `resources` says of its pack."""
+    return {
+        "name": pack.name,
+        "agents": len(pack.agents),
+        "requests": pack.requests,
+        "limits": pack.limits,
+    }
+
+
+def agent_record(agent: Agent, pack: Pack | None = None) -> AgentRecord:
+    """`pack`: the pack that runs the agent (Fleet.pack_of), whose server and resources it shares."""
     resources = agent.spec.resources
     secrets = []
     for env, source in sorted(agent.spec.secrets.items()):
@@ -28,9 +39,10 @@ def agent_record(agent: Agent) -> AgentRecord:
         plugins=list(agent.plugins),
         platforms={platform: {"mode": mode} for platform, mode in agent.platforms.items()},
         resources={
-            "requests": resources.requests.model_dump(exclude_none=True),
-            "limits": resources.limits.model_dump(exclude_none=True),
+            "requests": resources.requests.model_dump(by_alias=True, exclude_none=True),
+            "limits": resources.limits.model_dump(by_alias=True, exclude_none=True),
             "scaling": agent.spec.scaling.model_dump(by_alias=True, exclude_none=True),
+            **({"pack": _pack(pack)} if pack is not None else {}),
         },
         image=agent.image_ref,
         secrets=secrets,
