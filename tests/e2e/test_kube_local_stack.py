@@ -118,7 +118,11 @@ def ws(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> Works
         (ws.project / "agents" / f"{name}.yaml").write_text(_pack_agent(name))
     (ws.project / "agents" / f"{MOVER}.yaml").write_text(_pack_agent(MOVER, "critical"))
     defaults = ws.project / "agents" / "defaults.yaml"
-    defaults.write_text(defaults.read_text() + PACKING)
+    # The mover runs at `critical` for a while: the platform grants it to the tenant (launchpad/fleet/tenants.py).
+    grant = f"  overrides:\n    {PACK_TENANT}: {{allowedTiers: [critical, standard, low]}}\n"
+    text = defaults.read_text()
+    assert "\n  overrides:\n" in text
+    defaults.write_text(text.replace("\n  overrides:\n", "\n" + grant, 1) + PACKING)
     write_locks(ws.project / "agents")  # their plugin sets (sql, bootstrap, openai[, telegram]) may be new
     ws.pulumi("stack", "init", STACK)
     ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)

@@ -255,7 +255,7 @@ def test_readiness_and_the_api_token_are_the_whole_packs(set_hash: str, booted: 
     assert _probe(running, command) == 0
     assert _probe(running, [*command[:-1], str(SIZE + 1)]) == 1  # one character missing: not ready
     assert http_status(running.url("/api/agents")) == 401
-    member_token = derive_token(KEY, result.pack.agents[0].name)  # an agent's own token scheme opens nothing here
+    member_token = derive_token(KEY, result.pack.agents[0].name, "0" * 32)  # an agent's own token opens nothing here
     assert http_status(running.url("/api/agents"), {"X-API-KEY": member_token}) == 401
     assert http_status(running.url("/api/agents"), {"X-API-KEY": result.token}) == 200
 
