@@ -21,12 +21,15 @@ def _declared(tmp_path: Path, *files: str) -> Declared:
 def test_the_projects_migrations() -> None:
     state = declared(discover(MIGRATIONS))
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
-    assert len(state.policies) == 22
+    assert len(state.policies) == 24
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     for table in ("agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud
         assert state.granted(("public", table), "anon") == set()
     assert state.granted(("public", "security_events"), "authenticated") == {"SELECT", "INSERT"}
+    for table in ("operations", "operation_events"):
+        assert state.granted(("public", table), "authenticated") == {"SELECT"}
+    assert state.granted(("public", "deploy_runs"), "authenticated") == set()
     policy = state.policies[("public", "agents", "agents_select_own")]
     assert policy.file == "20250601000100_agent_registry.sql"
     assert RawStream()(policy.statement).endswith("TO authenticated USING ((SELECT auth.uid()) = user_id)")

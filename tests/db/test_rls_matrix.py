@@ -271,6 +271,8 @@ API_PRIVILEGES = {
     *{("authenticated", "relation", t, p) for t in TABLES if t != "security_events" for p in CRUD},
     ("authenticated", "relation", "security_events", "SELECT"),
     ("authenticated", "relation", "security_events", "INSERT"),
+    # The operations queue: read-only for users (tests/db/test_operations_rls.py); deploy_runs not at all.
+    *{("authenticated", "relation", t, "SELECT") for t in ("operations", "operation_events")},
 }
 
 
