@@ -8,6 +8,7 @@ scan ...              run the image scan gate (Trivy) on an image, image tar or 
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
 dev-db, lock, convert-character, local-cluster, shards: see `python -m launchpad <command> --help`
+deployer run          a deploy worker: applies the control plane's queued operations (services/deployer)
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    _register_services(sub)
+
+
+def _register_services(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The services' own commands (docs/architecture.md, "Layers and imports": the one place the core names
+    a service). Imported when the parser is built; each service's cli imports its heavy parts lazily or not."""
+    from services.deployer.cli import register as register_deployer
+
+    register_deployer(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
