@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-
 STORED_LOCATION = "agent_secret_values"  # where the sealed values of an api agent's secrets live
 
 
