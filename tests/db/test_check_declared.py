@@ -21,11 +21,18 @@ def _declared(tmp_path: Path, *files: str) -> Declared:
 def test_the_projects_migrations() -> None:
     state = declared(discover(MIGRATIONS))
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
-    assert len(state.policies) == 24
+    # 22 of the registry and telemetry, less the 6 write policies of agents and agent_secrets, plus the
+    # admins' 2 and the control plane's 10 (20261207300000_api_agents.sql), plus the operations queue's 2.
+    assert len(state.policies) == 30
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    for table in ("agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts"):
+    for table in ("agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud
         assert state.granted(("public", table), "anon") == set()
+    for table in ("agents", "agent_secrets"):  # every change goes through the control plane
+        assert state.granted(("public", table), "authenticated") == {"SELECT"}
+        assert state.granted(("public", table), "anon") == set()
+    for table in ("agent_secret_values", "api_idempotency_keys"):  # the control plane's own
+        assert state.granted(("public", table), "authenticated") == set()
     assert state.granted(("public", "security_events"), "authenticated") == {"SELECT", "INSERT"}
     for table in ("operations", "operation_events"):
         assert state.granted(("public", table), "authenticated") == {"SELECT"}
