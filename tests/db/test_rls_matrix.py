@@ -280,6 +280,8 @@ API_PRIVILEGES = {
     *{("authenticated", "relation", t, "SELECT") for t in CONTROL_PLANE_WRITES},
     ("authenticated", "relation", "security_events", "SELECT"),
     ("authenticated", "relation", "security_events", "INSERT"),
+    # The operations queue: read-only for users (tests/db/test_operations_rls.py); deploy_runs not at all.
+    *{("authenticated", "relation", t, "SELECT") for t in ("operations", "operation_events")},
 }
 
 
