@@ -21,9 +21,10 @@ def _declared(tmp_path: Path, *files: str) -> Declared:
 def test_the_projects_migrations() -> None:
     state = declared(discover(MIGRATIONS))
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
-    # 22 of the registry and telemetry, less the 6 write policies of agents and agent_secrets, plus the
-    # admins' 2 and the control plane's 10 (20261207300000_api_agents.sql), plus the operations queue's 2.
-    assert len(state.policies) == 30
+    # 22 of the registry and telemetry, 2 of the operations queue; less the 6 write policies of agents and
+    # agent_secrets, plus the admins' 4 and the control plane's 11 (20261207300000_api_agents.sql,
+    # 20261207300100_api_operations.sql).
+    assert len(state.policies) == 33
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     for table in ("agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud

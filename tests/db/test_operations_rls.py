@@ -105,16 +105,22 @@ def test_service_role_runs_the_queue(seeded: tuple[Conn, dict[str, str]]) -> Non
 
 
 def test_the_users_change_and_its_operation_commit_together(seeded: tuple[Conn, dict[str, str]]) -> None:
-    """As the API does it: the agent row as the user (RLS decides), the operation as the control plane."""
-    conn, _ = seeded
-    with conn.transaction(force_rollback=True):
-        act_as(conn, "user_a")
+    """As the API does it (services/api, supabase/migrations/20261207300000_api_agents.sql): the agent row and
+    its operation in one transaction, as the control plane's role `launchpad_api` with the user's verified
+    claims, under policies bound to auth.uid(): never for another user."""
+    seeded_conn, _ = seeded
+    url = seeded_conn.info.dsn.replace(f"user={seeded_conn.info.user}", "user=launchpad_api")
+    with psycopg.connect(url, autocommit=True) as conn, conn.transaction(force_rollback=True):
+        claims = json.dumps({"sub": USER_A, "role": "authenticated"})
+        conn.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
         conn.execute(
-            "insert into public.agents (user_id, name, namespace, image) values (%s, 'api-bot', 'ns', 'img')",
+            "insert into public.agents (user_id, name, namespace, image, source, spec, fleet, stack)"
+            " values (%s, 'api-bot', 'agent-api-bot', 'img', 'api', '{}', 'local', 'local')",
             (USER_A,),
         )
-        conn.execute("reset role")
         queued = ops.enqueue(conn, user_id=USER_A, agent_name="api-bot", stack="local", kind="create")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            ops.enqueue(conn, user_id=USER_B, agent_name="api-bot", stack="local", kind="create")
         act_as(conn, "user_a")
         assert ops.get_operation(conn, queued.id) is not None
         assert conn.execute("select count(*) from public.agents where name = 'api-bot'").fetchone() == (1,)
