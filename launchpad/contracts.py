@@ -32,7 +32,7 @@ PLATFORM_OUTPUT = "platform"  # a platform stack's one output, read by its shard
 POLICY_FACTS = "policy"  # the key of the policy facts inside it (launchpad/stacks/platform_facts.py)
 SHARD_EXPORT = "platformPolicy"  # a shard's re-export of those facts, where its policy pack reads them
 
-# The deployer's dry run (services/deployer): it names a JSON file of candidate agents in this environment
-# variable for the `preview`, and the program's loader adds them to the fleet (`{"agents": [{"userId",
-# "name", "spec"}]}`, spec as an agent file holds it, no secret values).
-CANDIDATE_AGENTS_ENV = "LAUNCHPAD_CANDIDATE_AGENTS"
+# The deployer's dry run (services/deployer): the `preview` of a dry-run operation runs with this variable set
+# to the operation's id, and the program replaces that operation's agent by its candidate (operations.candidate)
+# for the preview; an `up` refuses it (components/program.py).
+PREVIEW_OPERATION_ENV = "LAUNCHPAD_PREVIEW_OPERATION"

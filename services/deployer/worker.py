@@ -8,22 +8,18 @@ Several workers may run (processes, pods): the queue gives each stack to one of 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import psycopg
 
-from launchpad.contracts import CANDIDATE_AGENTS_ENV
+from launchpad.contracts import PREVIEW_OPERATION_ENV
 from launchpad.db.connect import connect
 from launchpad.db.repository import agent_lifecycle, operations
 from launchpad.db.repository.operations import Claim, Event
@@ -176,26 +172,8 @@ class Worker:
         if claim.action == "up":
             self.engine.up(claim.stack, policy, recorder.note)
             return
-        with self._candidate_file(claim) as candidate:
-            self.engine.preview(claim.stack, policy, recorder.note, {CANDIDATE_AGENTS_ENV: str(candidate)})
-
-    @contextmanager
-    def _candidate_file(self, claim: Claim) -> Iterator[Path]:
-        """The dry run's candidate agents as the program's loader reads them (launchpad/contracts.py)."""
-        agents: list[dict[str, Any]] = [
-            {"userId": op.user_id, "name": op.agent_name, "spec": op.candidate}
-            for op in claim.operations
-            if op.candidate is not None
-        ]
-        path = self.config.home / "runs" / f"{claim.run_id}.candidate.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump({"agents": agents}, out)
-        try:
-            yield path
-        finally:
-            path.unlink(missing_ok=True)
+        (operation,) = claim.operations  # a dry run is claimed alone
+        self.engine.preview(claim.stack, policy, recorder.note, {PREVIEW_OPERATION_ENV: operation.id})
 
     def _record(self, claim: Claim, recorder: RunRecorder, outcome: str, failure: str | None, told: str | None) -> str:
         """Outcomes, run state and agent status in one transaction; fenced by the lease."""
