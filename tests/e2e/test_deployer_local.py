@@ -7,6 +7,7 @@ Each operation reads only its own agent's events, and its agent's status moves a
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -155,6 +156,28 @@ def test_pause_scales_to_zero_and_keeps_the_secret(deployer: Worker, api: ApiFle
     assert deployment is not None and deployment["spec"]["replicas"] == 0
     assert SECRET_ENV in get_json(cluster, "secret", f"{AGENT}-env", "-n", NAMESPACE)["data"]
     assert api.agent(AGENT)["status"] == "paused"  # type: ignore[index]
+
+
+def test_a_stack_a_lost_worker_left_is_refreshed_from_the_cluster(
+    ws: Workspace, deployer: Worker, api: ApiFleet, tmp_path: Path
+) -> None:
+    """A pending create in the checkpoint (what a worker killed mid-step leaves): on a cluster, recovery reads
+    the objects back (`refresh --clear-pending-creates`) before anything else runs on the stack."""
+    backend = Path(ws.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    checkpoint = backend / ".pulumi" / "stacks" / "agent-launchpad" / f"{STACK}.json"
+    saved = json.loads(checkpoint.read_text())
+    latest = saved["checkpoint"]["latest"]
+    victim = next(r for r in latest["resources"] if r["urn"].endswith(f"::{AGENT}-deployment"))
+    latest["pending_operations"] = [{"resource": victim, "type": "creating"}]
+    checkpoint.write_text(json.dumps(saved))
+    lines = deployer.engine.recover(STACK, renders=False)
+    assert lines[1:] == [
+        "refreshed the state from the cluster (1 pending operation(s) left by the lost worker)",
+        "the stack is clear: no lock, no pending operation",
+    ], lines
+    assert "pending_operations" not in ws.export(STACK)["deployment"]
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", "--policy-pack", "policies",
+              "--policy-pack-config", "policies/config/dev.json")  # fmt: skip
 
 
 def test_delete_removes_every_object_and_the_row(deployer: Worker, api: ApiFleet, cluster: LocalCluster) -> None:
