@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -183,6 +184,7 @@ def main() -> None:
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-coalescing", action="store_true")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # cleanup below runs: cluster, database, worker
     if shutil.which("pulumi") is None:
         raise SystemExit("no pulumi on PATH: source scripts/engine-env.sh")
     base = Path(tempfile.mkdtemp(prefix="launchpad-bench-deployer-"))
