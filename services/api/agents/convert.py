@@ -18,6 +18,7 @@ The owner is the signed-in user; tenant, tier, image and labels are the platform
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,27 @@ SUPABASE_INERT = {
     "this API (GET /api/agents/{name}/status, /api/operations/{id}); remove real_time",
     "storage": "no elizaOS 1.7.2 plugin reads or writes a Supabase Storage bucket; remove storage",
 }
+
+
+# The rules say what is wrong the same way for a file and a request; where they say how to fix it in an agent
+# file's terms (`secrets:` and `pulumi config set`), a request's user is told the request's terms instead.
+_FILE_FIXES = (
+    (re.compile(r"; add under `secrets:` .*? and set them with `pulumi config set --secret <key>`$"),
+     lambda m: "; give their values in `environment`"),
+    (re.compile(r"add `secrets: \{POSTGRES_URL: \{config: <key>\}\}`"),
+     lambda m: "give its URL in `supabase_config.database_url`"),
+    # The image of a plugin set is built from its lockfile in git: a request cannot add one (nor see where
+    # the platform keeps them).
+    (re.compile(r"^(no lockfile|lockfile|cannot read lockfile) \S+ (for this plugin set|is stale).*$"),
+     lambda m: "the platform has no image for this set of plugins yet (its lockfile is committed in git, "
+     "`python -m launchpad lock`): use the plugins its agents run, or ask the platform team to add this set"),
+)
+
+
+def request_terms(message: str) -> str:
+    for pattern, fix in _FILE_FIXES:
+        message = pattern.sub(fix, message)
+    return message
 
 
 @dataclass

@@ -33,7 +33,7 @@ from launchpad.sealed import seal
 from launchpad.source.pydantic_problems import problems_from
 from launchpad.stacks.placement import stack_for
 from services.api.agents import models
-from services.api.agents.convert import Converted, to_spec
+from services.api.agents.convert import Converted, request_terms, to_spec
 from services.api.agents.git_names import GitNames
 from services.api.auth.principal import Principal
 from services.api.config import ApiConfig
@@ -164,7 +164,7 @@ def validate(svc: Agents, name: str, converted: Converted, paused: bool = False,
         agent = load_api_agent(svc.config.fleet.agents_dir, ApiAgent(name, converted.spec, paused, restarted_at))
     except FleetError as exc:
         defaults = _defaults_file(svc)
-        details += [Detail(converted.pointer(p, defaults), p.message) for p in exc.problems]
+        details += [Detail(converted.pointer(p, defaults), request_terms(p.message)) for p in exc.problems]
     if details or agent is None:
         raise validation_error(_unique(details))
     return agent
@@ -261,11 +261,11 @@ def create(svc: Agents, who: Principal, body: dict[str, Any], *, dry_run: bool,
     parse_body(models.CreateAgent, body)
     name = str(body["agentName"])
     digest = fingerprint(svc, body) if idempotency_key else ""
-    if idempotency_key:
-        with svc.db.change(who) as conn:
-            earlier = repo.remembered(conn, who.user_id, idempotency_key)
+    with svc.db.change(who) as conn:
+        earlier = repo.remembered(conn, who.user_id, idempotency_key) if idempotency_key else None
         if earlier is not None:
             return _replay(earlier, digest)
+        _taken(svc, conn, name)  # first: a name git holds is the answer, whatever else the body says
     converted = to_spec(body, who.user_id)
     agent = validate(svc, name, converted)
     fleet = svc.config.fleet
@@ -342,8 +342,9 @@ def _matches(if_match: str | None, revision: int) -> bool:
 
 def change(svc: Agents, who: Principal, name: str, *, kind: ops.Kind, body: dict[str, Any] | None = None,
            paused: bool | None = None, restart: bool = False, dry_run: bool = False,
-           if_match: str | None = None) -> Result:
-    """PATCH (`body`, a merge patch in the request's terms), pause/resume (`paused`), restart, scale (a body)."""
+           if_match: str | None = None, answer: int = 202) -> Result:
+    """PATCH (`body`, a merge patch in the request's terms; answered 200), pause/resume (`paused`), restart,
+    scale (a body); the others are answered 202, accepted for the deployer."""
     if body is not None and "agentName" in body and body["agentName"] not in (None, name):
         raise validation_error([Detail("/agentName", "an agent's name cannot change (it is its Kubernetes names): "
                                        "create a new agent and delete this one")])
@@ -379,7 +380,7 @@ def change(svc: Agents, who: Principal, name: str, *, kind: ops.Kind, body: dict
         fresh = repo.get_agent(conn, name)
         assert fresh is not None
         out = models.AgentChange(agent=present(fresh), operation=operation_ref(queued, kind, False))
-    return Result(200 if kind == "update" else 202, out.model_dump(mode="json"), {"ETag": etag(revision)})
+    return Result(answer, out.model_dump(mode="json"), {"ETag": etag(revision)})
 
 
 def delete(svc: Agents, who: Principal, name: str, *, dry_run: bool, if_match: str | None) -> Result:

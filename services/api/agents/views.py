@@ -95,7 +95,7 @@ async def update_agent(request: Request, name: str, who: Changer, svc: Service, 
         raise validation_error([Detail("", "the body must be a JSON object")])
     service.parse_body(models.UpdateAgent, body)
     return _answer(await _in_thread(service.change, svc, who, name, kind="update", body=body, dry_run=dry_run,
-                                    if_match=if_match))
+                                    if_match=if_match, answer=202 if dry_run else 200))
 
 
 @router.delete("/{name}", status_code=202, response_model=models.AgentChange, summary="Delete an agent")
