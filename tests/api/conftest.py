@@ -108,7 +108,7 @@ def make_config(database_url: str, jwks_url: str | None, keyring: Keyring, agent
     )
 
 
-def _database(request: pytest.FixtureRequest, kind: str) -> Iterator[tuple[Cluster, str]]:
+def _database(request: pytest.FixtureRequest, kind: str, register_git: bool = True) -> Iterator[tuple[Cluster, str]]:
     cluster = _migrated(request, kind)
     name = cluster.create("api")
     try:
@@ -116,9 +116,9 @@ def _database(request: pytest.FixtureRequest, kind: str) -> Iterator[tuple[Clust
         with psycopg.connect(owner_url, autocommit=True) as conn:
             conn.execute("insert into auth.users (id, email) values (%s, 'a@example.test'), (%s, 'b@example.test'),"
                          " (%s, 'admin@example.test')", (USER_A, USER_B, ADMIN))
-        # The example fleet's files, registered as the program registers them (their owners created).
-        fleet = load_fleet([ROOT / "agents"])
-        register_all(owner_url, [agent_record(a) for a in fleet.agents], create_owner=True)
+        if register_git:  # the example fleet's files, registered as the program registers them
+            fleet = load_fleet([ROOT / "agents"])
+            register_all(owner_url, [agent_record(a) for a in fleet.agents], create_owner=True)
         yield cluster, name
     finally:
         cluster.drop(name)
@@ -141,9 +141,8 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def api(request: pytest.FixtureRequest, project: Path) -> Iterator[Api]:
-    for cluster, name in _database(request, request.param):
+def _serve(request: pytest.FixtureRequest, project: Path, register_git: bool) -> Iterator[Api]:
+    for cluster, name in _database(request, request.param, register_git):
         jwks = auth.JwksServer([auth.es256_key()])
         keyring = parse_keyring(new_key())
         config = make_config(cluster.server.url_for("launchpad_api", name), jwks.url, keyring, project / "agents")
@@ -153,3 +152,26 @@ def api(request: pytest.FixtureRequest, project: Path) -> Iterator[Api]:
                 yield Api(client, cluster.url(name), request.param, jwks, jwks.keys[0], keyring)
         finally:
             jwks.stop()
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def api(request: pytest.FixtureRequest, project: Path) -> Iterator[Api]:
+    """The API over the example fleet: its three agent files in git and registered."""
+    yield from _serve(request, project, register_git=True)
+
+
+@pytest.fixture(scope="session")
+def free_project(project: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same fleet without its three agent files: the design's names are free there."""
+    root = tmp_path_factory.mktemp("free")
+    shutil.copytree(project / "agents", root / "agents")
+    for file in (root / "agents").glob("*.yaml"):
+        if file.name != "defaults.yaml":
+            file.unlink()
+    return root
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def free_api(request: pytest.FixtureRequest, free_project: Path) -> Iterator[Api]:
+    """The API over a fleet where the design's three names are free (no such files, no such rows)."""
+    yield from _serve(request, free_project, register_git=False)
