@@ -24,6 +24,12 @@ from public.agents a
 where a.source = 'api' and a.fleet = %s and a.status <> 'deleting'
 order by a.name
 """
+# A database before the migration that made API agents possible (or before any: the stack's first `up`, which
+# applies them) holds none: that is not a database the program cannot read.
+_HAS_API_AGENTS = """
+select exists (select 1 from information_schema.columns
+               where table_schema = 'public' and table_name = 'agents' and column_name = 'source')
+"""
 _SEALED = """
 select a.name, v.user_id::text, v.env_name, v.key_id, v.ciphertext
 from public.agent_secret_values v
@@ -69,6 +75,9 @@ def read_fleet_api_agents(url: str, fleet: str) -> FleetApiAgents:
     try:
         with connect(url, application_name="launchpad-program") as conn, conn.transaction():
             conn.execute("set transaction read only")
+            found = conn.execute(_HAS_API_AGENTS).fetchone()
+            if not (found and found[0]):
+                return FleetApiAgents([], [])
             agents = [
                 ApiAgent(str(name), _mapping(spec), bool(paused), _iso(restarted))
                 for name, _, spec, paused, restarted in conn.execute(_AGENTS, (fleet,))
