@@ -14,7 +14,7 @@ import psycopg
 
 from launchpad.db import pg_errors
 from launchpad.db.connect import connect
-from launchpad.db.errors import RegistryError
+from launchpad.db.errors import DatabaseUnavailable, RegistryError
 from launchpad.fleet.api_source import ApiAgent
 
 # Every api agent of the fleet but those being deleted: an `up` without them removes their objects.
@@ -88,6 +88,8 @@ def read_fleet_api_agents(url: str, fleet: str) -> FleetApiAgents:
             ]
     except psycopg.Error as exc:
         raise RegistryError(f"reading the agents created through the API: {pg_errors.reason(exc, url)}") from None
+    except DatabaseUnavailable as exc:
+        raise RegistryError(f"reading the agents created through the API: {exc}") from None
     return FleetApiAgents(agents, sealed)
 
 
