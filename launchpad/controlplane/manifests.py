@@ -168,7 +168,9 @@ def deployment(kind: ServiceKind, service: ControlPlaneService, namespace: str, 
             "replicas": service.replicas,
             "selector": {"matchLabels": _selector(kind.name)},
             "revisionHistoryLimit": 5,
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "strategy": {"type": "Recreate"}
+            if kind.recreate
+            else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
             "template": {
                 "metadata": {"labels": _labels(kind.name, workload=True)},
                 "spec": {
