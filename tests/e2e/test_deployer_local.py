@@ -30,7 +30,7 @@ from tests.e2e.deployer_harness import (
     web_agent_yaml,
     worker,
 )
-from tests.e2e.kube_cluster import bin_dir_or_skip, get_json
+from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, wait_for
 from tests.e2e.workspace import Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
 
@@ -115,6 +115,30 @@ def test_create_puts_the_agent_on_the_api_server(deployer: Worker, api: ApiFleet
     # A coalesced `up` carries every agent of the stack (the example fleet too): none of theirs reached it.
     assert own_events_only(events, AGENT) == []
     assert not any("crypto-trading-bot" in m or "omni-agent" in m for m in messages)
+
+
+def test_the_control_plane_runs_restricted_on_the_server(cluster: LocalCluster) -> None:
+    """The stack deploys the control plane too (Pulumi.local.yaml `controlPlane`): the API and the deploy
+    worker, whose Pods the controllers make and restricted Pod Security admits (no kubelet: never run)."""
+    namespace = get_json(cluster, "namespace", "launchpad-system")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    held = {f"{o['kind']}/{o['metadata']['name']}" for o in get_json(
+        cluster, "serviceaccounts,secrets,deployments,services,networkpolicies,poddisruptionbudgets,ingresses",
+        "-n", "launchpad-system")["items"]}  # fmt: skip
+    for service in ("api", "deployer"):
+        for kind in ("ServiceAccount", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"):
+            assert f"{kind}/launchpad-{service}" in held, (kind, service)
+    assert "Ingress/launchpad-api" in held
+    assert get_json(cluster, "clusterrolebinding", "launchpad-deployer")["subjects"][0]["name"] == "launchpad-deployer"
+
+    def pods() -> list[dict[str, Any]] | None:
+        found = get_json(cluster, "pods", "-n", "launchpad-system")["items"]
+        return found if len(found) == 3 else None  # the API's two replicas, one worker
+
+    created = wait_for("the control plane's Pods", pods)
+    assert {p["status"]["phase"] for p in created} == {"Pending"}
+    refused = get_json(cluster, "events", "-n", "launchpad-system", "--field-selector", "reason=FailedCreate")
+    assert [e["message"] for e in refused["items"]] == []
 
 
 def test_replicas_change_the_deployment_there(deployer: Worker, api: ApiFleet, cluster: LocalCluster) -> None:

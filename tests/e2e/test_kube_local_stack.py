@@ -43,6 +43,7 @@ secrets:
   OPENAI_API_KEY: {{config: openaiApiKey}}
   POSTGRES_URL: {{secretKeyRef: {{name: web-postgres, key: url}}}}  # replicas share one database
 """
+CONTROL_PLANE = {"launchpad-api-deployment", "launchpad-deployer-deployment"}
 SKIP_AWAIT = "pulumi.com/skipAwait"
 PATCH_FORCE = "pulumi.com/patchForce"
 
@@ -266,7 +267,8 @@ def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(
     assert {s["op"] for s in steps} == {"update"}
     changed = {s["urn"].split("::")[-1] for s in steps}
     assert f"{AGENT}-hpa" in changed
-    assert changed <= {f"{AGENT}-hpa", f"{AGENT}-deployment", f"{AGENT}-pdb"}
+    # The control plane's Deployments roll too: their image carries the agent files (launchpad/images/control_plane.py).
+    assert changed <= {f"{AGENT}-hpa", f"{AGENT}-deployment", f"{AGENT}-pdb", *CONTROL_PLANE}
     _up(ws)
     hpa = get_json(cluster, "hpa", AGENT, "-n", NAMESPACE)["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 6)
