@@ -52,3 +52,15 @@ def test_health_is_ok_and_says_nothing_more(api: Api) -> None:
     response = api.client.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok", "auth": "ok"}}
+
+
+def test_the_api_refuses_to_serve_as_a_login_rls_does_not_hold(api: Api, project: Path) -> None:
+    """The owner (or any superuser or BYPASSRLS role) would read every user's rows: the API does not start."""
+    from services.api.database import ApiStartError
+
+    config = make_config(api.owner_url, None, parse_keyring(new_key()), project / "agents")
+    app = create_app(config, project=project)
+    with pytest.raises(ApiStartError, match=r"is postgres, which (is a superuser|bypasses row-level security)"):
+        app.state.db.check_login()
+    with pytest.raises(ApiStartError), TestClient(app):
+        pass
