@@ -35,6 +35,8 @@ class FleetArgs:
     build_root: Path
     token_key: pulumi.Input[str]  # the `agentTokenKey` secret every agent's API token is derived from
     registry_password: pulumi.Input[str] | None = None
+    # API agents: agent -> env -> the value its owner posted (a secret Output), opened from the database.
+    stored_secrets: Mapping[str, Mapping[str, pulumi.Output[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,7 +146,9 @@ def deploy_agents(
         secret_env = config_secret_env(agent)
         if pack is not None:  # its own secrets only: the database URL is the pack's
             secret_env = {env: key for env, key in secret_env.items() if env in agent_config_secrets(agent)}
+        # Config values, and the values an API agent's owner posted (opened from the database: never packed).
         secret_values = {env: args.config_secrets[key] for env, key in secret_env.items()}
+        secret_values.update(args.stored_secrets.get(agent.name, {}))
         if pack is not None:  # what the pack's pod reads of the agent's own Secret: it rolls the pack too
             member_secrets.setdefault(pack.name, {})[agent.name] = dict(secret_values)
         deployed[agent.name] = ElizaAgent(

@@ -13,6 +13,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 from launchpad import naming
+from launchpad.controlplane.manifests import SERVICE_LABEL
 from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, annotations_of, labels, workload_name
 from policies.observability import validate as _observability
 from policies.platform import read_platform_facts
@@ -33,6 +34,14 @@ def _agents(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
             yield name, resource
 
 
+def _workloads(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
+    """Agents, packs and the control plane's services (launchpad/controlplane/): held to the same rules."""
+    yield from _agents(args)
+    for resource in args.resources:
+        if resource.resource_type == DEPLOYMENT and (service := labels(resource.props).get(SERVICE_LABEL)):
+            yield f"control-plane service {service}", resource
+
+
 def _of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
     return [r for r in args.resources if r.resource_type == resource_type]
 
@@ -49,7 +58,7 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
     for namespace in _of_type(args, NAMESPACE):
         levels[str(_meta(namespace).get("name"))] = str(labels(namespace.props).get(PSS_ENFORCE, ""))
     policies = _of_type(args, NETWORK_POLICY)
-    for agent, deployment in _agents(args):
+    for agent, deployment in _workloads(args):
         ns = _meta(deployment).get("namespace") or "default"
         if ns not in levels:
             where = f" nor by its platform stack {platform.stack}" if platform.stack else ""
@@ -71,7 +80,7 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
 
 
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
-    for agent, deployment in _agents(args):
+    for agent, deployment in _workloads(args):
         if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
             report(
                 f"{agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
@@ -81,7 +90,8 @@ def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
 
 namespace_isolation = StackValidationPolicy(
     name="agent-namespace-isolation",
-    description="Every agent runs in a restricted Pod Security namespace with a NetworkPolicy selecting it.",
+    description="Every agent and control-plane service runs in a restricted Pod Security namespace with a "
+    "NetworkPolicy selecting it.",
     severity=Severity.HIGH,
     validate=_namespace_isolation,
 )
@@ -95,7 +105,8 @@ observability = StackValidationPolicy(
 # Advisory in policies/config/dev.json (dev may skip Trivy), mandatory with the rest in prod.json.
 images_scanned = StackValidationPolicy(
     name="agent-image-scanned",
-    description="Agent images pass the vulnerability scan gate before they are deployed (scan: false is dev only).",
+    description="Agent and control-plane images pass the vulnerability scan gate before they are deployed "
+    "(scan: false is dev only).",
     severity=Severity.HIGH,
     validate=_images_scanned,
 )

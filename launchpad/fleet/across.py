@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
-from launchpad.errors import Problem
+from launchpad.errors import Problem, located
 from launchpad.fleet import egress
 from launchpad.fleet.catalog import PLATFORMS
 from launchpad.fleet.resolved import Agent
@@ -28,7 +28,8 @@ def _first_wins(
                 other, other_file, other_line = first[value]
                 if not same_name_too and other.name == agent.name:
                     continue
-                problems.append(Problem(file, line, field, message(value, agent, other, f"{other_file}:{other_line}")))
+                at = located(other_file, other_line)
+                problems.append(Problem(file, line, field, message(value, agent, other, at)))
             else:
                 first[value] = (agent, file, line)
     return problems
@@ -73,6 +74,8 @@ def _identity_sources(agent: Agent) -> list[tuple[Hashable, str, int, str]]:
             continue  # reported by the agent's own rules
         if source.config is not None:
             where: Hashable = ("config", source.config)
+        elif source.stored:
+            where = ("stored", agent.name)  # a value posted to the API: its own
         else:
             ref = source.secret_key_ref
             assert ref is not None

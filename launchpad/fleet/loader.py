@@ -5,7 +5,7 @@ valid and resolved, or the caller gets the full list of what to fix."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,6 +14,7 @@ from launchpad.errors import FleetError, Problem
 from launchpad.fleet import packing as packer
 from launchpad.fleet import tenants as tenancy
 from launchpad.fleet.across import fleet_problems
+from launchpad.fleet.api_source import ApiAgent, api_file, source_doc
 from launchpad.fleet.models import FleetDefaults
 from launchpad.fleet.one_agent import DEFAULTS_FILE, resolve_agent
 from launchpad.fleet.resolved import Agent, Fleet
@@ -21,7 +22,7 @@ from launchpad.images.lockfiles import LOCKS_DIR, LockReader
 from launchpad.source.pydantic_problems import problems_from
 from launchpad.source.yaml_source import Loc, SourceDoc, load_yaml
 
-__all__ = ["DEFAULTS_FILE", "discover", "load_fleet", "locks_dir_of"]
+__all__ = ["DEFAULTS_FILE", "discover", "load_api_agent", "load_fleet", "locks_dir_of"]
 AGENT_SUFFIXES = (".yaml", ".yml")
 
 
@@ -41,9 +42,12 @@ def _inside(file: Path, root: Path) -> bool:
         return False
 
 
-def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], Path | None, list[Problem]]:
+def discover(
+    paths: list[Path], *, allow_none: bool = False
+) -> tuple[list[tuple[Path, Path]], Path | None, list[Problem]]:
     """Agent files, each with its fleet directory (the directory given, or the given file's), and the defaults
-    file under `paths` (directories are read one level deep, sorted)."""
+    file under `paths` (directories are read one level deep, sorted). No agent file is a problem unless
+    `allow_none` (a fleet of API agents only)."""
     agents: list[tuple[Path, Path]] = []
     defaults: Path | None = None
     problems: list[Problem] = []
@@ -64,7 +68,7 @@ def discover(paths: list[Path]) -> tuple[list[tuple[Path, Path]], Path | None, l
                 agents.append((path, path.parent))
         else:
             problems.append(Problem(_display(path), 1, "", "no such file or directory"))
-    if not agents and not problems:
+    if not agents and not problems and not allow_none:
         problems.append(Problem(_display(paths[0]) if paths else ".", 1, "", "no agent files (*.yaml) found"))
     return agents, defaults, problems
 
@@ -92,18 +96,54 @@ def _load_agent(
     return agent, problems + agent_problems
 
 
+def _load_api(
+    api: ApiAgent, base: Path, defaults_doc: SourceDoc | None, defaults: FleetDefaults, locks: LockReader | None
+) -> tuple[Agent | None, list[Problem]]:
+    """An agent created through the API: its spec read as an agent file's data, with no directory of files
+    (root None: it may not name a character file)."""
+    return resolve_agent(source_doc(api), base / api_file(api.name), None, defaults_doc, defaults, locks,
+                         api=api)
+
+
 def locks_dir_of(paths: list[Path]) -> Path:
     """Lockfiles live in `locks/` beside the agent files (of the first path given)."""
     first = paths[0] if paths else Path("agents")
     return (first if first.is_dir() else first.parent) / LOCKS_DIR
 
 
-def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -> Fleet:
-    """Load and validate the fleet; raise FleetError with every problem found. `require_locks=False` loads a
-    fleet whose plugin sets are not locked yet (for `launchpad lock`)."""
+def load_fleet(
+    paths: list[Path] | None = None,
+    *,
+    require_locks: bool = True,
+    api_agents: Sequence[ApiAgent] = (),
+) -> Fleet:
+    """Load and validate the fleet: the agent files under `paths` and the agents created through the API
+    (`api_agents`, read from the database), one fleet under one set of rules. Raise FleetError with every
+    problem found. `require_locks=False` loads a fleet whose plugin sets are not locked yet (for `launchpad
+    lock`)."""
     paths = paths or [Path("agents")]
+    agent_files, defaults_file, problems = discover(paths, allow_none=bool(api_agents))
+    return _load(paths, agent_files, defaults_file, problems, require_locks, api_agents)
+
+
+def load_api_agent(agents_dir: Path, agent: ApiAgent) -> Agent:
+    """One agent created through the API, validated as the program will load it: the fleet defaults of
+    `agents_dir` merged under it, every rule, its character, its plugin set's committed lockfile, its
+    namespace's quota and LimitRange. Raise FleetError with every problem."""
+    defaults = agents_dir / DEFAULTS_FILE
+    fleet = _load([agents_dir], [], defaults if defaults.is_file() else None, [], True, [agent])
+    return fleet.agents[0]
+
+
+def _load(
+    paths: list[Path],
+    agent_files: list[tuple[Path, Path]],
+    defaults_file: Path | None,
+    problems: list[Problem],
+    require_locks: bool,
+    api_agents: Sequence[ApiAgent],
+) -> Fleet:
     locks = LockReader(locks_dir_of(paths)) if require_locks else None
-    agent_files, defaults_file, problems = discover(paths)
     defaults_doc, defaults, defaults_problems = _load_defaults(defaults_file)
     problems += defaults_problems
     agents: list[Agent] = []
@@ -112,6 +152,13 @@ def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -
         problems += agent_problems
         if agent is not None:
             agents.append(agent)
+    base = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("agents"))
+    for api in api_agents:  # after the files: a name both use is reported at the API agent
+        agent, agent_problems = _load_api(api, base, defaults_doc, defaults, locks)
+        problems += agent_problems
+        if agent is not None:
+            agents.append(agent)
+    # Rules across agents over both sources together: names, files, bot identities, egress targets.
     problems += fleet_problems(agents) + packer.reserved_names(agents)
     packing = packer.plan_packs(agents, defaults.packing) if not problems else packer.Packing((), {}, [])
     problems += packing.problems

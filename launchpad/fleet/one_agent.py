@@ -14,6 +14,7 @@ from launchpad.errors import Problem, field_path
 from launchpad.fleet import egress
 from launchpad.fleet import resolved as resolve
 from launchpad.fleet import tenants as tenancy
+from launchpad.fleet.api_source import ApiAgent, api_rules, file_rules
 from launchpad.fleet.models import AgentSpec, FleetDefaults
 from launchpad.fleet.provenance import Provenance, merge_defaults
 from launchpad.fleet.resolved import Agent, ConfigSecretUse
@@ -163,19 +164,25 @@ def resolve_agent(
     locks: LockReader | None,
     *,
     incarnation: str = "",
+    api: ApiAgent | None = None,
 ) -> tuple[Agent | None, list[Problem]]:
     """One agent from its parsed document: (agent, []) or (None, every problem). `root` is the fleet directory
     a character file must lie in (None: no file may be named, an API agent); `incarnation` what makes it a new
-    agent under an old name (an API agent's row id; launchpad.fleet.resolved.Agent)."""
+    agent under an old name (an API agent's row id; launchpad.fleet.resolved.Agent). `api`: the agent was
+    created through the API (launchpad/fleet/api_source.py): what only a file may do is refused, and the agent
+    carries what the control plane adds (paused, a restart)."""
     data, provenance = merge_defaults(doc, defaults_doc)
     try:
         spec = AgentSpec.model_validate(data)
     except ValidationError as exc:
         return None, problems_from(exc, AgentSpec, provenance.where, data)
     problems = check_agent(spec, provenance, defaults.registry)
+    problems += api_rules(spec, doc.data, doc.path) if api is not None else file_rules(spec, provenance.where)
     problems += _tier_problems(spec, defaults, provenance)
     endpoints, endpoint_problems = _endpoints(spec, provenance)
     problems += endpoint_problems
+    if api is not None and spec.character_file is not None:
+        return None, problems  # refused by api_rules: an agent created through the API reads no file
     loaded = _character(spec, data, path, root, provenance)
     problems += loaded.problems
     base_character = loaded.character
@@ -221,6 +228,9 @@ def resolve_agent(
         notes=tuple(loaded.notes),
         endpoints=tuple(endpoints),
         incarnation=incarnation,
+        source="git" if api is None else "api",
+        paused=api.paused if api is not None else False,
+        restarted_at=api.restarted_at if api is not None else None,
     )
     problems += _size_problems(agent, provenance)
     return (None if problems else agent), problems

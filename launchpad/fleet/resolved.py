@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from launchpad import naming
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
@@ -50,6 +50,11 @@ class Agent:
     # agent's registry row id (a row deleted and created again is another agent). Its API token changes with
     # it (launchpad/workloads/auth_token.py).
     incarnation: str = ""
+    # Where the agent comes from: an agent file in git, or the control-plane API (its row in the database,
+    # launchpad/fleet/api_source.py); `file` is then `api:<name>`.
+    source: Literal["git", "api"] = "git"
+    paused: bool = False  # api agents: runs no pod (replicas 0), keeps its Secret and everything else
+    restarted_at: str | None = None  # api agents: a restart asked through the API (rolls the pods)
 
     @property
     def name(self) -> str:
@@ -158,8 +163,10 @@ class Fleet:
     def summary(self) -> str:
         tenants = {a.spec.tenant for a in self.agents if a.spec.tenant}
         packed = (f", {len(self._pack_by_agent)} agent(s) in {len(self.packs)} pack(s)") if self.packs else ""
+        api = sum(1 for a in self.agents if a.source == "api")
+        sources = f"{len(self.files)} file(s)" + (f" and {api} from the API" if api else "")
         return (
-            f"{len(self.agents)} agent(s) valid in {len(self.files)} file(s): "
+            f"{len(self.agents)} agent(s) valid in {sources}: "
             f"{len(self.namespaces())} namespace(s), {len(tenants)} tenant(s), {len(self.images())} image(s) to build"
             f"{packed}"
         )

@@ -54,11 +54,18 @@ def shard_ids(sharding: ShardingSettings, fleet: Fleet) -> list[str]:
 def shard_of(agent: Agent, sharding: ShardingSettings, fleet: Fleet | None = None) -> str:
     """The agent's shard. A packed agent (fleet.pack_of) goes where its pack goes, hashed by the pack's name: the
     agents of one server are one stack's (a pack is of one tenant, so by tenant it changes nothing)."""
-    if sharding.by == "tenant":
-        return tenant_shard(agent.spec.tenant)
-    assert sharding.count is not None
     pack = fleet.pack_of(agent.name) if fleet is not None else None
-    return rendezvous(pack.name if pack is not None else agent.name, hash_shards(sharding.count))
+    return shard_for(pack.name if pack is not None else agent.name, agent.spec.tenant, sharding)
+
+
+def shard_for(name: str, tenant: str | None, sharding: ShardingSettings) -> str:
+    """The shard of an agent (or of its pack: `name` is then the pack's) by its name and tenant: all the assignment
+    reads of it. The control plane places an API agent with it (launchpad/stacks/placement.py); API agents are
+    never packed (launchpad/fleet/packing.py), so their own name is the key."""
+    if sharding.by == "tenant":
+        return tenant_shard(tenant)
+    assert sharding.count is not None
+    return rendezvous(name, hash_shards(sharding.count))
 
 
 def assign(fleet: Fleet, sharding: ShardingSettings) -> dict[str, str]:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from launchpad.contracts import PROJECT
 from launchpad.stacks import single
+from launchpad.stacks.needs import DATABASE_URL_CONFIG
 from launchpad.stacks.placements import Move
 from launchpad.stacks.pulumi_cli import Pulumi, PulumiError, Result
 from launchpad.stacks.status import (
@@ -81,6 +82,11 @@ def _setup(args: argparse.Namespace) -> tuple[Environment, Pulumi, Status]:
     env = load_environment(args.root, args.stack)
     pulumi = Pulumi(args.root)
     return env, pulumi, read_status(env, pulumi, _parallel(args, env))
+
+
+def _database_url(pulumi: Pulumi, platform: str) -> str:
+    """The platform's databaseUrl secret, as its program reads it: where the fleet's API agents are."""
+    return pulumi.check("config", "get", DATABASE_URL_CONFIG, "--stack", platform).strip()
 
 
 def _parallel(args: argparse.Namespace, env: Environment) -> int:
@@ -227,7 +233,8 @@ def retire(status: Status, pulumi: Pulumi, parallel: int, only: str | None = Non
 
 def cmd_release(args: argparse.Namespace) -> int:
     if not single.is_sharded(args.root, args.stack):
-        return 0 if _single_release(args, single.load_single(args.root, args.stack, lambda: Pulumi(args.root))) else 1
+        found = single.load_single(args.root, args.stack, lambda: Pulumi(args.root))
+        return 0 if _single_release(args, found) else 1
     env, pulumi, status = _setup(args)
     return 0 if release(status, pulumi, _parallel(args, env), args.only) else 1
 

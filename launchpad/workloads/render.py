@@ -37,7 +37,7 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
             packed = packed_agent_manifests(agent, pack, own).all()
             written.append(_write(out / "agents" / f"{agent.name}.yaml", packed))
             continue
-        placeholders = dict.fromkeys(secret_env(agent), REDACTED)
+        placeholders = dict.fromkeys(secret_env(agent), REDACTED)  # config and stored values
         manifests = agent_manifests(agent, placeholders, scan=scan).all()
         if agent.spec.tenant is None:
             manifests += limits.get(agent.namespace, [])

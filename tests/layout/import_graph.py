@@ -55,15 +55,20 @@ def _imported(module: str, path: Path, node: ast.AST) -> list[str]:
     return []
 
 
-def _parse(path: Path) -> ast.AST:
-    """ast.parse with the garbage collector paused: CPython 3.11.7's AST constructor counts its recursion in
-    per-interpreter state that a finalizer run by a collection in the middle of it (here: leftovers of the Pulumi
-    mock runtime of earlier tests) can leave unbalanced, and then raises `SystemError: AST constructor recursion
-    depth mismatch` (python/cpython#106905, fixed in later releases)."""
+def _parse(path: Path) -> ast.Module:
+    """ast.parse with the garbage collector paused, and once more if it still fails: CPython 3.11.7's AST
+    constructor counts its recursion in per-interpreter state that a finalizer run by a collection in the middle
+    of it (leftovers of the Pulumi mock runtime of earlier tests) or another thread (tests that leave threads
+    running) can leave unbalanced, and then raises `SystemError: AST constructor recursion depth mismatch`
+    (python/cpython#106905, fixed in later releases)."""
+    source = path.read_text()
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return ast.parse(path.read_text(), str(path))
+        try:
+            return ast.parse(source, str(path))
+        except SystemError:
+            return ast.parse(source, str(path))
     finally:
         if enabled:
             gc.enable()
