@@ -7,7 +7,7 @@ migrate ...           apply supabase/migrations to a Postgres (see `migrate --he
 scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
-dev-db, lock, convert-character, local-cluster, shards: see `python -m launchpad <command> --help`
+dev-db, lock, convert-character, local-cluster, shards, api: see `python -m launchpad <command> --help`
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
     from launchpad.stacks.cli import register as register_shards
+    from services.api.cli import register as register_api  # the one kind of import of a service: its CLI
 
     register_migrate(sub)
     register_dev_db(sub)
@@ -91,6 +92,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    register_api(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
