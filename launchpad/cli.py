@@ -8,6 +8,7 @@ scan ...              run the image scan gate (Trivy) on an image, image tar or 
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
 dev-db, lock, convert-character, local-cluster, shards, api: see `python -m launchpad <command> --help`
+deployer run          a deploy worker: applies the control plane's queued operations (services/deployer)
 """
 
 from __future__ import annotations
@@ -82,7 +83,6 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
     from launchpad.stacks.cli import register as register_shards
-    from services.api.cli import register as register_api  # the one kind of import of a service: its CLI
 
     register_migrate(sub)
     register_dev_db(sub)
@@ -92,7 +92,17 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    _register_services(sub)
+
+
+def _register_services(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The services' own commands (docs/architecture.md, "Layers and imports": the one place the core names
+    a service). Imported when the parser is built; each service's cli imports its heavy parts lazily or not."""
+    from services.api.cli import register as register_api
+    from services.deployer.cli import register as register_deployer
+
     register_api(sub)
+    register_deployer(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

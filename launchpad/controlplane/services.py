@@ -1,0 +1,56 @@
+"""The control plane's services as the cluster runs them: what each one's container runs and needs. One entry
+per service (services/<name>/); the collector adds its own. Ports, probe paths and arguments are the
+services' own command lines (`python -m launchpad api serve ...`, `python -m launchpad deployer run ...`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+HTTP_PORT = 8080
+HTTP_PORT_NAME = "http"
+# Every service answers these (probes): alive, and ready to serve (its database reachable).
+LIVENESS_PATH = "/healthz"
+READINESS_PATH = "/readyz"
+DATABASE_URL_ENV = "LAUNCHPAD_DATABASE_URL"  # every service reads its database from here
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    path: str
+    size: str
+
+
+@dataclass(frozen=True)
+class ServiceKind:
+    name: str
+    args: tuple[str, ...]  # after the image's entrypoint, `python -m launchpad`
+    public: bool = False  # the Ingress routes the stack's host to it
+    kube_api: bool = False  # talks to the Kubernetes API (its service account token is mounted, RBAC below)
+    volumes: tuple[Volume, ...] = (Volume("tmp", "/tmp", "256Mi"),)
+    env: dict[str, str] = field(default_factory=dict)
+    # Seconds a stopping pod gets: the deployer finishes its `up` in progress (SIGTERM: no new claim).
+    grace_seconds: int = 30
+    # Outbound: DNS always; then these TCP ports.
+    egress_ports: tuple[int, ...] = (5432, 443)
+
+
+DEPLOYER_HOME = "/var/lib/launchpad-deployer"
+
+KINDS: dict[str, ServiceKind] = {
+    "api": ServiceKind(
+        "api",
+        ("api", "serve", "--host", "0.0.0.0", "--port", str(HTTP_PORT)),
+        public=True,
+    ),
+    "deployer": ServiceKind(
+        "deployer",
+        ("deployer", "run", "--project", "/app", "--health-port", str(HTTP_PORT)),
+        kube_api=True,
+        volumes=(Volume("tmp", "/tmp", "1Gi"), Volume("home", DEPLOYER_HOME, "2Gi")),
+        env={"LAUNCHPAD_DEPLOYER_HOME": DEPLOYER_HOME},
+        grace_seconds=900,
+        # the Kubernetes API (443 through the service, 6443 on the endpoints), the state backend (443)
+        egress_ports=(5432, 443, 6443),
+    ),
+}
