@@ -128,7 +128,7 @@ def deploy_control_plane(
             depends_on=[namespace, *gates],
             opts=opts,
         )
-        for m in all_services(plane, image, settings.scan)
+        for m in all_services(plane, image, settings.scan, settings.devSignIn)
     ]
 
 

@@ -145,6 +145,10 @@ class StackSettings(BaseModel):
     policyConfig: str = "policies/config/prod.json"
     # The self-service control plane (API, deploy workers): deployed by this stack when set.
     controlPlane: ControlPlaneSettings | None = None
+    # The dashboard's dev-only sign-in (services/api/devsignin): stacks without a Supabase Auth server (dev,
+    # local) let anyone who reaches the API sign in as any email, with a token minted from the stack's own
+    # secret. The policy pack refuses it (control-plane-dev-sign-in) on every stack but the dev ones it names.
+    devSignIn: bool = False
 
 
 class SettingsError(UserError):

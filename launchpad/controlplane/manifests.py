@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from launchpad import naming
-from launchpad.contracts import Manifest
+from launchpad.contracts import DEV_SIGN_IN_ENV, Manifest
 from launchpad.controlplane.services import (
     HTTP_PORT,
     HTTP_PORT_NAME,
@@ -107,8 +107,10 @@ def check(settings: ControlPlaneSettings, stack: str) -> None:
         raise UserError("\n".join(problems))
 
 
-def _env(kind: ServiceKind, service: ControlPlaneService) -> list[dict[str, Any]]:
+def _env(kind: ServiceKind, service: ControlPlaneService, dev_sign_in: bool = False) -> list[dict[str, Any]]:
     plain = {**kind.env, **service.env}
+    if dev_sign_in and kind.public:  # the API: the dashboard's dev-only sign-in (stack setting devSignIn)
+        plain[DEV_SIGN_IN_ENV] = "true"
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
     for name, source in sorted(service.secrets.items()):
         ref = (
@@ -129,7 +131,9 @@ def _probe(path: str, period: int, failures: int) -> dict[str, Any]:
     }
 
 
-def deployment(kind: ServiceKind, service: ControlPlaneService, namespace: str, image: Any, scan: bool) -> Manifest:
+def deployment(
+    kind: ServiceKind, service: ControlPlaneService, namespace: str, image: Any, scan: bool, dev_sign_in: bool = False
+) -> Manifest:
     annotations = {} if scan else {SCAN_ANNOTATION: "false"}
     container = {
         "name": kind.name,
@@ -137,7 +141,7 @@ def deployment(kind: ServiceKind, service: ControlPlaneService, namespace: str, 
         "imagePullPolicy": "IfNotPresent",
         "args": list(kind.args),
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": HTTP_PORT, "protocol": "TCP"}],
-        "env": _env(kind, service),
+        "env": _env(kind, service, dev_sign_in),
         "resources": {
             "requests": {"cpu": service.requests.cpu, "memory": service.requests.memory},
             "limits": {"cpu": service.limits.cpu, "memory": service.limits.memory},
@@ -298,7 +302,9 @@ def _rbac(kind: ServiceKind, namespace: str) -> tuple[Manifest, ...]:
     )
 
 
-def service_manifests(settings: ControlPlaneSettings, kind_name: str, image: Any, scan: bool) -> ServiceManifests:
+def service_manifests(
+    settings: ControlPlaneSettings, kind_name: str, image: Any, scan: bool, dev_sign_in: bool = False
+) -> ServiceManifests:
     kind = KINDS[kind_name]
     service: ControlPlaneService = getattr(settings, kind_name)
     namespace = settings.namespace
@@ -320,7 +326,7 @@ def service_manifests(settings: ControlPlaneSettings, kind_name: str, image: Any
             "automountServiceAccountToken": kind.kube_api,
         },
         secret=secret,
-        deployment=deployment(kind, service, namespace, image, scan),
+        deployment=deployment(kind, service, namespace, image, scan, dev_sign_in),
         service={
             "apiVersion": "v1",
             "kind": "Service",
@@ -350,5 +356,7 @@ def control_plane_namespace(settings: ControlPlaneSettings) -> Manifest:
     return manifest
 
 
-def all_services(settings: ControlPlaneSettings, image: Any, scan: bool) -> list[ServiceManifests]:
-    return [service_manifests(settings, kind, image, scan) for kind in KINDS]
+def all_services(
+    settings: ControlPlaneSettings, image: Any, scan: bool, dev_sign_in: bool = False
+) -> list[ServiceManifests]:
+    return [service_manifests(settings, kind, image, scan, dev_sign_in) for kind in KINDS]

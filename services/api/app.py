@@ -17,7 +17,9 @@ from services.api.agents.git_names import GitNames
 from services.api.agents.service import Agents
 from services.api.auth.tokens import TokenVerifier
 from services.api.config import ApiConfig
+from services.api.dashboard import views as dashboard_views
 from services.api.database import Database
+from services.api.devsignin import views as dev_sign_in_views
 from services.api.health import views as health_views
 from services.api.operations import views as operation_views
 from services.api.ratelimit import RateLimits
@@ -63,5 +65,9 @@ def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLim
     app.include_router(health_views.router)
     app.include_router(agent_views.router)
     app.include_router(operation_views.router)
+    if config.dev_sign_in is not None:  # dev stacks only (config.ApiConfig checks the stack allows it)
+        app.include_router(dev_sign_in_views.router)
     openapi_docs.install(app, [agent_models.CreateAgent, agent_models.UpdateAgent, agent_models.Scale])
+    # The dashboard's files, and its page as the answer to a GET no route took (outside /api).
+    dashboard_views.install(app, config)
     return app
