@@ -70,7 +70,9 @@ def _dev_sealing_key() -> str:
     return Pulumi(Path.cwd()).check("config", "get", CONFIG_KEY, "--stack", DEV_STACK).strip()
 
 
-def dev_environment() -> dict[str, str]:
+def dev_environment(*, sealing: bool = True) -> dict[str, str]:
+    """The settings of `api serve --dev` (those the environment does not already give); `sealing`: with
+    the dev stack's apiSecretsKey, read through the pulumi CLI (a token needs none)."""
     from services.api import config
 
     env = dict(os.environ)
@@ -79,7 +81,7 @@ def dev_environment() -> dict[str, str]:
     env.setdefault(config.STACK_ENV, DEV_STACK)
     if not env.get(config.JWT_SECRET_ENV) and not env.get(config.JWKS_URL_ENV):
         env[config.JWT_SECRET_ENV] = _dev_secret()
-    if not env.get(config.SECRETS_KEY_ENV):
+    if sealing and not env.get(config.SECRETS_KEY_ENV):
         env[config.SECRETS_KEY_ENV] = _dev_sealing_key()
     # The dashboard's dev-only sign-in, when the dev stack's file allows it (agent-launchpad:devSignIn).
     if config.read_fleet(Path(env.get(config.PROJECT_DIR_ENV) or ".").resolve(), DEV_STACK).settings.devSignIn:
@@ -122,7 +124,7 @@ def _token(args: argparse.Namespace) -> int:
 
     with psycopg.connect(_dev_database("postgres"), autocommit=True) as conn:
         user_id = ensure_dev_user(conn, args.email)
-    env = dev_environment()
+    env = dev_environment(sealing=False)
     minted = mint_dev_token(env[config.JWT_SECRET_ENV], env[config.ISSUER_ENV], user_id, args.email, admin=args.admin)
     print(minted.token)
     return 0
