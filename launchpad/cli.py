@@ -7,6 +7,7 @@ migrate ...           apply supabase/migrations to a Postgres (see `migrate --he
 scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
+collector run         the collector service: status, metrics, logs and alerts into the database (services/collector)
 dev-db, lock, convert-character, local-cluster, shards: see `python -m launchpad <command> --help`
 """
 
@@ -91,6 +92,14 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    _register_services(sub)
+
+
+def _register_services(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The long-running services' commands (services/<name>/cli.py): the one place the core names them."""
+    from services.collector.cli import register as register_collector
+
+    register_collector(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
