@@ -151,8 +151,8 @@ create policy agent_events_select_own on public.agent_events for select to authe
   using ((select auth.uid()) = user_id);
 
 revoke all on table public.agent_health, public.agent_events from public, anon, authenticated, service_role;
-revoke all on sequence public.agent_logs_seq, public.agent_metrics_seq, public.system_alerts_seq
-  from public, anon, authenticated, service_role;
+revoke all on sequence public.agent_logs_seq, public.agent_metrics_seq, public.system_alerts_seq,
+  public.agent_events_id_seq from public, anon, authenticated, service_role;
 revoke all on table launchpad_private.collector_state from public;
 grant select on table public.agent_health, public.agent_events to authenticated;
 grant select, insert, update, delete on table public.agent_health, public.agent_events to service_role;
@@ -174,7 +174,9 @@ grant usage on schema launchpad_private to launchpad_collector;
 grant select, insert, update on table launchpad_private.collector_state to launchpad_collector;
 grant select (id, user_id, name, namespace) on table public.agents to launchpad_collector;
 grant select, insert, update on table public.agent_health to launchpad_collector;
-grant select, insert on table public.agent_events, public.agent_metrics, public.agent_logs to launchpad_collector;
+grant select, insert on table public.agent_metrics, public.agent_logs to launchpad_collector;
+-- delete: the retention of events (the series drop whole partitions instead)
+grant select, insert, delete on table public.agent_events to launchpad_collector;
 grant select, insert, update on table public.system_alerts to launchpad_collector;
 grant usage on sequence public.agent_logs_seq, public.agent_metrics_seq, public.system_alerts_seq
   to launchpad_collector;

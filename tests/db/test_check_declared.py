@@ -21,7 +21,7 @@ def _declared(tmp_path: Path, *files: str) -> Declared:
 def test_the_projects_migrations() -> None:
     state = declared(discover(MIGRATIONS))
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
-    assert len(state.policies) == 22
+    assert len(state.policies) == 31  # 22 before 20261207400000_observed_health: 2 for owners, 7 for the collector
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     for table in ("agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud

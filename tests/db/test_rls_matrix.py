@@ -271,6 +271,12 @@ API_PRIVILEGES = {
     *{("authenticated", "relation", t, p) for t in TABLES if t != "security_events" for p in CRUD},
     ("authenticated", "relation", "security_events", "SELECT"),
     ("authenticated", "relation", "security_events", "INSERT"),
+    # What the collector observes (20261207400000_observed_health): owners read it, nobody writes it through
+    # the API; the series' seq sequences advance through the defaults of rows a user may insert.
+    ("authenticated", "relation", "agent_health", "SELECT"),
+    ("authenticated", "relation", "agent_events", "SELECT"),
+    *{("authenticated", "sequence", f"{t}_seq", p) for t in ("agent_logs", "agent_metrics", "system_alerts")
+      for p in ("USAGE",)},
 }
 
 
