@@ -22,7 +22,9 @@ RESOLVED = replace(FIRING, status="resolved", ends_at=START + timedelta(minutes=
 
 
 def _rows(conn: psycopg.Connection[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    return conn.execute("select user_id::text, agent_id::text, status, severity, resolved_at from public.system_alerts").fetchall()
+    return conn.execute(
+        "select user_id::text, agent_id::text, status, severity, resolved_at from public.system_alerts"
+    ).fetchall()
 
 
 def test_an_incident_is_one_row_from_firing_to_resolved(any_migrated_url: str) -> None:
@@ -31,9 +33,10 @@ def test_an_incident_is_one_row_from_firing_to_resolved(any_migrated_url: str) -
         assert upsert_alerts(conn, [FIRING]) == AlertsWritten(1, 1, 1)
         assert upsert_alerts(conn, [FIRING]) == AlertsWritten(1, 1, 0)  # repeat_interval: nothing changes
         assert _rows(conn) == [(USER_A, ALPHA.id, "open", "critical", None)]
-        with psycopg.connect(any_migrated_url) as owner, as_user(owner, USER_A):
-            pass
-        conn.execute("update public.system_alerts set status = 'acknowledged'")
+        with psycopg.connect(any_migrated_url) as owner, owner.transaction():  # the owner acknowledges it
+            owner.execute("select set_config('request.jwt.claims', %s, true)", (f'{{"sub": "{USER_A}"}}',))
+            owner.execute("set local role authenticated")
+            assert owner.execute("update public.system_alerts set status = 'acknowledged'").rowcount == 1
         assert upsert_alerts(conn, [FIRING]) == AlertsWritten(1, 1, 0)  # the owner's acknowledgement stays
         assert _rows(conn)[0][2] == "acknowledged"
         assert upsert_alerts(conn, [RESOLVED]) == AlertsWritten(1, 1, 1)
