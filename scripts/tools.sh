@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Test tools outside the project's virtualenv, each installed once and skipped when present:
 # - promtool (Debian's `prometheus` package) checks and unit-tests the generated alert rules;
+# - prometheus and prometheus-alertmanager serve the collector's tests (tests/collector);
 # - checkov (PyPI) scans the rendered manifests and Dockerfiles. It lives in a virtualenv of its own,
 #   outside the clone and keyed by version: its pins clash with the project's (packaging<24);
 # Trivy, like the engine and the control plane, is built from Go modules by scripts/go-tools.sh.
@@ -17,6 +18,19 @@ if ! command -v promtool >/dev/null 2>&1; then
   apt-get update -qq >&2
   # policy-rc.d in containers keeps the service from starting; only the promtool binary is used.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >&2
+fi
+
+# The collector's tests run a real Prometheus (the same package) and Alertmanager (Debian's
+# prometheus-alertmanager; its binary is `prometheus-alertmanager`). Bound to loopback by the tests; where
+# systemd runs, postinst also starts the packaged services on their default ports, which the tests never use.
+if ! command -v prometheus-alertmanager >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "prometheus-alertmanager is missing: apt-get install prometheus-alertmanager" >&2
+    exit 1
+  fi
+  echo "installing Alertmanager (Debian package prometheus-alertmanager)" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus-alertmanager >&2
 fi
 
 checkov_venv="$cache/checkov-venv"

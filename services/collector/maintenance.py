@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from launchpad.db.repository.telemetry.partitions import Maintenance, Retention, maintain
-from services.collector.database import Database
+from services.collector.database import Database, LostSession
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class PartitionKeeper:
         while not stop.is_set():
             try:
                 self.once()
+            except LostSession:
+                raise
             except Exception:
                 log.exception("partition maintenance failed")
             stop.wait(self.every)

@@ -98,14 +98,14 @@ class Runner:
         return active
 
     def _guard(self, name: str, target: Callable[[threading.Event], None], stop: threading.Event, db: Database) -> None:
-        """A task that ends while leading ends the leadership: the next one starts from the stored state."""
+        """A task that fails ends the leadership: the next one starts again from the stored state."""
         try:
             target(stop)
         except LostSession:
             log.warning("%s: lost the database session", name)
+            db.lost.set()
         except Exception:
             log.exception("%s failed", name)
-        if not stop.is_set():
             db.lost.set()
 
     def lead_once(self) -> bool:

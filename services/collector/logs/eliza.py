@@ -33,7 +33,8 @@ def parse(body: str, stream: str) -> tuple[str, str, dict[str, Any]]:
         if isinstance(record, dict) and "msg" in record and ("levelName" in record or "level" in record):
             return _from_json(record)
     level = "error" if stream == "stderr" else "info"
-    return level, _cut(_ANSI.sub("", text), {}), {}
+    context: dict[str, Any] = {}
+    return level, _cut(_ANSI.sub("", text), context), context
 
 
 def _from_json(record: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

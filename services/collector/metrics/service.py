@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from launchpad.db.repository.telemetry.metrics import copy_metrics
 from launchpad.db.repository.telemetry.types import MetricSample
-from services.collector.database import Database
+from services.collector.database import Database, LostSession
 from services.collector.directory import AgentDirectory
 from services.collector.metrics.prometheus import PrometheusError, instant_query
 from services.collector.metrics.queries import queries
@@ -72,6 +72,8 @@ class MetricsCollector:
             try:
                 self.directory.maybe_refresh()
                 self.collect()
+            except LostSession:
+                raise
             except Exception:
                 log.exception("metrics round failed")
             next_at += self.interval
