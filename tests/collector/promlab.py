@@ -54,11 +54,11 @@ def _samples(n: int, t: int) -> Iterator[tuple[str, dict[str, str], float]]:
         yield "kube_service_labels", {"namespace": ns, "service": name, **lab}, 1
         yield "kube_deployment_status_replicas_ready", {"namespace": ns, "deployment": name, **KSM}, 1
         yield "kube_pod_container_status_restarts_total", {**container, "uid": f"uid-{i}", **KSM}, i % 3
-        yield ("kube_pod_container_resource_limits",
-               {**container, "resource": "memory", "unit": "byte", "node": "node-1", "uid": f"uid-{i}", **KSM}, LIMIT)
-        yield "container_memory_working_set_bytes", {**container, "id": f"/kubepods/{i}", **CADV}, LIMIT * (i % 100) / 100
-        yield ("container_cpu_usage_seconds_total", {**container, "cpu": "total", "id": f"/kubepods/{i}", **CADV},
-               round(t * (i + 1) / 1000.0, 3))
+        limits = {**container, "resource": "memory", "unit": "byte", "node": "node-1", "uid": f"uid-{i}", **KSM}
+        yield "kube_pod_container_resource_limits", limits, LIMIT
+        cadvisor = {**container, "id": f"/kubepods/{i}", **CADV}
+        yield "container_memory_working_set_bytes", cadvisor, LIMIT * (i % 100) / 100
+        yield "container_cpu_usage_seconds_total", {**cadvisor, "cpu": "total"}, round(t * (i + 1) / 1000.0, 3)
         yield ("probe_success", {"job": "launchpad-agent-health", "namespace": ns, "agent": name, "tenant": tenant,
                                  "instance": f"http://{name}.{ns}.svc:3000/health"}, 0 if i % 97 == 0 else 1)  # fmt: skip
 

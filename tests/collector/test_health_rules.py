@@ -10,8 +10,8 @@ from services.collector.status.health import Health, derive
 
 
 def deployment(replicas: int = 1, ready: int = 0, **extra: Any) -> dict[str, Any]:
-    return {"metadata": {"name": "bot", **extra.get("meta", {})}, "spec": {"replicas": replicas},
-            "status": {"readyReplicas": ready, "conditions": extra.get("conditions", [])}}  # fmt: skip
+    status = {"readyReplicas": ready, "conditions": extra.get("conditions", [])}
+    return {"metadata": {"name": "bot", **extra.get("meta", {})}, "spec": {"replicas": replicas}, "status": status}
 
 
 def pod(name: str, *, node: str | None = "node-1", waiting: dict[str, str] | None = None, restarts: int = 0,

@@ -30,7 +30,7 @@ def test_other_lines_are_text_with_the_streams_level() -> None:
     assert eliza.parse("\x1b[32mStartup successful!\x1b[0m\n", "stdout") == ("info", "Startup successful!", {})
     assert eliza.parse("    at Object.<anonymous> (/app/x.js:1:1)", "stderr")[0] == "error"
     assert eliza.parse("{not json", "stdout") == ("info", "{not json", {})
-    level, message, context = eliza.parse("x" * 10_000, "stdout")
+    _, message, context = eliza.parse("x" * 10_000, "stdout")
     assert len(message) == eliza.MAX_MESSAGE and context == {"truncated": 10_000}
 
 
@@ -43,7 +43,8 @@ def test_secret_values_are_redacted_wherever_they_appear() -> None:
     })  # fmt: skip
     assert redactor.text("using key sk-test-1234567890!") == "using key [redacted:OPENAI_API_KEY]!"
     assert redactor.text("url postgresql://app:s3cr%21t@db:5432/app") == "url [redacted:POSTGRES_URL]"
-    assert redactor.text("password s3cr!t and s3cr%21t") == "password [redacted:POSTGRES_URL] and [redacted:POSTGRES_URL]"
+    both = "password [redacted:POSTGRES_URL] and [redacted:POSTGRES_URL]"
+    assert redactor.text("password s3cr!t and s3cr%21t") == both
     assert redactor.text("pin 4242, not 424242") == "pin [redacted:PIN], not 424242"  # short: whole words only
     assert redactor.text("ab cab") == "ab cab"
     nested = redactor.value({"args": [{"key": "sk-test-1234567890"}], "n": 3})

@@ -31,7 +31,8 @@ def test_one_round_writes_every_agents_metrics(telemetry_url: str, tmp_path: Pat
                     break
                 time.sleep(0.1)
             assert len(instant_query(prom, promql)) == N, name
-        config = CollectorConfig(role_url(telemetry_url, "launchpad_collector"), kubernetes=False, prometheus_url=prom, metrics_interval=3600)
+        url = role_url(telemetry_url, "launchpad_collector")
+        config = CollectorConfig(url, kubernetes=False, prometheus_url=prom, metrics_interval=3600)
         with running_collector(config) as (_, runner):
             active = runner.active
             assert active is not None and active.metrics is not None
