@@ -59,8 +59,9 @@ def _samples(n: int, t: int) -> Iterator[tuple[str, dict[str, str], float]]:
         cadvisor = {**container, "id": f"/kubepods/{i}", **CADV}
         yield "container_memory_working_set_bytes", cadvisor, LIMIT * (i % 100) / 100
         yield "container_cpu_usage_seconds_total", {**cadvisor, "cpu": "total"}, round(t * (i + 1) / 1000.0, 3)
-        yield ("probe_success", {"job": "launchpad-agent-health", "namespace": ns, "agent": name, "tenant": tenant,
-                                 "instance": f"http://{name}.{ns}.svc:3000/health"}, 0 if i % 97 == 0 else 1)  # fmt: skip
+        probe = {"job": "launchpad-agent-health", "namespace": ns, "agent": name, "tenant": tenant,
+                 "instance": f"http://{name}.{ns}.svc:3000/health"}  # fmt: skip
+        yield "probe_success", probe, 0 if i % 97 == 0 else 1
 
 
 def openmetrics(n: int, start: int, end: int, step: int) -> str:

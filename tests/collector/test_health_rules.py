@@ -14,8 +14,10 @@ def deployment(replicas: int = 1, ready: int = 0, **extra: Any) -> dict[str, Any
     return {"metadata": {"name": "bot", **extra.get("meta", {})}, "spec": {"replicas": replicas}, "status": status}
 
 
-def pod(name: str, *, node: str | None = "node-1", waiting: dict[str, str] | None = None, restarts: int = 0,
-        last: dict[str, Any] | None = None, conditions: list[dict[str, str]] | None = None) -> dict[str, Any]:  # fmt: skip
+def pod(
+    name: str, *, node: str | None = "node-1", waiting: dict[str, str] | None = None, restarts: int = 0,
+    last: dict[str, Any] | None = None, conditions: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
     status: dict[str, Any] = {"phase": "Running" if node else "Pending", "conditions": conditions or []}
     container: dict[str, Any] = {"name": "eliza", "restartCount": restarts, "state": {}}
     if waiting:
