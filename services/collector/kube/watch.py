@@ -21,6 +21,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 from kubernetes.watch.watch import iter_resp_lines
+from urllib3.exceptions import HTTPError
 
 Obj = dict[str, Any]
 WATCH_SECONDS = 240  # the server ends a watch after this; we resume from its last version
@@ -49,6 +50,7 @@ class ListWatch:
         self._list_all = list_all
         self._selector = label_selector
         self._response: Any = None
+        self._stopped = False
 
     def list_at(self, resource_version: str | None = None) -> Listing:
         kwargs: dict[str, Any] = {"label_selector": self._selector, "_preload_content": False}
@@ -73,8 +75,9 @@ class ListWatch:
             _preload_content=False,
         )
         self._response = response
+        self._stopped = False
         try:
-            for line in iter_resp_lines(response):
+            for line in self._lines(response):
                 if not line or line.isspace():
                     continue
                 event = json.loads(line)
@@ -90,8 +93,17 @@ class ListWatch:
             response.close()
             response.release_conn()
 
+    def _lines(self, response: Any) -> Iterator[str]:
+        """The response's lines; a response closed by `stop` (from another thread) just ends them."""
+        try:
+            yield from iter_resp_lines(response)
+        except (AttributeError, ValueError, OSError, HTTPError):
+            if not self._stopped:
+                raise
+
     def stop(self) -> None:
         """Close the open watch from another thread (the generator then ends)."""
+        self._stopped = True
         response = self._response
         if response is not None:
             response.close()
