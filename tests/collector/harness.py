@@ -37,9 +37,11 @@ def register_fleet(url: str, n: int) -> None:
 
 
 @contextmanager
-def running_collector(config: CollectorConfig, *, lead_timeout: float = 60.0) -> Iterator[tuple[str, Runner]]:
+def running_collector(
+    config: CollectorConfig, *, port: int | None = None, lead_timeout: float = 60.0
+) -> Iterator[tuple[str, Runner]]:
     """(base URL, runner) of a collector leading `config.scope`; stopped on exit."""
-    config = replace(config, host="127.0.0.1", port=free_port())
+    config = replace(config, host="127.0.0.1", port=port or free_port())
     runner = Runner(config)
     leader = threading.Thread(target=runner.run, name="leader", daemon=True)
     server = uvicorn.Server(uvicorn.Config(create_app(runner), host=config.host, port=config.port, log_level="warning"))

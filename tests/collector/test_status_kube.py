@@ -6,40 +6,21 @@ restarted collector writes no duplicate event and replays what happened while it
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 
-from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
 from services.collector.config import CollectorConfig
 from tests.collector.harness import running_collector
 from tests.db.telemetry_seed import ALPHA, role_url, seed
-from tests.e2e.kube_cluster import bin_dir_or_skip
 
 pytestmark = pytest.mark.postgres
 NS = ALPHA.namespace
 WITHIN = 5.0  # seconds: the "within a few seconds", and the benchmark's target for the stream
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalCluster]:
-    bin_dir = bin_dir_or_skip()
-    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
-    try:
-        started = local.start(root, bin_dir, durable=False)
-        started.kubectl("create", "namespace", NS)
-        yield started
-    finally:
-        local.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def deployment(name: str, replicas: int) -> dict[str, Any]:
@@ -115,6 +96,7 @@ def reach(url: str, want: str, *, ready: int | None = None, timeout: float = WIT
 
 def test_scaling_pausing_crash_loops_and_deletion_reach_the_row(cluster: LocalCluster, telemetry_url: str) -> None:
     seed(telemetry_url)
+    cluster.kubectl("create", "namespace", NS)
     config = CollectorConfig(role_url(telemetry_url, "launchpad_collector"), kubeconfig=str(cluster.kubeconfig),
                              scope="kube-test")  # fmt: skip
     with running_collector(config):
