@@ -30,6 +30,8 @@ class FleetArgs:
     build_root: Path
     token_key: pulumi.Input[str]  # the `agentTokenKey` secret every agent's API token is derived from
     registry_password: pulumi.Input[str] | None = None
+    # API agents: agent -> env -> the value its owner posted (a secret Output), opened from the database.
+    stored_secrets: Mapping[str, Mapping[str, pulumi.Output[str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -122,7 +124,10 @@ def deploy_agents(
             agent.name,
             ElizaAgentArgs(
                 agent=agent,
-                secret_values={env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+                secret_values={
+                    **{env: args.config_secrets[key] for env, key in config_secret_env(agent).items()},
+                    **args.stored_secrets.get(agent.name, {}),
+                },
                 token_key=args.token_key,
                 image=shared.images.get(agent.image_ref),
                 namespace=shared.namespaces.get(agent.namespace),

@@ -30,7 +30,8 @@ def deploy_database(loaded: StackNeeds, opts: pulumi.ResourceOptions) -> tuple[l
     url = stack_config.secret("databaseUrl")
     assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
     schema = SupabaseSchema("control-plane", SupabaseSchemaArgs(database_url=url), opts)
-    members = {a.name: str(a.spec.owner) for a in loaded.fleet.agents}
+    # Git agents only: an API agent's row is removed by the deployer, after its objects (never by an `up`).
+    members = {a.name: str(a.spec.owner) for a in loaded.fleet.agents if a.source == "git"}
     RegistryMembers("registry-members", url, members, pulumi.ResourceOptions.merge(
         opts, pulumi.ResourceOptions(depends_on=[schema])))
     return [schema], schema.applied_versions

@@ -12,6 +12,8 @@ A stack plays one of three roles (docs/architecture.md, "Stacks and shards"):
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -22,16 +24,24 @@ from components import cluster_apply, platform_stack, shard_stack, stack_config
 from components.fleet import FleetArgs, deploy_shared
 from components.lean_state import trim_stack_traces
 from launchpad.contracts import PROJECT, SUMMARY_OUTPUT
+from launchpad.db.repository.fleet_api_agents import FleetApiAgents, read_fleet_api_agents, read_preview_candidate
 from launchpad.errors import UserError
 from launchpad.fleet import Fleet, FleetError, load_fleet
 from launchpad.scan.allowlist import AllowlistError, load_allowlist
 from launchpad.scan.database import database_problem
 from launchpad.scan.trivy import find_trivy, missing_trivy_message
-from launchpad.settings import SettingsError, StackSettings
-from launchpad.stacks.needs import StackNeeds, shard_settings, stack_needs
+from launchpad.sealed import CONFIG_KEY as SEALING_KEY
+from launchpad.sealed import parse_keyring, unseal
+from launchpad.settings import SettingsError, StackSettings, wants_database
+from launchpad.stacks.needs import DATABASE_URL_CONFIG, StackNeeds, shard_settings, stack_needs
+from launchpad.workloads.agent_objects import stored_secret_env
 from launchpad.workloads.auth_token import TOKEN_KEY_CONFIG
 
 BUILD_ROOT = Path("build")
+# Set by the deployer for a dry-run operation's `preview`: the operation whose candidate agent replaces the
+# fleet's (CONTRACT.md, operations.candidate). Never honoured by an `up`.
+PREVIEW_OPERATION_ENV = "LAUNCHPAD_PREVIEW_OPERATION"
+PREVIEW_PLACEHOLDER = "<value posted with the request: not stored by a dry run>"
 
 
 def _fail(message: str) -> NoReturn:
@@ -39,17 +49,19 @@ def _fail(message: str) -> NoReturn:
     raise pulumi.RunError(message)
 
 
-def load() -> StackNeeds:
-    """Fleet, settings and this stack's role and agents (launchpad/stacks/needs.py), or a RunError listing
-    every problem."""
+def load() -> tuple[StackNeeds, dict[str, dict[str, str]]]:
+    """Fleet, settings and this stack's role and agents (launchpad/stacks/needs.py), and the opened values of
+    its API agents' stored secrets (agent -> env -> value: to be wrapped as Pulumi secrets at once), or a
+    RunError listing every problem."""
     stack = pulumi.get_stack()
     plain, secret_keys = stack_config.project_config()
     try:
         effective = shard_settings(Path.cwd(), plain, stack)
     except UserError as exc:
         _fail(f"stack config is invalid; nothing was changed:\n{exc.render()}")
+    from_api = _api_agents(effective, stack)
     try:
-        fleet = load_fleet([Path(str(effective.get("agentsDir", "agents")))])
+        fleet = load_fleet([Path(str(effective.get("agentsDir", "agents")))], api_agents=from_api.agents)
     except FleetError as exc:
         _fail(f"the fleet is invalid; nothing was changed:\n{exc.render()}")
     try:
@@ -63,7 +75,62 @@ def load() -> StackNeeds:
         _fail("secrets are missing; nothing was changed:\n" + "\n".join(dict.fromkeys(missing)))
     if needs.role != "shard":  # images are built and scanned with the shared objects
         _check_scan_gate(needs.settings, fleet, stack)
-    return needs
+    return needs, _opened(needs, from_api)
+
+
+def _api_agents(effective: Mapping[str, object], stack: str) -> FleetApiAgents:
+    """The agents created through the API for this fleet (launchpad/db/repository/fleet_api_agents.py), with a
+    dry run's candidate in place of its agent. A stack with a database that cannot be read fails: it would
+    delete the agents it could not see."""
+    if not wants_database(effective):
+        return FleetApiAgents([], [])
+    url = stack_config.secret_value(DATABASE_URL_CONFIG)
+    if not url:
+        return FleetApiAgents([], [])  # load() reports the missing databaseUrl secret
+    fleet = str(effective.get("platform") or stack)
+    try:
+        found = read_fleet_api_agents(url, fleet)
+        operation = os.environ.get(PREVIEW_OPERATION_ENV)
+        if operation:
+            if not pulumi.runtime.is_dry_run():
+                _fail(f"{PREVIEW_OPERATION_ENV} is set: a dry-run operation is previewed, never applied by `up`")
+            name, candidate = read_preview_candidate(url, operation, [stack])
+            agents = [a for a in found.agents if a.name != name] + ([candidate] if candidate else [])
+            found = FleetApiAgents(sorted(agents, key=lambda a: a.name), found.sealed)
+    except UserError as exc:
+        _fail(f"cannot read the agents created through the API, so nothing was changed (an `up` that cannot see "
+              f"them would delete them):\n{exc.render()}")
+    return found
+
+
+def _opened(needs: StackNeeds, from_api: FleetApiAgents) -> dict[str, dict[str, str]]:
+    """Agent -> env -> value of the stored secrets of the API agents this stack runs, opened with the
+    `apiSecretsKey` keyring (launchpad/sealed.py). In a dry run's preview a value the request posted is not
+    stored: a placeholder stands for it."""
+    wanted = {a.name: stored_secret_env(a) for a in needs.agents if a.source == "api" and stored_secret_env(a)}
+    if not wanted:
+        return {}
+    key_text = stack_config.secret_value(SEALING_KEY)
+    assert key_text is not None  # load() refused a stack without it (launchpad/stacks/needs.py)
+    opened: dict[str, dict[str, str]] = {name: {} for name in wanted}
+    try:
+        keyring = parse_keyring(key_text, f"Pulumi.{pulumi.get_stack()}.yaml: {PROJECT}:{SEALING_KEY}")
+        for value in from_api.sealed:
+            if value.env_name in wanted.get(value.agent, ()):
+                opened[value.agent][value.env_name] = unseal(
+                    keyring, value.key_id, value.ciphertext, value.user_id, value.agent, value.env_name
+                )
+    except UserError as exc:
+        _fail(f"secrets of agents created through the API cannot be opened; nothing was changed:\n{exc.render()}")
+    previewing = bool(os.environ.get(PREVIEW_OPERATION_ENV))
+    lost = [f"api:{name}: secrets.{env}: its value is not stored; have its owner post it again"
+            for name, envs in wanted.items() for env in envs if env not in opened[name] and not previewing]
+    if lost:
+        _fail("secrets are missing; nothing was changed:\n" + "\n".join(lost))
+    for name, envs in wanted.items():
+        for env in envs:
+            opened[name].setdefault(env, PREVIEW_PLACEHOLDER)
+    return opened
 
 
 def _check_scan_gate(settings: StackSettings, fleet: Fleet, stack: str) -> None:
@@ -91,7 +158,7 @@ def _required_secret(key: str) -> pulumi.Output[str]:
 
 def run() -> None:
     trim_stack_traces(Path.cwd())
-    loaded = load()
+    loaded, stored = load()
     cluster_apply.register(loaded.settings)
     opts = pulumi.ResourceOptions()
     if loaded.settings.renderDir:
@@ -102,6 +169,9 @@ def run() -> None:
         fleet=loaded.fleet,
         settings=loaded.settings,
         config_secrets={k: v for k, v in config_secrets.items() if v is not None},
+        # Opened values go straight into secret Outputs: plaintext in this process only, never in the state.
+        stored_secrets={name: {env: pulumi.Output.secret(value) for env, value in values.items()}
+                        for name, values in stored.items()},
         build_root=BUILD_ROOT,
         registry_password=stack_config.secret("registryPassword"),
         token_key=_required_secret(TOKEN_KEY_CONFIG),

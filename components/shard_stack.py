@@ -70,10 +70,12 @@ def deploy(
 ) -> dict[str, ElizaAgent]:
     """This stack's agents, their `agents` rows (components/registry.py) and the `agents` export."""
     agents = deploy_agents(args, shared, loaded.agents, opts)
-    if loaded.settings.database and loaded.agents:
+    # Rows of agents from git only: an API agent's row is the control plane's, which the program only reads.
+    from_git = [a for a in loaded.agents if a.source == "git"]
+    if loaded.settings.database and from_git:
         url = stack_config.secret("databaseUrl")
         assert url is not None  # load() refused a stack with `database: true` and no databaseUrl secret
-        RegisteredAgents("registry-agents", url, [agent_record(a) for a in loaded.agents], registration,
+        RegisteredAgents("registry-agents", url, [agent_record(a) for a in from_git], registration,
                          schema=schema, create_owner=loaded.settings.databaseCreateOwners)
     fields = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
     exported = {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()}

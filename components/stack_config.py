@@ -39,3 +39,11 @@ def _decode(value: Any) -> Any:
 
 def secret(key: str) -> pulumi.Output[str] | None:
     return pulumi.Config(PROJECT).get_secret(key)
+
+
+def secret_value(key: str) -> str | None:
+    """A config secret's plaintext, for what must be read before any resource exists (the database the fleet's
+    API agents are read from, the key that opens their sealed values). The engine hands the program its
+    config decrypted; keep the value out of anything that is not a secret Output."""
+    value = runtime_config.get_config(f"{PROJECT}:{key}")
+    return str(value) if value else None

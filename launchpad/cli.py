@@ -8,7 +8,7 @@ scan ...              run the image scan gate (Trivy) on an image, image tar or 
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
 collector run         the collector service: status, metrics, logs and alerts into the database (services/collector)
-dev-db, lock, convert-character, local-cluster, shards: see `python -m launchpad <command> --help`
+dev-db, lock, convert-character, local-cluster, shards, api: see `python -m launchpad <command> --help`
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
     from launchpad.stacks.cli import register as register_shards
+    from services.api.cli import register as register_api  # the one kind of import of a service: its CLI
 
     register_migrate(sub)
     register_dev_db(sub)
@@ -92,11 +93,12 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    register_api(sub)
     _register_services(sub)
 
 
 def _register_services(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The long-running services' commands (services/<name>/cli.py): the one place the core names them."""
+    """The collector's commands (services/collector/cli.py); the API's are registered above."""
     from services.collector.cli import register as register_collector
 
     register_collector(sub)

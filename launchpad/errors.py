@@ -19,14 +19,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    file: str
-    line: int
+    file: str  # a file as shown, or `api:<agent>` for an agent created through the API (no file, no line)
+    line: int  # 1-based; 0 when there is no line (an API request or a row of the database)
     field: str  # dotted path inside the file, e.g. "scaling.maxReplicas" or "plugins[2]"; "" for the file
     message: str
 
     def __str__(self) -> str:
         where = f"{self.field}: " if self.field else ""
-        return f"{self.file}:{self.line}: {where}{self.message}"
+        return f"{located(self.file, self.line)}: {where}{self.message}"
 
     @property
     def pointer(self) -> str:
@@ -63,6 +63,11 @@ class FleetError(UserError):
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         super().__init__("", problems)
+
+
+def located(file: str, line: int) -> str:
+    """`FILE:LINE`, or `FILE` alone where there is no line (line 0)."""
+    return f"{file}:{line}" if line else file
 
 
 def field_path(loc: tuple[str | int, ...]) -> str:

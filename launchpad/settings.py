@@ -14,7 +14,7 @@ from launchpad.contracts import PROJECT
 from launchpad.errors import UserError
 
 # Keys read as Pulumi secrets, never as plain settings.
-SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey")
+SECRET_KEYS = ("databaseUrl", "registryPassword", "agentTokenKey", "apiSecretsKey")
 
 
 class ShardingSettings(BaseModel):
@@ -74,6 +74,15 @@ class StackSettings(BaseModel):
 
 class SettingsError(UserError):
     pass
+
+
+def wants_database(values: Mapping[str, Any]) -> bool:
+    """The `database` setting, read before the rest of the settings can be (the program reads the fleet's API
+    agents from that database before it validates anything else): the same parsing as StackSettings."""
+    try:
+        return StackSettings.model_validate({"database": values.get("database", False)}).database
+    except ValidationError:
+        return False  # parse_settings reports it
 
 
 def parse_settings(values: Mapping[str, Any], stack: str) -> StackSettings:

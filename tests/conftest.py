@@ -23,3 +23,26 @@ def pg_server() -> Iterator[local_server.LocalServer]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def registry_url(pg_server: local_server.LocalServer) -> Iterator[str]:
+    """One plain database with every migration applied, holding no agent created through the API: what a
+    stack with `database: true` reads its API agents from (components/program.py). Its URL carries a
+    password (trust auth ignores it) that must never reach a state or a message."""
+    import uuid
+
+    import psycopg
+
+    from launchpad.db.migrations.runner import migrate
+
+    name = f"registry_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_server.url, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    url = pg_server.url_for(f"{local_server.SUPERUSER}:registry-test-password", name)
+    try:
+        assert migrate(url, Path(__file__).resolve().parents[1] / "supabase" / "migrations").findings == []
+        yield url
+    finally:
+        with psycopg.connect(pg_server.url, autocommit=True) as conn:
+            conn.execute(f'drop database if exists "{name}" with (force)')

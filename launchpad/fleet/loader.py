@@ -5,16 +5,17 @@ valid and resolved, or the caller gets the full list of what to fix."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from launchpad.character.read import LoadedCharacter, check_rules, load_character_file
-from launchpad.errors import FleetError, Problem, field_path
+from launchpad.errors import FleetError, Problem, field_path, located
 from launchpad.fleet import resolved as resolve
 from launchpad.fleet import tenants as tenancy
+from launchpad.fleet.api_source import ApiAgent, api_rules, file_rules, source_doc
 from launchpad.fleet.models import AgentSpec, FleetDefaults
 from launchpad.fleet.provenance import Provenance, merge_defaults
 from launchpad.fleet.resolved import Agent, ConfigSecretUse, Fleet
@@ -35,8 +36,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def discover(paths: list[Path]) -> tuple[list[Path], Path | None, list[Problem]]:
-    """Agent files and the defaults file under `paths` (directories are read one level deep, sorted)."""
+def discover(paths: list[Path], *, allow_none: bool = False) -> tuple[list[Path], Path | None, list[Problem]]:
+    """Agent files and the defaults file under `paths` (directories are read one level deep, sorted).
+    No agent file is a problem unless `allow_none` (a fleet of API agents only)."""
     agents: list[Path] = []
     defaults: Path | None = None
     problems: list[Problem] = []
@@ -55,7 +57,7 @@ def discover(paths: list[Path]) -> tuple[list[Path], Path | None, list[Problem]]
                 agents.append(path)
         else:
             problems.append(Problem(_display(path), 1, "", "no such file or directory"))
-    if not agents and not problems:
+    if not agents and not problems and not allow_none:
         problems.append(Problem(_display(paths[0]) if paths else ".", 1, "", "no agent files (*.yaml) found"))
     return agents, defaults, problems
 
@@ -123,12 +125,30 @@ def _load_agent(
     doc, problems = load_yaml(path, _display(path))
     if doc is None:
         return None, problems
+    agent, more = _load_doc(doc, path, defaults_doc, registry, locks)
+    return agent, problems + more
+
+
+def _load_doc(
+    doc: SourceDoc,
+    path: Path,
+    defaults_doc: SourceDoc | None,
+    registry: str | None,
+    locks: LockReader | None,
+    api: ApiAgent | None = None,
+) -> tuple[Agent | None, list[Problem]]:
+    """One agent, from a file (`path`) or from the API (`api`, with `path` the directory of the agent files,
+    which it never reads from)."""
+    problems: list[Problem] = []
     data, provenance = merge_defaults(doc, defaults_doc)
     try:
         spec = AgentSpec.model_validate(data)
     except ValidationError as exc:
         return None, problems + problems_from(exc, AgentSpec, provenance.where, data)
     problems += check_agent(spec, provenance, registry)
+    problems += api_rules(spec, doc.data, doc.path) if api is not None else file_rules(spec, provenance.where)
+    if api is not None and spec.character_file is not None:
+        return None, problems  # refused above: an API agent reads no file
     loaded = _character(spec, data, path, provenance)
     problems += loaded.problems
     base_character = loaded.character
@@ -172,6 +192,9 @@ def _load_agent(
         image_build=build,
         config_secrets=uses,
         notes=tuple(loaded.notes),
+        source="git" if api is None else "api",
+        paused=api.paused if api is not None else False,
+        restarted_at=api.restarted_at if api is not None else None,
     )
     return (None if problems else agent), problems
 
@@ -187,7 +210,7 @@ def _duplicate_names(agents: list[Agent]) -> list[Problem]:
                     agent.file,
                     agent.name_line,
                     "name",
-                    f"agent name {agent.name!r} is already used by {other.file}:{other.name_line}; "
+                    f"agent name {agent.name!r} is already used by {located(other.file, other.name_line)}; "
                     "agent names must be unique across the fleet",
                 )
             )
@@ -202,17 +225,47 @@ def locks_dir_of(paths: list[Path]) -> Path:
     return (first if first.is_dir() else first.parent) / LOCKS_DIR
 
 
-def load_fleet(paths: list[Path] | None = None, *, require_locks: bool = True) -> Fleet:
-    """Load and validate the fleet; raise FleetError with every problem found. `require_locks=False` loads a
-    fleet whose plugin sets are not locked yet (for `launchpad lock`)."""
+def load_fleet(
+    paths: list[Path] | None = None, *, require_locks: bool = True, api_agents: Sequence[ApiAgent] = ()
+) -> Fleet:
+    """Load and validate the fleet: the agent files under `paths` and the agents created through the API
+    (`api_agents`, read from the database), one fleet under one set of rules. Raise FleetError with every
+    problem found. `require_locks=False` loads a fleet whose plugin sets are not locked yet (for `launchpad
+    lock`)."""
     paths = paths or [Path("agents")]
+    agent_files, defaults_file, problems = discover(paths, allow_none=bool(api_agents))
+    return _load(paths, agent_files, defaults_file, problems, require_locks, api_agents)
+
+
+def load_api_agent(agents_dir: Path, agent: ApiAgent) -> Agent:
+    """One agent created through the API, validated as the program will load it: the fleet defaults of
+    `agents_dir` merged under it, every rule, its character, its plugin set's committed lockfile, its
+    namespace's quota and LimitRange. Raise FleetError with every problem."""
+    defaults = agents_dir / DEFAULTS_FILE
+    fleet = _load([agents_dir], [], defaults if defaults.is_file() else None, [], True, [agent])
+    return fleet.agents[0]
+
+
+def _load(
+    paths: list[Path],
+    agent_files: list[Path],
+    defaults_file: Path | None,
+    problems: list[Problem],
+    require_locks: bool,
+    api_agents: Sequence[ApiAgent],
+) -> Fleet:
     locks = LockReader(locks_dir_of(paths)) if require_locks else None
-    agent_files, defaults_file, problems = discover(paths)
     defaults_doc, defaults, defaults_problems = _load_defaults(defaults_file)
     problems += defaults_problems
     agents: list[Agent] = []
     for path in agent_files:
         agent, agent_problems = _load_agent(path, defaults_doc, defaults.registry, locks)
+        problems += agent_problems
+        if agent is not None:
+            agents.append(agent)
+    base = paths[0] if paths and paths[0].is_dir() else (paths[0].parent if paths else Path("agents"))
+    for api in api_agents:  # after the files: a name both use is reported at the API agent
+        agent, agent_problems = _load_doc(source_doc(api), base, defaults_doc, defaults.registry, locks, api)
         problems += agent_problems
         if agent is not None:
             agents.append(agent)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from launchpad.character.schema import CharacterFields
 from launchpad.fleet.catalog import BASE_IMAGE, BUN_VERSION, MODEL_PROVIDERS, PLATFORMS, RUNTIME_VERSION
@@ -170,14 +171,24 @@ class SecretSource(Strict):
     """Where a secret env value comes from: a Pulumi config secret of this stack, or a Kubernetes Secret that
     already exists in the agent's namespace. Exactly one."""
 
+    # (A third source, not in the file schema: `stored: true`, the value an API agent's owner posted, kept
+    # sealed by the control plane: launchpad/sealed.py, launchpad/fleet/api_source.py.)
+
     config: str | None = Field(None, pattern=CONFIG_KEY.pattern)
     secret_key_ref: SecretKeyRef | None = None
+    # Not in the agent file's JSON Schema (agents/agent.schema.json): files may not use it (api_source.py).
+    stored: SkipJsonSchema[Literal[True] | None] = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> SecretSource:
-        if (self.config is None) == (self.secret_key_ref is None):
+        if [self.config, self.secret_key_ref, self.stored].count(None) != 2:
             raise ValueError("give exactly one of `config: <pulumi config key>` or `secretKeyRef: {name, key}`")
         return self
+
+    @property
+    def in_own_secret(self) -> bool:
+        """Whether the agent's own Secret holds the value (config and stored values), not an existing one."""
+        return self.config is not None or self.stored is not None
 
 
 class BuildSpec(Strict):

@@ -5,7 +5,7 @@ interpretation of their own."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from launchpad import naming
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
@@ -39,6 +39,11 @@ class Agent:
     image_build: ImageBuild | None
     config_secrets: tuple[ConfigSecretUse, ...]
     notes: tuple[str, ...] = ()  # what loading did that the user should know (a v0 character converted)
+    # Where the agent comes from: an agent file in git, or the control-plane API (its row in the database,
+    # launchpad/fleet/api_source.py); `file` is then `api:<name>`.
+    source: Literal["git", "api"] = "git"
+    paused: bool = False  # api agents: runs no pod (replicas 0), keeps its Secret and everything else
+    restarted_at: str | None = None  # api agents: a restart asked through the API (rolls the pods)
 
     @property
     def name(self) -> str:
@@ -79,8 +84,10 @@ class Fleet:
 
     def summary(self) -> str:
         tenants = {a.spec.tenant for a in self.agents if a.spec.tenant}
+        api = sum(1 for a in self.agents if a.source == "api")
+        sources = f"{len(self.files)} file(s)" + (f" and {api} from the API" if api else "")
         return (
-            f"{len(self.agents)} agent(s) valid in {len(self.files)} file(s): "
+            f"{len(self.agents)} agent(s) valid in {sources}: "
             f"{len(self.namespaces())} namespace(s), {len(tenants)} tenant(s), {len(self.images())} image(s) to build"
         )
 

@@ -36,8 +36,9 @@ def shipper_config(
         "compression": "none",
         "timeout": "30s",
         # Retry for as long as it takes (0: no deadline): lines wait in the persistent queue, not in memory.
-        "retry_on_failure": {"enabled": True, "initial_interval": "250ms", "max_interval": "5s",
-                             "max_elapsed_time": "0s"},  # fmt: skip
+        "retry_on_failure": {
+            "enabled": True, "initial_interval": "250ms", "max_interval": "5s", "max_elapsed_time": "0s",
+        },
         "sending_queue": {"enabled": True, "storage": "file_storage", "queue_size": 5000},
     }
     if token:

@@ -52,6 +52,14 @@ MISPLACED = {
     ("character", "lore"): "`lore` is elizaOS v0 and 1.7.2 refuses it: move its entries into `bio`",
     ("character", "modelProvider"): "`modelProvider` is elizaOS v0 and 1.7.2 refuses it: the model is the top-level "
     "`model: {provider, name}`",
+    ("character", "personality"): "elizaOS 1.7.2 characters have no `personality`: describe it with `adjectives` "
+    "(a list of traits) and `style`, or in `system` (the system prompt)",
+}
+
+# Required fields whose absence deserves an example of what to write (by the field's own name).
+MISSING = {
+    "model": "required field is missing: the model the agent talks to, e.g. `model: {provider: openai, name: "
+    "gpt-4o-mini}`",
 }
 
 
@@ -67,7 +75,7 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> str:
         hint = f"; did you mean `{guess[0]}`?" if guess else ""
         return f"unknown field `{key}`{hint}"
     if kind == "missing":
-        return "required field is missing"
+        return MISSING.get(str(loc[-1]) if len(loc) == 1 else "", "required field is missing")
     if kind in ("model_type", "dict_type"):  # pydantic names our class here ("instance of ModelSpec")
         return "must be a mapping of keys to values (YAML `key: value`, a JSON object)"
     message = error["msg"]

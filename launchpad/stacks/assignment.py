@@ -52,10 +52,15 @@ def shard_ids(sharding: ShardingSettings, fleet: Fleet) -> list[str]:
 
 
 def shard_of(agent: Agent, sharding: ShardingSettings) -> str:
+    return shard_for(agent.name, agent.spec.tenant, sharding)
+
+
+def shard_for(name: str, tenant: str | None, sharding: ShardingSettings) -> str:
+    """The shard of an agent by its name and tenant: all the assignment reads of it."""
     if sharding.by == "tenant":
-        return tenant_shard(agent.spec.tenant)
+        return tenant_shard(tenant)
     assert sharding.count is not None
-    return rendezvous(agent.name, hash_shards(sharding.count))
+    return rendezvous(name, hash_shards(sharding.count))
 
 
 def assign(fleet: Fleet, sharding: ShardingSettings) -> dict[str, str]:

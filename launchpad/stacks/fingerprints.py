@@ -24,6 +24,8 @@ def agent_digest(agent: Agent) -> str:
         "character": agent.character,
         "plugins": agent.plugins,
         "image": agent.image_ref,
+        "paused": agent.paused,  # API agents: the control plane's own settings of the agent
+        "restartedAt": agent.restarted_at,
     }
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -20,6 +20,7 @@ from launchpad.contracts import PROJECT
 from launchpad.errors import UserError
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
+from launchpad.sealed import CONFIG_KEY as SEALING_KEY
 from launchpad.settings import StackSettings, parse_settings
 from launchpad.stacks.assignment import shard_ids, shard_of
 from launchpad.stacks.stack_files import SHARD_KEYS, plain_config, stack_file
@@ -114,6 +115,9 @@ def stack_needs(fleet: Fleet, plain: Mapping[str, Any], stack: str) -> StackNeed
         needs += [SecretNeed(key, own, None, f"monitoring.receivers.{sev}.urlSecret")
                   for sev, key in sorted(monitoring.secret_keys().items())]
     needs.append(SecretNeed(TOKEN_KEY_CONFIG, own, None, TOKEN_KEY_CONFIG))  # every agent's API token
+    if any(source.stored for a in readers for source in a.spec.secrets.values()):
+        # The values owners posted to the API are sealed with it (launchpad/sealed.py).
+        needs.append(SecretNeed(SEALING_KEY, own, None, SEALING_KEY))
     if settings.database:
         needs.append(SecretNeed(DATABASE_URL_CONFIG, own, None, "database"))
     return StackNeeds(fleet, settings, monitoring, role, agents, tuple(needs))

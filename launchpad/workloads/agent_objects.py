@@ -94,7 +94,8 @@ def _annotations(agent: Agent, scan: bool) -> dict[str, str]:
 
 
 def autoscaled(agent: Agent) -> bool:
-    return agent.spec.scaling.max_replicas > agent.spec.scaling.min_replicas
+    """An HPA owns the replica count; never for a paused agent, which runs none."""
+    return not agent.paused and agent.spec.scaling.max_replicas > agent.spec.scaling.min_replicas
 
 
 def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
@@ -113,7 +114,8 @@ def deployment(agent: Agent, scan: bool, image: Any = None) -> Manifest:
         "template": pod.pod_template(agent, _labels(agent), {}, image if image is not None else agent.image_ref),
     }
     if not autoscaled(agent):
-        spec["replicas"] = scaling.min_replicas  # with an HPA, the HPA owns the replica count
+        # With an HPA, the HPA owns the replica count. Paused: no pod, everything else (its Secret) kept.
+        spec["replicas"] = 0 if agent.paused else scaling.min_replicas
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -152,7 +154,7 @@ def hpa(agent: Agent) -> Manifest | None:
 
 
 def pdb(agent: Agent) -> Manifest | None:
-    if agent.spec.scaling.max_replicas <= 1:
+    if agent.paused or agent.spec.scaling.max_replicas <= 1:
         return None
     return {
         "apiVersion": "policy/v1",
@@ -262,3 +264,8 @@ def agent_manifests(
 def config_secret_env(agent: Agent) -> dict[str, str]:
     """env name -> Pulumi config key, for the secrets that come from stack config."""
     return {env: source.config for env, source in sorted(agent.spec.secrets.items()) if source.config is not None}
+
+
+def stored_secret_env(agent: Agent) -> list[str]:
+    """Env names whose values were posted to the API and are kept sealed (agents created through the API)."""
+    return sorted(env for env, source in agent.spec.secrets.items() if source.stored)

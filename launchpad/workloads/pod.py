@@ -82,8 +82,8 @@ def _plain_env(agent: Agent) -> dict[str, str]:
 
 
 def secret_env(agent: Agent) -> list[str]:
-    """Env names whose values the agent's own Secret holds: its config secrets and its API token."""
-    return sorted([env for env, source in agent.spec.secrets.items() if source.config is not None] + [AUTH_TOKEN_ENV])
+    """Env names whose values the agent's own Secret holds: its config (or stored) secrets and its API token."""
+    return sorted([env for env, source in agent.spec.secrets.items() if source.in_own_secret] + [AUTH_TOKEN_ENV])
 
 
 def container_env(agent: Agent) -> list[dict[str, Any]]:
@@ -142,12 +142,15 @@ def container(agent: Agent, image: Any) -> dict[str, Any]:
     }
 
 
+RESTARTED_AT_ANNOTATION = "launchpad.dev/restarted-at"
+
+
 def pod_template(agent: Agent, labels: dict[str, str], annotations: dict[str, str], image: Any) -> dict[str, Any]:
+    notes = {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)}
+    if agent.restarted_at is not None:  # a restart asked through the API: a new value rolls the pods
+        notes[RESTARTED_AT_ANNOTATION] = agent.restarted_at
     return {
-        "metadata": {
-            "labels": labels,
-            "annotations": {**annotations, "launchpad.dev/character-sha256": character_checksum(agent)},
-        },
+        "metadata": {"labels": labels, "annotations": notes},
         "spec": {
             "serviceAccountName": agent.name,
             "priorityClassName": priority_class_name(agent.tier),  # launchpad.workloads.tenant_objects

@@ -27,7 +27,7 @@ def render_fleet(fleet: Fleet, out: Path, *, scan: bool = True) -> list[Path]:
             written.append(_write(out / "namespaces" / f"{namespace}.yaml", shared))
     written.append(_write(out / "cluster" / "priority-classes.yaml", priority_classes()))
     for agent in fleet.agents:
-        placeholders = dict.fromkeys(secret_env(agent), REDACTED)
+        placeholders = dict.fromkeys(secret_env(agent), REDACTED)  # config and stored values
         manifests = agent_manifests(agent, placeholders, scan=scan).all()
         if agent.spec.tenant is None:
             manifests += limits.get(agent.namespace, [])

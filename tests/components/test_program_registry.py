@@ -17,16 +17,16 @@ from components import program  # noqa: E402
 from tests.components.example_config import ROOT, TEST_SECRET_PREFIX, example_secrets  # noqa: E402
 
 DYNAMIC = "pulumi-python:dynamic/launchpad:"
-URL = "postgresql://postgres:test-db-password@127.0.0.1:5432/postgres"
+pytestmark = pytest.mark.postgres  # the program reads the fleet's API agents from the database
 
 
 @pytest.fixture(scope="module")
-def resources(tmp_path_factory: pytest.TempPathFactory) -> list:
+def resources(tmp_path_factory: pytest.TempPathFactory, registry_url: str) -> list:
     cwd = os.getcwd()
     os.chdir(ROOT)
     try:
         plain = {"renderDir": str(tmp_path_factory.mktemp("render")), "imageBuild": "skip", "database": "true"}
-        with stack_config(plain, {**example_secrets(), "databaseUrl": URL}):
+        with stack_config(plain, {**example_secrets(), "databaseUrl": registry_url}):
             run_program(program.run)
     finally:
         os.chdir(cwd)
@@ -43,10 +43,10 @@ def test_schema_and_the_registry_resources_not_one_per_agent(resources: list) ->
     assert [r.name for r in resources if r.typ == "agent-launchpad:index:SupabaseSchema"] == ["control-plane"]
 
 
-def test_database_url_is_secret_everywhere(resources: list) -> None:
+def test_database_url_is_secret_everywhere(resources: list, registry_url: str) -> None:
     for r in (r for r in resources if r.typ.startswith(DYNAMIC)):
         assert is_secret(r.inputs["database_url"]), r.name
-        assert unwrap(r.inputs["database_url"]) == URL
+        assert unwrap(r.inputs["database_url"]) == registry_url
 
 
 def test_records_name_secret_locations_never_values(resources: list) -> None:

@@ -37,7 +37,6 @@ config:
   agent-launchpad:databaseUrl:
     secure: v1:not-read-by-the-shard
 """
-URL = "postgresql://postgres:shard-test-password@127.0.0.1:5432/postgres"
 REFERENCE = "organization/agent-launchpad/prod"
 
 
@@ -46,15 +45,18 @@ FACTS = {"namespaces": {"tenant-team-0": "restricted", "tenant-team-1": "restric
          "rules": [{"record": "launchpad:agent_pod:info", "expr": "kube_pod_labels"}], "agentSelectors": ["x"]}
 
 
+pytestmark = pytest.mark.postgres  # the program reads the fleet's API agents from the database
+
+
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry_url: str) -> Iterator[dict[str, str]]:
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "supabase", tmp_path / "supabase")
     secrets = write_fleet(tmp_path / "agents", 12)
     (tmp_path / "Pulumi.prod.yaml").write_text(PLATFORM_FILE)
     # What the platform stack exports after its up (components/platform_stack.py).
     MOCKS.stack_outputs[REFERENCE] = {"platform": {"fleet": "prod", "schema": SCHEMA, "images": {}, "policy": FACTS}}
-    yield {**secrets, "databaseUrl": URL}
+    yield {**secrets, "databaseUrl": registry_url}
     MOCKS.stack_outputs.clear()
 
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.postgres
 
 REGISTRY = "20250601000100_agent_registry.sql"
 DECLARED_SELECT = "CREATE POLICY agents_select_own ON public.agents AS PERMISSIVE FOR select TO authenticated USING ((SELECT auth.uid()) = user_id)"  # noqa: E501
-DECLARED_DELETE = "CREATE POLICY agents_delete_own ON public.agents AS PERMISSIVE FOR delete TO authenticated USING ((SELECT auth.uid()) = user_id)"  # noqa: E501
+DECLARED_SECRETS = "CREATE POLICY agent_secrets_select_own ON public.agent_secrets AS PERMISSIVE FOR select TO authenticated USING ((SELECT auth.uid()) = user_id)"  # noqa: E501
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def _partition(url: str) -> str:
 # What someone does to the live database, and the exact line `db check` prints for it.
 TAMPERING: dict[str, tuple[list[str], list[str]]] = {
     "dropped policy": (
-        ["drop policy agents_delete_own on public.agents"],
+        ["drop policy agent_secrets_select_own on public.agent_secrets"],
         [
-            "ERROR policy_as_declared: policy agents_delete_own on public.agents: missing (declared in "
-            f"{REGISTRY}); fix: {DECLARED_DELETE} (as {REGISTRY} declares it)"
+            "ERROR policy_as_declared: policy agent_secrets_select_own on public.agent_secrets: missing (declared in "
+            f"{REGISTRY}); fix: {DECLARED_SECRETS} (as {REGISTRY} declares it)"
         ],
     ),
     "RLS disabled": (

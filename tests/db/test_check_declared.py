@@ -21,12 +21,24 @@ def _declared(tmp_path: Path, *files: str) -> Declared:
 def test_the_projects_migrations() -> None:
     state = declared(discover(MIGRATIONS))
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
-    assert len(state.policies) == 31  # 22 before 20261207400000_observed_health: 2 for owners, 7 for the collector
+    # 22 of the registry and telemetry, 2 of the operations queue; less the 6 write policies of agents and
+    # agent_secrets, plus the admins' 4 and the control plane's 11 (20261207300000_api_agents.sql,
+    # 20261207300100_api_operations.sql); the collector's 9: owners read health and events, its own
+    # role writes (20261207400000_observed_health.sql).
+    assert len(state.policies) == 42
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
-    for table in ("agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts"):
+    for table in ("agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud
         assert state.granted(("public", table), "anon") == set()
+    for table in ("agents", "agent_secrets"):  # every change goes through the control plane
+        assert state.granted(("public", table), "authenticated") == {"SELECT"}
+        assert state.granted(("public", table), "anon") == set()
+    for table in ("agent_secret_values", "api_idempotency_keys"):  # the control plane's own
+        assert state.granted(("public", table), "authenticated") == set()
     assert state.granted(("public", "security_events"), "authenticated") == {"SELECT", "INSERT"}
+    for table in ("operations", "operation_events"):
+        assert state.granted(("public", table), "authenticated") == {"SELECT"}
+    assert state.granted(("public", "deploy_runs"), "authenticated") == set()
     policy = state.policies[("public", "agents", "agents_select_own")]
     assert policy.file == "20250601000100_agent_registry.sql"
     assert RawStream()(policy.statement).endswith("TO authenticated USING ((SELECT auth.uid()) = user_id)")

@@ -108,7 +108,7 @@ def test_a_failed_update_reaches_the_user_without_a_traceback(migrations_dir: Pa
 
 
 def _record(name: str, replicas: int = 1) -> dict[str, object]:
-    return {"user_id": OWNER, "name": name, "tenant": None, "namespace": f"agent-{name}", "status": "deployed",
+    return {"user_id": OWNER, "name": name, "tenant": None, "namespace": f"agent-{name}", "status": "running",
             "replicas": replicas, "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1",
             "secrets": [{"env_name": "K", "source": "pulumi-config", "location": "k"}]}
 
@@ -165,6 +165,6 @@ def test_record_without_optional_fields_survives_the_engine() -> None:
     # The engine drops null properties: an agent without a tenant arrives with no `tenant` key.
     from launchpad.providers.registry import record_from
 
-    record = record_from({"user_id": "u", "name": "n", "namespace": "agent-n", "status": "deployed", "replicas": 1,
+    record = record_from({"user_id": "u", "name": "n", "namespace": "agent-n", "status": "running", "replicas": 1,
                           "character": {}, "plugins": [], "platforms": {}, "resources": {}, "image": "i:1"})
     assert record.tenant is None and record.secrets == []

@@ -20,7 +20,7 @@ RECORD = AgentRecord(
     name="support-bot",
     tenant="acme",
     namespace="tenant-acme",
-    status="deployed",
+    status="running",
     replicas=2,
     character={"name": "Support", "bio": ["helps"]},
     plugins=["@elizaos/plugin-openai"],
@@ -63,7 +63,7 @@ def _secrets(url: str) -> set[tuple[str, str, str]]:
 
 def test_add_change_remove(url: str) -> None:
     first_id = register(url, RECORD)
-    assert _agent(url) == ("deployed", 2, ["@elizaos/plugin-openai"], RECORD.character, RECORD.image, "acme")
+    assert _agent(url) == ("running", 2, ["@elizaos/plugin-openai"], RECORD.character, RECORD.image, "acme")
     assert _secrets(url) == {
         ("OPENAI_API_KEY", "pulumi-config", "openaiKey"),
         ("DISCORD_TOKEN", "kubernetes-secret", "discord/token"),
@@ -74,7 +74,7 @@ def test_add_change_remove(url: str) -> None:
         secrets=[SecretLocation("OPENAI_API_KEY", "kubernetes-secret", "llm/openai")],
     )
     assert register(url, changed) == first_id  # same row, updated in place
-    assert _agent(url) == ("deployed", 5, ["@elizaos/plugin-openai"], RECORD.character, changed.image, "acme")
+    assert _agent(url) == ("running", 5, ["@elizaos/plugin-openai"], RECORD.character, changed.image, "acme")
     assert _secrets(url) == {("OPENAI_API_KEY", "kubernetes-secret", "llm/openai")}
 
     assert unregister(url, OWNER, RECORD.name) is True
@@ -87,7 +87,7 @@ def test_failed_upsert_changes_nothing(url: str) -> None:
     bad = dataclasses.replace(RECORD, replicas=9, secrets=[SecretLocation("BAD NAME", "pulumi-config", "x")])
     with pytest.raises(RegistryError, match="registering agent 'support-bot'"):
         register(url, bad)
-    assert _agent(url) == ("deployed", 2, ["@elizaos/plugin-openai"], RECORD.character, RECORD.image, "acme")
+    assert _agent(url) == ("running", 2, ["@elizaos/plugin-openai"], RECORD.character, RECORD.image, "acme")
     assert len(_secrets(url)) == 2
 
 

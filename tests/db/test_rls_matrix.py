@@ -27,6 +27,11 @@ ROLES = ["anon", "user_a", "user_b", "service_role"]
 CLAIM_STYLES = ["request.jwt.claims", "request.jwt.claim.sub"]
 
 
+# Users read these through PostgREST; every change goes through the control plane (services/api), which
+# validates it and deploys it (20261207300000_api_agents.sql says why, column by column).
+CONTROL_PLANE_WRITES = ("agents", "agent_secrets")
+
+
 @dataclass(frozen=True)
 class TableCase:
     insert: str  # inserts one row owned by A
@@ -36,7 +41,7 @@ class TableCase:
 CASES: dict[str, TableCase] = {
     "agents": TableCase(
         f"insert into public.agents (user_id, name, namespace, image) values ('{USER_A}', 'new-one', 'ns', 'img')",
-        "update public.agents set status = 'stopped'",
+        "update public.agents set status = 'paused'",
     ),
     "agent_secrets": TableCase(
         "insert into public.agent_secrets (agent_id, user_id, env_name, source, location)"
@@ -70,6 +75,8 @@ def expected(role: str, table: str, op: str) -> bool:
         return True  # bypasses RLS; the audit log's guard lets it through too
     if role != "user_a":
         return False  # anon sees nothing; user B never touches A's rows
+    if table in CONTROL_PLANE_WRITES:
+        return op == "select"
     return not (table == "security_events" and op in ("update", "delete"))  # append-only for users
 
 
@@ -268,9 +275,13 @@ CRUD = ("SELECT", "INSERT", "UPDATE", "DELETE")
 API_PRIVILEGES = {
     *{(role, "schema", schema, "USAGE") for role in ("anon", "authenticated") for schema in ("public", "auth")},
     *{(role, "function", f, "EXECUTE") for role in ("anon", "authenticated") for f in ("auth.uid()", "auth.jwt()")},
-    *{("authenticated", "relation", t, p) for t in TABLES if t != "security_events" for p in CRUD},
+    *{("authenticated", "relation", t, p) for t in TABLES if t not in ("security_events", *CONTROL_PLANE_WRITES)
+      for p in CRUD},
+    *{("authenticated", "relation", t, "SELECT") for t in CONTROL_PLANE_WRITES},
     ("authenticated", "relation", "security_events", "SELECT"),
     ("authenticated", "relation", "security_events", "INSERT"),
+    # The operations queue: read-only for users (tests/db/test_operations_rls.py); deploy_runs not at all.
+    *{("authenticated", "relation", t, "SELECT") for t in ("operations", "operation_events")},
     # What the collector observes (20261207400000_observed_health): owners read it, nobody writes it through
     # the API; the series' seq sequences advance through the defaults of rows a user may insert.
     ("authenticated", "relation", "agent_health", "SELECT"),

@@ -72,7 +72,7 @@ def test_changed_migration_set_changes_the_inputs(tmp_path: Any) -> None:
 def test_registered_agents_inputs_hold_records_with_secret_locations_never_values() -> None:
     record = AgentRecord(
         user_id="00000000-0000-4000-8000-000000000001", name="helper", tenant=None, namespace="agent-helper",
-        status="deployed", replicas=1, character={"name": "Helper"}, plugins=[], platforms={}, resources={},
+        status="running", replicas=1, character={"name": "Helper"}, plugins=[], platforms={}, resources={},
         image="img:1", secrets=[SecretLocation("OPENAI_API_KEY", "pulumi-config", "openaiKey")],
     )
     run_program(lambda: RegisteredAgents("registry-agents", URL, [record]))

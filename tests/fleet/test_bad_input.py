@@ -96,7 +96,7 @@ EXPECTED: dict[str, list[str]] = {
         "agents/bot.yaml:2: owner: must be the owning Supabase user's id, a UUID such as 7d3c1e52-8a4b-4c1e-9f2a-1b6e5d4c3a21",
     ],
     'missing_model': [
-        'agents/bot.yaml:1: model: required field is missing',
+        'agents/bot.yaml:1: model: required field is missing: the model the agent talks to, e.g. `model: {provider: openai, name: gpt-4o-mini}`',
     ],
     'model_not_mapping': [
         'agents/bot.yaml:8: model: must be a mapping of keys to values (YAML `key: value`, a JSON object)',

@@ -4,7 +4,7 @@ their labels, launchpad.monitoring.selectors.)"""
 
 from __future__ import annotations
 
-from launchpad.db.repository.record import AgentRecord, SecretLocation
+from launchpad.db.repository.record import STORED_LOCATION, AgentRecord, SecretLocation
 from launchpad.fleet.resolved import Agent
 
 
@@ -17,12 +17,14 @@ def agent_record(agent: Agent) -> AgentRecord:
         elif source.secret_key_ref is not None:
             ref = source.secret_key_ref
             secrets.append(SecretLocation(env, "kubernetes-secret", f"{ref.name}/{ref.key}"))
+        elif source.stored:
+            secrets.append(SecretLocation(env, "api", STORED_LOCATION))
     return AgentRecord(
         user_id=str(agent.spec.owner),
         name=agent.name,
         tenant=agent.spec.tenant,
         namespace=agent.namespace,
-        status="deployed",
+        status="running",
         replicas=agent.spec.scaling.min_replicas,
         character=agent.character,
         plugins=list(agent.plugins),
@@ -34,4 +36,5 @@ def agent_record(agent: Agent) -> AgentRecord:
         },
         image=agent.image_ref,
         secrets=secrets,
+        source_file=agent.file if agent.source == "git" else None,
     )

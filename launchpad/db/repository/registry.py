@@ -18,41 +18,58 @@ Connection = psycopg.Connection[tuple[object, ...]]
 
 _UPSERT_AGENT = """
 insert into public.agents
-  (user_id, name, tenant, namespace, status, replicas, character, plugins, platforms, resources, image)
-values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+  (user_id, name, tenant, namespace, status, replicas, character, plugins, platforms, resources, image, source_file)
+values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 on conflict (user_id, name) do update set
   tenant = excluded.tenant, namespace = excluded.namespace, status = excluded.status,
   replicas = excluded.replicas, character = excluded.character, plugins = excluded.plugins,
-  platforms = excluded.platforms, resources = excluded.resources, image = excluded.image
+  platforms = excluded.platforms, resources = excluded.resources, image = excluded.image,
+  source_file = excluded.source_file
+  where agents.source = 'git'
 returning id
 """
 
+# A git agent whose file changed owner: its old row goes (names are unique across owners), as
+# RegistryMembers would remove it later in the same `up`. Never an api agent's row.
+_DROP_PREVIOUS_OWNER = "delete from public.agents where name = %s and user_id <> %s and source = 'git'"
+
 
 def upsert_agent(conn: Connection, record: AgentRecord, *, create_owner: bool = False) -> str:
-    """Insert or update the agent and make its secret rows exactly `record.secrets`. Returns the agent id.
+    """Insert or update the git agent and make its secret rows exactly `record.secrets`. Returns the agent id.
+    An agent created through the API is never changed: a git record with its name is an error.
 
     create_owner: first add a bare `auth.users` row for the owner if there is none. Only for local
     databases (the dev stack), whose users nobody signs up; a real Supabase has its users."""
     with conn.transaction():
         if create_owner:
             conn.execute("insert into auth.users (id) values (%s) on conflict do nothing", (record.user_id,))
-        row = conn.execute(
-            _UPSERT_AGENT,
-            (
-                record.user_id,
-                record.name,
-                record.tenant,
-                record.namespace,
-                record.status,
-                record.replicas,
-                Jsonb(record.character),
-                list(record.plugins),
-                Jsonb(record.platforms),
-                Jsonb(record.resources),
-                record.image,
-            ),
-        ).fetchone()
-        assert row is not None  # insert ... returning always yields the row
+        conn.execute(_DROP_PREVIOUS_OWNER, (record.name, record.user_id))
+        try:
+            with conn.transaction():
+                row = conn.execute(
+                    _UPSERT_AGENT,
+                    (
+                        record.user_id,
+                        record.name,
+                        record.tenant,
+                        record.namespace,
+                        record.status,
+                        record.replicas,
+                        Jsonb(record.character),
+                        list(record.plugins),
+                        Jsonb(record.platforms),
+                        Jsonb(record.resources),
+                        record.image,
+                        record.source_file,
+                    ),
+                ).fetchone()
+        except psycopg.errors.UniqueViolation:
+            row = None  # agents_name_key: another owner's api agent holds the name
+        if row is None:
+            raise RegistryError(
+                f"agent name {record.name!r} belongs to an agent created through the API; an agent file cannot "
+                "take it over: rename the file's agent"
+            )
         agent_id = str(row[0])
         _sync_secrets(conn, agent_id, record.user_id, record.secrets)
     return agent_id
@@ -75,9 +92,12 @@ def _sync_secrets(conn: Connection, agent_id: str, user_id: str, secrets: list[S
 
 
 def delete_agent(conn: Connection, user_id: str, name: str) -> bool:
-    """Remove the agent (its secret rows, metrics and logs go with it by cascade). False if it was absent."""
+    """Remove the git agent (its secret rows, metrics and logs go with it by cascade). False if it was absent.
+    An agent created through the API is never removed here: the deployer removes it, after its objects."""
     with conn.transaction():
-        cur = conn.execute("delete from public.agents where user_id = %s and name = %s", (user_id, name))
+        cur = conn.execute(
+            "delete from public.agents where user_id = %s and name = %s and source = 'git'", (user_id, name)
+        )
         return cur.rowcount > 0
 
 
@@ -103,6 +123,8 @@ def register_all(url: str, records: list[AgentRecord], *, create_owner: bool = F
     except psycopg.Error as exc:
         reason = pg_errors.reason(exc, url)
         raise RegistryError(f"registering agent {current.name!r} (owner {current.user_id}): {reason}") from None
+    except RegistryError as exc:
+        raise RegistryError(f"registering agent {current.name!r} (owner {current.user_id}): {exc}") from None
     return ids
 
 

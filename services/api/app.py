@@ -1,0 +1,67 @@
+"""The FastAPI application: its routers, errors, rate-limit headers and the resources each request uses
+(the database pool, the token verifier, the limits), built from an ApiConfig."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from starlette.responses import Response
+
+from services.api import errors, openapi_docs
+from services.api.agents import models as agent_models
+from services.api.agents import views as agent_views
+from services.api.agents.git_names import GitNames
+from services.api.agents.service import Agents
+from services.api.auth.tokens import TokenVerifier
+from services.api.config import ApiConfig
+from services.api.database import Database
+from services.api.health import views as health_views
+from services.api.operations import views as operation_views
+from services.api.ratelimit import RateLimits
+
+TITLE = "agent-launchpad control plane"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Agents for users signed in with Supabase Auth: every change is validated by the same loader and rules as an "
+    "agent file in git and deployed by the same Pulumi program, through an operation you can follow. Send the "
+    "Supabase access token as `Authorization: Bearer <access_token>`."
+)
+
+
+def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLimits | None = None) -> FastAPI:
+    db = Database(config.database_url, config.pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        db.open()
+        try:
+            yield
+        finally:
+            db.close()
+
+    app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.config = config
+    app.state.db = db
+    app.state.verifier = TokenVerifier(config.auth)
+    app.state.rates = rates or RateLimits()
+    app.state.agents = Agents(db, config, GitNames(config.fleet.agents_dir, project or Path.cwd()))
+    errors.install(app)
+
+    @app.middleware("http")
+    async def _rate_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        standing = getattr(request.state, "rate", None)
+        if standing is not None:
+            for key, value in standing.headers().items():
+                response.headers.setdefault(key, value)
+        return response
+
+    app.include_router(health_views.router)
+    app.include_router(agent_views.router)
+    app.include_router(operation_views.router)
+    openapi_docs.install(app, [agent_models.CreateAgent, agent_models.UpdateAgent, agent_models.Scale])
+    return app
