@@ -18,9 +18,12 @@ from services.api.agents.service import Agents
 from services.api.auth.tokens import TokenVerifier
 from services.api.config import ApiConfig
 from services.api.database import Database
+from services.api.events import views as event_views
+from services.api.events.hub import LiveHub
 from services.api.health import views as health_views
 from services.api.operations import views as operation_views
 from services.api.ratelimit import RateLimits
+from services.api.telemetry import views as telemetry_views
 
 TITLE = "agent-launchpad control plane"
 VERSION = "1.0.0"
@@ -33,19 +36,23 @@ DESCRIPTION = (
 
 def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLimits | None = None) -> FastAPI:
     db = Database(config.database_url, config.pool_size)
+    live = LiveHub(db, config.database_url)  # one listener for the whole fleet, per process
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         db.open()
+        live.start()
         try:
             yield
         finally:
+            live.stop()
             db.close()
 
     app = FastAPI(title=TITLE, version=VERSION, description=DESCRIPTION, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     app.state.config = config
     app.state.db = db
+    app.state.live = live
     app.state.verifier = TokenVerifier(config.auth)
     app.state.rates = rates or RateLimits()
     app.state.agents = Agents(db, config, GitNames(config.fleet.agents_dir, project or Path.cwd()))
@@ -63,5 +70,7 @@ def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLim
     app.include_router(health_views.router)
     app.include_router(agent_views.router)
     app.include_router(operation_views.router)
+    app.include_router(telemetry_views.router)
+    app.include_router(event_views.router)
     openapi_docs.install(app, [agent_models.CreateAgent, agent_models.UpdateAgent, agent_models.Scale])
     return app
