@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from launchpad.db.repository import api_agents as repo
 from launchpad.db.repository import operations as ops
 from launchpad.db.repository.agent_record import agent_record
+from launchpad.db.repository.telemetry import reads as telemetry_reads
 from launchpad.errors import FleetError
 from launchpad.fleet import load_api_agent
 from launchpad.fleet.api_source import ApiAgent
@@ -121,6 +122,7 @@ def agent_status(svc: Agents, who: Principal, name: str) -> models.AgentStatus:
         if row is None:
             raise not_found(name)
         last = repo.last_operation(conn, name)
+        seen = telemetry_reads.observed(conn, row.id)
     scaling = (row.resources or {}).get("scaling", {})
     low, high = (0, 0) if row.paused else (int(scaling.get("minReplicas", row.replicas)),
                                             int(scaling.get("maxReplicas", row.replicas)))
@@ -129,7 +131,10 @@ def agent_status(svc: Agents, who: Principal, name: str) -> models.AgentStatus:
         revision=row.revision, replicas={"min": low, "max": high},
         lastOperation=operation_ref(last, last.kind, last.dry_run) if last else None,
         lastError=list(last.error_lines) if last and last.state == "failed" else [],
-        observed=None,
+        observed=None if seen is None else models.Observed(
+            health=seen.health, replicasDesired=seen.replicas_desired, replicasReady=seen.replicas_ready,
+            restarts=seen.restarts, reason=seen.health_reason, changedAt=seen.health_changed_at,
+        ),
     )
 
 

@@ -1,0 +1,28 @@
+"""The position of a client in the four live streams, as its events' `id` (and so its Last-Event-ID):
+`status:<n>,logs:<n>,metrics:<n>,alerts:<n>`, each the last row of that stream it has been sent (the
+streams' `seq`, supabase/migrations/20261207400000_observed_health.sql)."""
+
+from __future__ import annotations
+
+from launchpad.db.repository.telemetry.reads import STREAMS
+from services.api.errors import Detail, validation_error
+
+Cursor = dict[str, int]
+
+
+def encode(cursor: Cursor) -> str:
+    return ",".join(f"{stream}:{cursor[stream]}" for stream in STREAMS)
+
+
+def decode(text: str) -> Cursor:
+    cursor: Cursor = {}
+    for part in text.split(","):
+        stream, _, value = part.strip().partition(":")
+        if stream not in STREAMS or not value.isdigit() or stream in cursor:
+            raise validation_error([Detail(None, "an event id this API sent (status:<n>,logs:<n>,metrics:<n>,"
+                                                 "alerts:<n>)", "Last-Event-ID")])  # fmt: skip
+        cursor[stream] = int(value)
+    if set(cursor) != set(STREAMS):
+        raise validation_error([Detail(None, "every stream's position (status, logs, metrics, alerts)",
+                                       "Last-Event-ID")])  # fmt: skip
+    return cursor
