@@ -288,6 +288,8 @@ API_PRIVILEGES = {
     ("authenticated", "relation", "agent_events", "SELECT"),
     *{("authenticated", "sequence", f"{t}_seq", p) for t in ("agent_logs", "agent_metrics", "system_alerts")
       for p in ("USAGE",)},
+    # The dashboard's stream of agent changes (20261207550000_dashboard_live): owners read, triggers write.
+    ("authenticated", "relation", "agent_changes", "SELECT"),
 }
 
 

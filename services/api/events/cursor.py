@@ -1,6 +1,7 @@
-"""The position of a client in the four live streams, as its events' `id` (and so its Last-Event-ID):
-`status:<n>,logs:<n>,metrics:<n>,alerts:<n>`, each the last row of that stream it has been sent (the
-streams' `seq`, supabase/migrations/20261207400000_observed_health.sql)."""
+"""The position of a client in the live streams, as its events' `id` (and so its Last-Event-ID):
+`status:<n>,logs:<n>,metrics:<n>,alerts:<n>,agents:<n>,operations:<n>,opevents:<n>`, each the last row of that
+stream it has been sent (the collector's streams' `seq`, supabase/migrations/20261207400000_observed_health.sql;
+the control plane's commit-ordered positions, launchpad/db/repository/changes.py)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ def decode(text: str) -> Cursor:
     for part in text.split(","):
         stream, _, value = part.strip().partition(":")
         if stream not in STREAMS or not value.isdigit() or stream in cursor:
-            raise validation_error([Detail(None, "an event id this API sent (status:<n>,logs:<n>,metrics:<n>,"
-                                                 "alerts:<n>)", "Last-Event-ID")])  # fmt: skip
+            raise validation_error([Detail(None, "an event id this API sent (" + ",".join(f"{s}:<n>" for s in STREAMS)
+                                                 + ")", "Last-Event-ID")])  # fmt: skip
         cursor[stream] = int(value)
     if set(cursor) != set(STREAMS):
-        raise validation_error([Detail(None, "every stream's position (status, logs, metrics, alerts)",
+        raise validation_error([Detail(None, f"every stream's position ({', '.join(STREAMS)})",
                                        "Last-Event-ID")])  # fmt: skip
     return cursor

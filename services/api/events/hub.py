@@ -21,13 +21,14 @@ from typing import Any
 
 import psycopg
 
-from launchpad.db.repository.telemetry.reads import STREAMS, stream_after, stream_heads
+from launchpad.db.repository.telemetry.reads import STREAMS, stream_after, stream_heads, stream_pending
 from services.api.auth.principal import Principal
 from services.api.database import Database
 
 log = logging.getLogger("launchpad.api.events")
 CHANNEL = "launchpad_live"
 BATCH = 1000  # rows per stream per read
+HELD_BACK_RETRY_SECONDS = 0.2  # a committed change an older transaction still holds back is read again this soon
 QUEUE_ROWS = 20_000  # a client further behind than this is cut off; it resumes from its Last-Event-ID
 Row = dict[str, Any]
 
@@ -75,6 +76,7 @@ class LiveHub:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.stats = {"notifications": 0, "reads": 0, "rows": 0, "listener_sessions": 0}
+        self._held_back = False  # a feed has rows that are committed but not readable yet (changes.py)
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
@@ -166,8 +168,9 @@ class LiveHub:
 
     def _fetch_loop(self) -> None:
         while not self._stop.is_set():
-            self._wake.wait(timeout=1.0)
+            self._wake.wait(timeout=HELD_BACK_RETRY_SECONDS if self._held_back else 1.0)
             self._wake.clear()
+            self._held_back = False
             with self._lock:
                 work = [(feed, set(feed.dirty)) for feed in self.feeds.values() if feed.dirty]
                 for feed, _ in work:
@@ -186,6 +189,12 @@ class LiveHub:
             for stream in sorted(streams, key=STREAMS.index):
                 rows = stream_after(conn, stream, feed.cursor[stream], agent_id=None, limit=BATCH)
                 self.stats["reads"] += 1
+                position = int(rows[-1]["seq"]) if rows else feed.cursor[stream]
+                if len(rows) < BATCH and stream_pending(conn, stream, position):
+                    # Committed behind an older transaction still running: no NOTIFY will come for it again.
+                    with self._lock:
+                        feed.dirty.add(stream)
+                    self._held_back = True
                 if not rows:
                     continue
                 self.stats["rows"] += len(rows)

@@ -11,9 +11,12 @@ from typing import Any
 
 from psycopg.rows import class_row, dict_row
 
+from launchpad.db.repository import changes
 from launchpad.db.repository.telemetry.types import LOG_LEVELS, Connection
 
-STREAMS = ("status", "logs", "metrics", "alerts")
+TELEMETRY_STREAMS = ("status", "logs", "metrics", "alerts")
+# With the control plane's own (changes.py: agents, operations, opevents), read in commit order.
+STREAMS = TELEMETRY_STREAMS + changes.STREAMS
 
 
 @dataclass(frozen=True)
@@ -119,12 +122,20 @@ def stream_heads(conn: Connection) -> dict[str, int]:
     (The series' sequences are read with the USAGE the API roles hold; events by their own index.)"""
     row = conn.execute(_HEADS).fetchone()
     assert row is not None
-    return {stream: int(str(value)) for stream, value in zip(STREAMS, row, strict=True)}
+    heads = {stream: int(str(value)) for stream, value in zip(TELEMETRY_STREAMS, row, strict=True)}
+    return {**heads, **changes.heads(conn)}
 
 
 def stream_after(
     conn: Connection, stream: str, after: int, *, agent_id: str | None, limit: int
 ) -> list[dict[str, Any]]:
     """The caller's rows of `stream` past `after`, in stream order (at most `limit`)."""
+    if stream in changes.STREAMS:
+        return changes.after(conn, stream, after, agent_id=agent_id, limit=limit)
     with conn.cursor(row_factory=dict_row) as cur:
         return cur.execute(_AFTER[stream], {"after": after, "agent": agent_id, "limit": limit}).fetchall()
+
+
+def stream_pending(conn: Connection, stream: str, after: int) -> bool:
+    """Rows past `after` that a reader cannot take yet (changes.py: held back by an older transaction)."""
+    return stream in changes.STREAMS and changes.pending(conn, stream, after)
