@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.middleware.gzip import GZipMiddleware
 
 from services.api import errors, openapi_docs
 from services.api.agents import models as agent_models
@@ -58,6 +59,10 @@ def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLim
     app.state.rates = rates or RateLimits()
     app.state.agents = Agents(db, config, GitNames(config.fleet.agents_dir, project or Path.cwd()))
     errors.install(app)
+    # JSON answers compressed for clients that take it (the list of 1,000 agents is ~400 KB, ~40 KB gzipped);
+    # Server-Sent Events are left alone (Starlette excludes text/event-stream: a compressor would hold events
+    # back), and the dashboard's files are sent already compressed (their Content-Encoding passes through).
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
 
     app.include_router(health_views.router)
     app.include_router(agent_views.router)

@@ -75,18 +75,20 @@ def present(row: repo.AgentRow) -> models.Agent:
         revision=row.revision, owner=row.user_id, platforms=sorted(row.platforms), replicas=row.replicas,
         createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}",
         description=str(spec.get("description") or ""), file=row.source_file, stack=row.stack,
-        namespace=row.namespace, character=dict(character or {}), plugins=list(row.plugins),
+        namespace=row.namespace, tenant=row.tenant, image=row.image, character=dict(character or {}),
+        plugins=list(row.plugins),
         platformModes={p: str((v or {}).get("mode", "")) for p, v in row.platforms.items()},
         model=spec.get("model"), resources=resources, scaling=scaling, environment=list(row.secrets),
         restartedAt=row.restarted_at,
     )
 
 
-def summary(row: repo.AgentListing) -> models.AgentSummary:
-    return models.AgentSummary(
+def summary(row: repo.AgentListing) -> models.AgentListItem:
+    return models.AgentListItem(
         name=row.name, source="api" if row.source == "api" else "git", status=row.status, paused=row.paused,
         revision=row.revision, owner=row.user_id, platforms=sorted(row.platforms), replicas=row.replicas,
-        createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}",
+        createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}", tenant=row.tenant,
+        image=row.image, health=row.health, replicasReady=row.replicas_ready,
     )
 
 

@@ -9,6 +9,8 @@ from pydantic import BaseModel, Field
 
 
 class LogLine(BaseModel):
+    seq: int = Field(description="its place in the agent's log stream: the `logs` position of a live `log` "
+                                 "event's id (GET .../events), so a client merging both shows each line once")
     at: datetime = Field(description="when the agent's container printed it (the runtime's clock)")
     level: str
     message: str
@@ -30,4 +32,23 @@ class MetricSample(BaseModel):
 class MetricPage(BaseModel):
     agent: str
     metrics: list[MetricSample] = Field(description="newest first")
+    next: str | None
+
+
+class Alert(BaseModel):
+    id: str
+    alertname: str | None
+    severity: str = Field(description="info, warning, critical")
+    title: str
+    message: str
+    status: str = Field(description="open, acknowledged, resolved")
+    labels: dict[str, Any]
+    startedAt: datetime
+    resolvedAt: datetime | None
+    updatedAt: datetime
+
+
+class AlertPage(BaseModel):
+    agent: str
+    alerts: list[Alert] = Field(description="newest first, one per incident")
     next: str | None

@@ -66,8 +66,8 @@ def logs(db: Database, who: Principal, name: str, *, since: str | None, until: s
     with db.read(who) as conn:
         rows = reads.logs_page(conn, _agent_id(conn, name), since=start, until=end, level=level,
                                before=_cursor(cursor), limit=limit)  # fmt: skip
-    lines = [models.LogLine(at=r["logged_at"], level=r["level"], message=r["message"], context=r["context"])
-             for r in rows]  # fmt: skip
+    lines = [models.LogLine(seq=r["seq"], at=r["logged_at"], level=r["level"], message=r["message"],
+                            context=r["context"]) for r in rows]  # fmt: skip
     return models.LogPage(agent=name, logs=lines, next=_next(rows, "logged_at", limit))
 
 
@@ -81,3 +81,13 @@ def metrics(db: Database, who: Principal, name: str, *, since: str | None, until
                                   before=_cursor(cursor), limit=limit)  # fmt: skip
     samples = [models.MetricSample(at=r["recorded_at"], name=r["name"], value=r["value"]) for r in rows]
     return models.MetricPage(agent=name, metrics=samples, next=_next(rows, "recorded_at", limit))
+
+
+def alerts(db: Database, who: Principal, name: str, *, cursor: str | None, limit: int) -> models.AlertPage:
+    with db.read(who) as conn:
+        rows = reads.alerts_page(conn, _agent_id(conn, name), before=_cursor(cursor), limit=limit)
+    found = [models.Alert(id=r["id"], alertname=r["alertname"], severity=r["severity"], title=r["title"],
+                          message=r["message"], status=r["status"], labels=r["labels"] or {},
+                          startedAt=r["started_at"], resolvedAt=r["resolved_at"], updatedAt=r["updated_at"])
+             for r in rows]  # fmt: skip
+    return models.AlertPage(agent=name, alerts=found, next=_next(rows, "started_at", limit))

@@ -1,4 +1,4 @@
-"""GET /api/agents/{name}/logs and /metrics: thin routes over telemetry/service.py."""
+"""GET /api/agents/{name}/logs, /metrics and /alerts: thin routes over telemetry/service.py."""
 
 from __future__ import annotations
 
@@ -40,3 +40,9 @@ def agent_metrics(
 ) -> models.MetricPage:  # fmt: skip
     return service.metrics(request.app.state.db, who, name, since=since, until=until, names=metric, cursor=cursor,
                            limit=limit)  # fmt: skip
+
+
+@router.get("/{name}/alerts", response_model=models.AlertPage, summary="The agent's alert history, newest first")
+def agent_alerts(request: Request, name: str, who: Reader, cursor: Cursor = None,
+                 limit: Limit = limits.DEFAULT_PAGE) -> models.AlertPage:  # fmt: skip
+    return service.alerts(request.app.state.db, who, name, cursor=cursor, limit=limit)

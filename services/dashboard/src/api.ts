@@ -128,14 +128,20 @@ export interface LogLine {
   message: string;
 }
 
-export interface MetricPoint {
+export interface LogPage {
+  logs: LogLine[];
+  next: string | null;
+}
+
+export interface MetricSample {
   at: string;
+  name: string;
   value: number;
 }
 
-export interface Metrics {
-  since: string;
-  series: Record<string, MetricPoint[]>;
+export interface MetricPage {
+  metrics: MetricSample[];
+  next: string | null;
 }
 
 export interface AlertItem {
@@ -144,8 +150,84 @@ export interface AlertItem {
   status: string;
   title: string;
   message: string;
-  startsAt: string | null;
+  startedAt: string | null;
   resolvedAt: string | null;
+}
+
+export interface AlertPage {
+  alerts: AlertItem[];
+  next: string | null;
+}
+
+// What the live streams send (services/api/events/views.py: rows of the collector's and the control plane's
+// streams, snake_case as stored; `agent` is the agent's name).
+export interface AgentChangeEvent {
+  agent: string;
+  op: 'insert' | 'update' | 'delete';
+  source: 'git' | 'api' | null;
+  status: string | null;
+  paused: boolean | null;
+  revision: number | null;
+  replicas: number | null;
+  tenant: string | null;
+  image: string | null;
+  platforms: Record<string, unknown> | null;
+  created_at: string | null;
+  updated_at: string | null;
+  health: string | null;
+  replicas_ready: number | null;
+}
+
+export interface StatusEvent {
+  agent: string;
+  at: string;
+  health: string;
+  reason: string;
+  replicas_desired: number;
+  replicas_ready: number;
+  restarts: number;
+}
+
+export interface OperationStateEvent {
+  agent: string;
+  id: string;
+  kind: string;
+  state: string;
+  dry_run: boolean;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error_lines: string[];
+}
+
+export interface OperationEventEvent {
+  agent: string;
+  operation_id: string;
+  number: number;
+  at: string;
+  kind: string;
+  message: string;
+}
+
+export interface AlertEvent {
+  agent: string;
+  id: string;
+  status: string;
+  severity: string;
+  title: string;
+  message: string;
+  starts_at: string | null;
+  resolved_at: string | null;
+}
+
+// A live event's id is the client's position in every stream (`status:<n>,logs:<n>,...`); a log line's
+// own place is its `logs` position, the same number GET .../logs calls `seq`.
+export function position(id: string, stream: string): number {
+  for (const part of id.split(',')) {
+    const [name, value] = part.split(':');
+    if (name === stream) return Number(value);
+  }
+  return NaN;
 }
 
 export async function request<T>(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<T> {
@@ -187,10 +269,9 @@ export const api = {
 
 export const agentPath = (name: string) => `/api/agents/${encodeURIComponent(name)}`;
 
-// Every agent the user may see: the first page, then the rest of the pages side by side (the API pages by
-// at most 100: 1,000 agents are 10 requests, 9 of them in parallel).
+// Every agent the user may see: one page of up to 1,000 (a fleet's worth), then any further pages side by side.
 export async function allAgents(): Promise<AgentSummary[]> {
-  const size = 100;
+  const size = 1000;
   const first = await api.get<AgentPage>(`/api/agents?limit=${size}&offset=0`);
   const rest: Promise<AgentPage>[] = [];
   for (let offset = size; offset < first.total; offset += size) {
@@ -198,4 +279,18 @@ export async function allAgents(): Promise<AgentSummary[]> {
   }
   const pages = await Promise.all(rest);
   return [first, ...pages].flatMap((p) => p.agents);
+}
+
+// Every page of a cursor-paged list (logs, metrics, alerts), up to `most` items.
+export async function pages<T>(path: string, key: 'logs' | 'metrics' | 'alerts', most: number): Promise<T[]> {
+  const out: T[] = [];
+  let next: string | null = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const page: Record<string, unknown> & { next: string | null } = await api.get(
+      `${path}${sep}limit=100${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+    out.push(...(page[key] as T[]));
+    next = page.next;
+  } while (next && out.length < most);
+  return out;
 }

@@ -19,7 +19,10 @@ const config = readConfig();
 function App({ ready }: { ready: boolean }) {
   const route = useRoute();
   const [who, setWho] = useState<Session | null>(session());
-  useEffect(() => onSession(setWho), []);
+  useEffect(() => {
+    setWho(session()); // signed in before this subscribed (a stored dev session is read at once)
+    return onSession(setWho);
+  }, []);
 
   useEffect(() => {
     if (!ready) return;

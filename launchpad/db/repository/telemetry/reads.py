@@ -81,6 +81,23 @@ def metrics_page(
         ).fetchall()  # fmt: skip
 
 
+def alerts_page(
+    conn: Connection, agent_id: str, *, before: tuple[datetime, int] | None, limit: int
+) -> list[dict[str, Any]]:
+    """The agent's alerts, one row per incident (Alertmanager's fingerprint and start), newest first."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select seq, id::text as id, alertname, severity, title, message, status, labels,"
+            " coalesce(starts_at, created_at) as started_at, resolved_at, updated_at from public.system_alerts"
+            " where agent_id = %(agent)s"
+            " and (%(before_at)s::timestamptz is null"
+            "      or (coalesce(starts_at, created_at), seq) < (%(before_at)s, %(before_seq)s))"
+            " order by coalesce(starts_at, created_at) desc, seq desc limit %(limit)s",
+            {"agent": agent_id, "before_at": before[0] if before else None,
+             "before_seq": before[1] if before else None, "limit": limit},
+        ).fetchall()  # fmt: skip
+
+
 # --- the live streams ---------------------------------------------------------------------------------------
 
 _HEADS = """

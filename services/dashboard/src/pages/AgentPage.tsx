@@ -8,8 +8,9 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import {
-  type Agent, type AgentChange, type AgentStatus, type AlertItem, ApiError, type LogLine, type Metrics, type Operation,
-  type OperationEvent, agentPath, api,
+  type Agent, type AgentChange, type AgentChangeEvent, type AgentStatus, type AlertEvent, type AlertItem, ApiError,
+  type LogLine, type MetricSample, type Operation, type OperationEvent, type OperationEventEvent,
+  type OperationStateEvent, type StatusEvent, agentPath, api, pages, position,
 } from '../api';
 import { Actions } from '../components/Actions';
 import { Badge } from '../components/Badge';
@@ -22,6 +23,7 @@ import { type LiveState, live } from '../live';
 import { follow } from '../router';
 
 const MAX_LINES = 1000;
+const HOUR = 3600_000;
 
 function mergeLines(a: LogLine[], b: LogLine[]): LogLine[] {
   const bySeq = new Map<number, LogLine>();
@@ -36,8 +38,21 @@ function mergeEvents(a: OperationEvent[], b: OperationEvent[]): OperationEvent[]
   return [...bySeq.values()].sort((x, y) => x.seq - y.seq);
 }
 
-function points(metrics: Metrics | null, name: string, scale = 1): Point[] {
-  return (metrics?.series[name] ?? []).map((p) => ({ t: Date.parse(p.at), v: p.value * scale }));
+// Samples by (metric, time): what the stream and the history both hold shows once; older than an hour goes.
+function mergeSamples(a: MetricSample[], b: MetricSample[]): MetricSample[] {
+  const cut = Date.now() - HOUR;
+  const byKey = new Map<string, MetricSample>();
+  for (const m of [...a, ...b]) if (Date.parse(m.at) >= cut) byKey.set(`${m.name}@${m.at}`, m);
+  return [...byKey.values()];
+}
+
+function series(samples: MetricSample[], name: string, scale = 1): Point[] {
+  return samples.filter((m) => m.name === name).map((m) => ({ t: Date.parse(m.at), v: m.value * scale }));
+}
+
+function alertOf(e: AlertEvent): AlertItem {
+  return { id: e.id, severity: e.severity, status: e.status, title: e.title, message: e.message,
+    startedAt: e.starts_at, resolvedAt: e.resolved_at };
 }
 
 export function AgentPage({ name }: { name: string }) {
@@ -49,7 +64,7 @@ export function AgentPage({ name }: { name: string }) {
   const [pendingEvents, setPendingEvents] = useState<Record<string, OperationEvent[]>>({});
   const [lines, setLines] = useState<LogLine[]>([]);
   const [level, setLevel] = useState('info');
-  const [metrics, setMetrics] = useState<Metrics | null>(null);
+  const [samples, setSamples] = useState<MetricSample[]>([]);
   const [alerts, setAlerts] = useState<AlertItem[]>([]);
   const [stream, setStream] = useState<LiveState>('connecting');
   const [error, setError] = useState<string | null>(null);
@@ -77,85 +92,103 @@ export function AgentPage({ name }: { name: string }) {
         return found;
       });
     } catch {
-      // the status line still says what the operation is
+      // the status still says what the operation is
+    }
+  }
+
+  function refresh() {
+    void api.get<Agent>(path).then(setAgent).catch(() => undefined);
+    void api.get<AgentStatus>(`${path}/status`).then(setStatus).catch(() => undefined);
+  }
+
+  function onEvent(type: string, data: unknown, id: string) {
+    switch (type) {
+      case 'agent': {
+        const e = data as AgentChangeEvent;
+        if (e.op === 'delete') setDeleted(true);
+        else refresh(); // the list's fields are in the event; the page shows more: read it again
+        break;
+      }
+      case 'status': {
+        const h = data as StatusEvent;
+        setStatus((s) => s && ({ ...s, observed: {
+          health: h.health, replicasDesired: h.replicas_desired, replicasReady: h.replicas_ready,
+          restarts: h.restarts, reason: h.reason, changedAt: h.at,
+        } }));
+        break;
+      }
+      case 'operation': {
+        const o = data as OperationStateEvent;
+        setOp((current) => {
+          if (current && current.id === o.id) {
+            return { ...current, state: o.state, startedAt: o.started_at, finishedAt: o.finished_at,
+              errorLines: o.error_lines ?? current.errorLines };
+          }
+          if (!current || o.created_at >= current.createdAt) void loadOperation(o.id);
+          return current;
+        });
+        if (!['queued', 'running'].includes(o.state)) {
+          void loadOperation(o.id); // its summary and findings
+          refresh();
+        }
+        break;
+      }
+      case 'operation-event': {
+        const e = data as OperationEventEvent;
+        const event: OperationEvent = { seq: e.number, at: e.at, kind: e.kind, message: e.message };
+        setOp((current) => {
+          if (current && current.id === e.operation_id) return { ...current, events: mergeEvents(current.events, [event]) };
+          setPendingEvents((p) => ({ ...p, [e.operation_id]: [...(p[e.operation_id] ?? []), event] }));
+          return current;
+        });
+        break;
+      }
+      case 'log': {
+        const l = data as { at: string; level: string; message: string };
+        setLines((current) => mergeLines(current, [{ seq: position(id, 'logs'), at: l.at, level: l.level, message: l.message }]));
+        break;
+      }
+      case 'metric':
+        setSamples((current) => mergeSamples(current, [data as MetricSample]));
+        break;
+      case 'alert': {
+        const a = alertOf(data as AlertEvent);
+        setAlerts((list) => [a, ...list.filter((x) => x.id !== a.id)]);
+        break;
+      }
     }
   }
 
   useEffect(() => {
+    // The history is read once the stream has answered (the server subscribed it first), then merged with
+    // what the stream delivers by each item's own key: nothing falls between, nothing shows twice.
+    let requested = false;
+    const load = () => {
+      if (requested) return;
+      requested = true;
+      void loadAgent();
+      pages<LogLine>(`${path}/logs?since=24h`, 'logs', 100)
+        .then((found) => setLines((current) => mergeLines(found, current))).catch(() => undefined);
+      pages<MetricSample>(`${path}/metrics?since=1h&metric=cpu_cores&metric=memory_limit_ratio`, 'metrics', 2000)
+        .then((found) => setSamples((current) => mergeSamples(found, current))).catch(() => undefined);
+      pages<AlertItem>(`${path}/alerts`, 'alerts', 100).then((found) => setAlerts((current) => {
+        const ids = new Set(current.map((x) => x.id));
+        return [...current, ...found.filter((x) => !ids.has(x.id))];
+      })).catch(() => undefined);
+    };
     const feed = live({
       path: `${path}/events`,
-      onState: setStream,
-      onEvent(type, data) {
-        switch (type) {
-          case 'agent':
-            setAgent((a) => (a ? { ...a, ...(data as Partial<Agent>) } : a));
-            void api.get<AgentStatus>(`${path}/status`).then(setStatus).catch(() => undefined);
-            if ((data as Agent).revision !== undefined) void api.get<Agent>(path).then(setAgent).catch(() => undefined);
-            break;
-          case 'agent-deleted':
-            setDeleted(true);
-            break;
-          case 'health': {
-            const h = data as { health: string; replicasDesired: number; replicasReady: number; restarts: number; reason: string; at: string };
-            setStatus((s) => s && ({ ...s, observed: {
-              health: h.health, replicasDesired: h.replicasDesired, replicasReady: h.replicasReady, restarts: h.restarts,
-              reason: h.reason, changedAt: h.at,
-            } }));
-            break;
-          }
-          case 'operation': {
-            const o = data as Operation;
-            setOp((current) => {
-              if (current && current.id === o.id) return { ...current, ...o, events: current.events };
-              if (!current || o.createdAt >= current.createdAt) void loadOperation(o.id);
-              return current;
-            });
-            break;
-          }
-          case 'operation-event': {
-            const e = data as OperationEvent & { operationId: string };
-            setOp((current) => {
-              if (current && current.id === e.operationId) return { ...current, events: mergeEvents(current.events, [e]) };
-              setPendingEvents((p) => ({ ...p, [e.operationId]: [...(p[e.operationId] ?? []), e] }));
-              return current;
-            });
-            break;
-          }
-          case 'log':
-            setLines((l) => mergeLines(l, [data as LogLine]));
-            break;
-          case 'metric': {
-            const m = data as { name: string; at: string; value: number };
-            setMetrics((cur) => {
-              const series = { ...(cur?.series ?? {}) };
-              series[m.name] = [...(series[m.name] ?? []), { at: m.at, value: m.value }];
-              return { since: cur?.since ?? m.at, series };
-            });
-            break;
-          }
-          case 'alert': {
-            const a = data as AlertItem;
-            setAlerts((list) => [a, ...list.filter((x) => x.id !== a.id)]);
-            break;
-          }
-        }
+      onState(state) {
+        setStream(state);
+        if (state === 'open') load();
       },
+      onEvent,
     });
-    void loadAgent();
-    api.get<{ lines: LogLine[] }>(`${path}/logs?limit=500`).then((r) => setLines((l) => mergeLines(r.lines, l))).catch(() => undefined);
-    api.get<Metrics>(`${path}/metrics?since=1h`).then((m) => setMetrics((cur) => {
-      if (!cur) return m;
-      const series = { ...m.series };
-      for (const [k, v] of Object.entries(cur.series)) series[k] = [...(series[k] ?? []), ...v];
-      return { ...m, series };
-    })).catch(() => undefined);
-    api.get<{ alerts: AlertItem[] }>(`${path}/alerts`).then((r) => setAlerts((a) => {
-      const ids = new Set(a.map((x) => x.id));
-      return [...a, ...r.alerts.filter((x) => !ids.has(x.id))];
-    })).catch(() => undefined);
+    const fallback = setTimeout(load, 3000); // the stream does not answer: show the page anyway (not live)
     const timer = setInterval(() => setNow(Date.now()), 15000);
     return () => {
       feed.close();
+      clearTimeout(fallback);
       clearInterval(timer);
     };
   }, [name]);
@@ -238,9 +271,9 @@ export function AgentPage({ name }: { name: string }) {
       <section aria-labelledby="usage-heading" class="card">
         <h2 id="usage-heading">Usage, last hour</h2>
         <div class="charts">
-          <Chart title="CPU" points={points(metrics, 'cpu_cores')} request={cores(req.cpu)} limit={cores(lim.cpu)}
+          <Chart title="CPU" points={series(samples, 'cpu_cores')} request={cores(req.cpu)} limit={cores(lim.cpu)}
             format={coreText} now={now} />
-          <Chart title="Memory" points={points(metrics, 'memory_limit_ratio', memoryLimit)} request={bytes(req.memory)}
+          <Chart title="Memory" points={series(samples, 'memory_limit_ratio', memoryLimit)} request={bytes(req.memory)}
             limit={memoryLimit} format={mebibytes} now={now} />
         </div>
       </section>
@@ -259,7 +292,7 @@ export function AgentPage({ name }: { name: string }) {
                   <td data-label="Alert"><strong>{a.title}</strong><br /><span class="muted">{a.message}</span></td>
                   <td data-label="Severity">{a.severity}</td>
                   <td data-label="State"><span class={`badge ${a.status === 'resolved' ? 'ok' : 'warn'}`}>{a.status}</span></td>
-                  <td data-label="Started">{a.startsAt ? clock(a.startsAt) : '—'}</td>
+                  <td data-label="Started">{a.startedAt ? clock(a.startedAt) : '—'}</td>
                   <td data-label="Resolved">{a.resolvedAt ? clock(a.resolvedAt) : '—'}</td>
                 </tr>
               ))}
