@@ -13,15 +13,17 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 from playwright.sync_api import BrowserContext, Page, expect
 
+from launchpad.db.repository.telemetry.alerts import upsert_alerts
+from launchpad.db.repository.telemetry.health import apply_observations
 from launchpad.db.repository.telemetry.logs import copy_logs
 from launchpad.db.repository.telemetry.metrics import copy_metrics
-from launchpad.db.repository.telemetry.types import AgentRef, LogLine, MetricSample
+from launchpad.db.repository.telemetry.types import AgentRef, AlertNotice, LogLine, MetricSample, Observation
 from tests.api.design_requests import DISCORD_TRADING_BOT
 from tests.dashboard.browser import no_horizontal_scroll, serious_axe_violations, shoot
 from tests.db.telemetry_seed import role_url
@@ -76,15 +78,18 @@ class Stack:
 def look(page: Page, stack: Stack, name: str, *, phone_too: BrowserContext | None = None) -> None:
     """Screenshot the page as it is (and the same path at phone width in `phone_too`), and hold it to axe-core
     and, at phone width, to no sideways scrolling."""
-    assert serious_axe_violations(page) == [], page.url
+    found = serious_axe_violations(page)
+    assert found == [], (page.url, found)
     stack.shots.append(str(shoot(page, f"{stack.screenshots}-{name}-desktop")))
     if phone_too is not None:
         phone = phone_too.new_page()
         try:
             phone.goto(page.url)
-            phone.wait_for_load_state("networkidle")
-            time.sleep(0.3)
-            assert serious_axe_violations(phone) == [], phone.url
+            phone.locator("h1").first.wait_for()  # a page that holds a stream open is never "network idle"
+            expect(phone.locator("p[role='status']:has-text('Loading')")).to_have_count(0)
+            time.sleep(0.5)
+            found = serious_axe_violations(phone)
+            assert found == [], (phone.url, found)
             assert no_horizontal_scroll(phone), f"{phone.url} scrolls sideways at 375 px"
             stack.shots.append(str(shoot(phone, f"{stack.screenshots}-{name}-phone")))
         finally:
@@ -156,15 +161,33 @@ def write_logs(stack: Stack, name: str, lines: list[tuple[str, str]]) -> None:
     """Log lines as the collector stores them (its repository, its role): what reaches the dashboard from there
     on is the control plane's (NOTIFY, the live hub, SSE, the page)."""
     ref, now = stack.ref(name), datetime.now(UTC)
-    with stack.as_collector() as conn:
-        copy_logs(conn, [LogLine(str(uuid.uuid4()), ref, level, message, {"pod": f"{name}-0"}, now)
-                         for level, message in lines])
+    with stack.as_collector() as conn:  # one millisecond apart, as a process prints them
+        copy_logs(conn, [LogLine(str(uuid.uuid4()), ref, level, message, {"pod": f"{name}-0"},
+                                 now + timedelta(milliseconds=i)) for i, (level, message) in enumerate(lines)])
 
 
 def write_metrics(stack: Stack, name: str, samples: list[tuple[str, float, datetime]]) -> None:
     ref = stack.ref(name)
     with stack.as_collector() as conn:
         copy_metrics(conn, [MetricSample(ref, metric, value, at) for metric, value, at in samples])
+
+
+def observe(stack: Stack, name: str, health: str, ready: int, reason: str = "") -> None:
+    """The agent's health as the collector writes what it saw of its pods."""
+    with stack.as_collector() as conn:
+        apply_observations(conn, [Observation(stack.ref(name), health, 1, ready, 0, reason, datetime.now(UTC))],
+                           scope="e2e", versions={})
+
+
+def alert(stack: Stack, name: str, alertname: str, severity: str, summary: str, *, resolved: bool = False) -> None:
+    """An Alertmanager notification about the agent, as the collector stores it (one incident per start)."""
+    ref = stack.ref(name)
+    fingerprint = uuid.uuid5(uuid.NAMESPACE_URL, f"{name}/{alertname}").hex[:16]
+    start = datetime.now(UTC).replace(second=0, microsecond=0)
+    with stack.as_collector() as conn:
+        upsert_alerts(conn, [AlertNotice(fingerprint, "resolved" if resolved else "firing", alertname, severity,
+                                         ref.namespace, name, summary, "", start,
+                                         datetime.now(UTC) if resolved else None)])
 
 
 def shown_lines(page: Page) -> list[tuple[int, str]]:

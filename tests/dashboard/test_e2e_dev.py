@@ -250,12 +250,18 @@ def test_logs_follow_through_a_dropped_connection(ada: Page, stack: s.Stack, ser
     assert len({seq for seq, _ in shown}) == len(shown) == 12  # none lost, none twice
 
 
-def test_usage_charts_against_request_and_limit(ada: Page, ada_phone: BrowserContext, stack: s.Stack) -> None:
+def test_health_usage_and_alerts(ada: Page, ada_phone: BrowserContext, stack: s.Stack) -> None:
+    """What the collector writes reaches the page live: observed health, CPU and memory against the agent's
+    request and limit over the last hour, the alert history."""
     now = datetime.now(UTC)
     s.write_metrics(stack, s.DISCORD, [(m, v, now - timedelta(minutes=55 - 5 * i))
                                        for i in range(12)
                                        for m, v in (("cpu_cores", 0.05 + 0.02 * i), ("memory_limit_ratio", 0.3))])
     ada.goto(f"/agents/{s.DISCORD}")
+    expect(ada.locator("[data-live='open']")).to_be_visible()
+    s.observe(stack, s.DISCORD, "running", ready=1)
+    expect(ada.get_by_test_id("health").locator("[data-status='running']")).to_be_visible()
+    expect(ada.get_by_test_id("replicas")).to_contain_text("1 ready of 1")
     cpu = ada.locator("figure.chart svg").first
     expect(cpu).to_have_attribute("data-samples", "12")
     label = cpu.get_attribute("aria-label") or ""
@@ -264,6 +270,14 @@ def test_usage_charts_against_request_and_limit(ada: Page, ada_phone: BrowserCon
     assert memory.startswith("Memory over the last hour: latest 461 MiB; request 1.00 GiB, limit 1.50 GiB"), memory
     s.write_metrics(stack, s.DISCORD, [("cpu_cores", 0.4, datetime.now(UTC))])  # live
     expect(cpu).to_have_attribute("data-samples", "13")
+    s.alert(stack, s.DISCORD, "AgentHighMemory", "warning", "trading-desk uses 92% of its memory limit")
+    s.alert(stack, s.DISCORD, "AgentRestarting", "critical", "trading-desk restarted 3 times in 10 minutes")
+    s.alert(stack, s.DISCORD, "AgentRestarting", "critical", "trading-desk restarted 3 times in 10 minutes",
+            resolved=True)
+    alerts = ada.locator("table.alerts tbody tr")
+    expect(alerts).to_have_count(2)
+    expect(alerts.filter(has_text="AgentRestarting")).to_contain_text("resolved")
+    expect(alerts.filter(has_text="AgentHighMemory")).to_contain_text("open")
     s.look(ada, stack, "agent-logs-charts", phone_too=ada_phone)
 
 

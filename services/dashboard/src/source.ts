@@ -21,7 +21,26 @@ function unescape(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+// A paste that looks like JSON is held to JSON first: its parser says exactly where it stops (YAML would read a
+// broken JSON object as a flow map and blame the line it starts on).
+function jsonFailure(text: string): ParseFailure | null {
+  const start = text.trimStart()[0];
+  if (start !== '{' && start !== '[') return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const line = /\(line (\d+)/.exec(message);
+    const at = /position (\d+)/.exec(message);
+    const number = line ? Number(line[1]) : at ? text.slice(0, Number(at[1])).split('\n').length : 1;
+    return { line: number, message: message.replace(/ \(line \d+ column \d+\)$/, '') };
+  }
+}
+
 export function parseSource(text: string): Parsed | ParseFailure {
+  const broken = jsonFailure(text);
+  if (broken) return broken;
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

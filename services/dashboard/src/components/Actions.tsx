@@ -73,7 +73,7 @@ function PauseResume({ agent, onChange }: { agent: Agent; onChange: (c: AgentCha
   const { busy, problems, run } = useAction(onChange);
   const verb = agent.paused ? 'resume' : 'pause';
   return (
-    <div class="action">
+    <div class="action row">
       <button type="button" disabled={busy} onClick={() => void run(() => api.post<AgentChange>(`${agentPath(agent.name)}/${verb}`))}>
         {agent.paused ? 'Resume' : 'Pause'}
       </button>

@@ -42,7 +42,7 @@ export function LogTail({ lines, level, onLevel }: {
       <div class="logbox" ref={box} role="log" aria-live="off" aria-label="Log lines" tabIndex={0}>
         {shown.length === 0 && <p class="muted">No log lines{lines.length ? ' at this level' : ' yet'}.</p>}
         {shown.map((l) => (
-          <div class={`line ${l.level}`} key={l.seq} data-seq={l.seq}>
+          <div class={`line lvl-${l.level}`} key={l.seq} data-seq={l.seq}>
             <time dateTime={l.at}>{clock(l.at)}</time> <span class="lvl">{l.level}</span> <span class="msg">{l.message}</span>
           </div>
         ))}

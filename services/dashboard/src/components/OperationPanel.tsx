@@ -43,7 +43,7 @@ export function OperationPanel({ op, id = 'op' }: { op: Operation | null; id?: s
       {op.events.length === 0 ? (
         <p class="muted">{active ? 'Waiting for a deploy worker…' : 'No events.'}</p>
       ) : (
-        <ol class="events" aria-label="Engine events">
+        <ol class="events" aria-label="Engine events" tabIndex={0}>
           {op.events.map((e) => (
             <li key={e.seq} data-seq={e.seq}><time dateTime={e.at}>{clock(e.at)}</time> {e.message}</li>
           ))}
