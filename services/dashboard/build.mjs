@@ -31,6 +31,9 @@ const result = await esbuild.build({
   assetNames: '[name]-[hash]',
   metafile: true,
   logLevel: 'warning',
+  // node_modules is a link into the cache (scripts/dashboard-build.sh) here and a directory in the image's build
+  // stage: keep its paths as they are, so both build the same files under the same hashed names.
+  preserveSymlinks: true,
 });
 
 const assets = Object.entries(result.metafile.outputs);

@@ -138,6 +138,19 @@ def wait_status(page: Page, status: str, timeout: float = DEPLOY_TIMEOUT_MS) -> 
     expect(page.get_by_test_id("status").locator(f"[data-status='{status}']")).to_be_visible(timeout=timeout)
 
 
+def current_operation(page: Page) -> str:
+    """The operation the agent's page shows now (every agent here has one: its create)."""
+    found = page.locator("[data-operation]")
+    found.wait_for()
+    return found.get_attribute("data-operation") or ""
+
+
+def wait_operation(page: Page, before: str, state: str = "succeeded", timeout: float = DEPLOY_TIMEOUT_MS) -> None:
+    """The change just made (an operation other than `before`) has been applied by the worker's `up`."""
+    done = page.locator(f"[data-operation]:not([data-operation='{before}'])[data-state='{state}']")
+    expect(done).to_be_visible(timeout=timeout)
+
+
 def create_web_agent_with_the_form(page: Page, name: str = WEB) -> None:
     page.goto("/agents/new")
     form = page.locator("form", has=page.get_by_role("heading", name="Describe it"))

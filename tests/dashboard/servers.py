@@ -39,6 +39,8 @@ class ApiServer:
     sealing_key: str
     log: Path
     port: int = field(default_factory=free_port)
+    dev_sign_in: bool = True
+    extra: dict[str, str] = field(default_factory=dict)  # e.g. the Supabase project's URL, anon key, JWKS
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -51,9 +53,13 @@ class ApiServer:
             api_config.DATABASE_URL_ENV: self.api_url, api_config.SECRETS_KEY_ENV: self.sealing_key,
             api_config.ISSUER_ENV: auth.ISSUER, api_config.JWT_SECRET_ENV: auth.LEGACY_SECRET,
             api_config.STACK_ENV: self.stack, api_config.PROJECT_DIR_ENV: str(self.project),
-            api_config.DASHBOARD_DIR_ENV: str(DIST), DEV_SIGN_IN_ENV: "true",
-            api_config.DEV_SIGN_IN_DATABASE_URL_ENV: self.owner_url, "PYTHONPATH": str(ROOT),
+            api_config.DASHBOARD_DIR_ENV: str(DIST), "PYTHONPATH": str(ROOT),
         })
+        if self.dev_sign_in:
+            env.update({DEV_SIGN_IN_ENV: "true", api_config.DEV_SIGN_IN_DATABASE_URL_ENV: self.owner_url})
+        else:
+            env.pop(DEV_SIGN_IN_ENV, None)
+        env.update(self.extra)
         return env
 
     def start(self) -> ApiServer:
