@@ -74,7 +74,7 @@ def load(url: str, agents: int, users: int) -> dict[str, list[str]]:
 
 
 def serve(url: str, jwks: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "LAUNCHPAD_API_DATABASE_URL": url, "LAUNCHPAD_API_SECRETS_KEY": new_key(),
+    env = {**os.environ, "LAUNCHPAD_DATABASE_URL": url, "LAUNCHPAD_API_SECRETS_KEY": new_key(),
            "SUPABASE_JWKS_URL": jwks, "SUPABASE_JWT_ISSUER": auth.ISSUER, "LAUNCHPAD_STACK": "dev",
            "LAUNCHPAD_PROJECT_DIR": str(ROOT)}
     with log.open("wb") as out:

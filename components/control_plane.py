@@ -38,7 +38,7 @@ class ControlPlaneService(pulumi.ComponentResource):
         super().__init__(CONTROL_PLANE_SERVICE, name, None, opts)
         m = manifests
         child = pulumi.ResourceOptions(parent=self, depends_on=list(depends_on))
-        k8s.core.v1.ServiceAccount(
+        account = k8s.core.v1.ServiceAccount(
             f"{name}-sa",
             metadata=_meta(m.service_account),
             automount_service_account_token=m.service_account["automountServiceAccountToken"],
@@ -54,8 +54,13 @@ class ControlPlaneService(pulumi.ComponentResource):
                     child, pulumi.ResourceOptions(additional_secret_outputs=["stringData", "data"])
                 ),
             )
+        # Its Pods name the ServiceAccount: the ReplicaSet controller refuses them until it exists (seen on the
+        # local cluster as FailedCreate events), so the Deployment waits for it.
         k8s.apps.v1.Deployment(
-            f"{name}-deployment", metadata=_meta(m.deployment), spec=m.deployment["spec"], opts=child
+            f"{name}-deployment",
+            metadata=_meta(m.deployment),
+            spec=m.deployment["spec"],
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[account])),
         )
         k8s.core.v1.Service(f"{name}-service", metadata=_meta(m.service), spec=m.service["spec"], opts=child)
         k8s.networking.v1.NetworkPolicy(

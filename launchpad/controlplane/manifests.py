@@ -172,7 +172,9 @@ def deployment(
             "replicas": service.replicas,
             "selector": {"matchLabels": _selector(kind.name)},
             "revisionHistoryLimit": 5,
-            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "strategy": {"type": "Recreate"}
+            if kind.recreate
+            else {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
             "template": {
                 "metadata": {"labels": _labels(kind.name, workload=True)},
                 "spec": {

@@ -33,6 +33,9 @@ class ServiceKind:
     grace_seconds: int = 30
     # Outbound: DNS always; then these TCP ports.
     egress_ports: tuple[int, ...] = (5432, 443)
+    # Old pods stop before new ones start: a deploy worker must never run an older program (and fleet) beside
+    # a newer one, or its `up` would undo what the newer one applied.
+    recreate: bool = False
 
 
 DEPLOYER_HOME = "/var/lib/launchpad-deployer"
@@ -52,5 +55,6 @@ KINDS: dict[str, ServiceKind] = {
         grace_seconds=900,
         # the Kubernetes API (443 through the service, 6443 on the endpoints), the state backend (443)
         egress_ports=(5432, 443, 6443),
+        recreate=True,
     ),
 }

@@ -13,7 +13,7 @@ from typing import Any
 
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.stacks.assignment import stack_name
-from launchpad.stacks.stack_files import stack_file
+from launchpad.stacks.stack_files import plain_config, stack_file
 
 
 def agent_digest(agent: Agent) -> str:
@@ -56,6 +56,18 @@ def _file_text(path: Path) -> str:
 
 
 
+def control_plane_tag(root: Path, stack: str) -> str | None:
+    """The control-plane image's tag when the stack deploys the control plane: it hashes the agent files too
+    (its workers must run the fleet CI runs, launchpad/images/control_plane.py), so any git change of the
+    fleet runs the platform, which rolls the workers onto it."""
+    from launchpad.images.control_plane import ControlPlaneBuild
+
+    plane = plain_config(stack_file(root, stack)).get("controlPlane")
+    if not isinstance(plane, dict) or not isinstance(plane.get("registry"), str):
+        return None
+    return ControlPlaneBuild.of(root, plane["registry"]).tag
+
+
 def platform_fingerprint(root: Path, platform: str, fleet: Fleet) -> str:
     """The platform reads of each agent its registry key, namespace and image, and declares the tenant
     namespaces' quota and LimitRange (its monitoring selects agents by label: nothing per agent)."""
@@ -65,6 +77,7 @@ def platform_fingerprint(root: Path, platform: str, fleet: Fleet) -> str:
     return _digest(
         code_digest(root),
         _file_text(stack_file(root, platform)),
+        control_plane_tag(root, platform),
         [(a.name, str(a.spec.owner), a.spec.tenant, a.namespace, a.image_ref) for a in fleet.agents],
         {ns: objs for ns, objs in namespace_objects(fleet).items() if ns in tenant_namespaces},
     )

@@ -105,6 +105,11 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = create_app(settings)
+    try:
+        app.state.db.check_login()
+    except UserError as exc:
+        print(f"api serve: {exc.render()}", file=sys.stderr)
+        return 1
     print(f"api: serving fleet {settings.fleet.stack} on http://{args.host}:{args.port}/api", file=sys.stderr)
     if app.state.dashboard.page is not None:
         print(f"api: the dashboard is at http://{args.host}:{args.port}/"

@@ -16,7 +16,9 @@ from launchpad.settings import StackSettings, parse_settings
 from launchpad.stacks.stack_files import plain_config, stack_file
 
 # Environment variables (the platform's Deployment sets them from Secrets).
-DATABASE_URL_ENV = "LAUNCHPAD_API_DATABASE_URL"  # a login of role launchpad_api, never the owner
+# A login of role launchpad_api, never the owner (every control-plane service reads its database here:
+# launchpad/controlplane/services.py).
+DATABASE_URL_ENV = "LAUNCHPAD_DATABASE_URL"
 SECRETS_KEY_ENV = "LAUNCHPAD_API_SECRETS_KEY"  # the stack's apiSecretsKey keyring (launchpad/sealed.py)
 JWT_SECRET_ENV = "SUPABASE_JWT_SECRET"  # the project's legacy HS256 secret, if tokens are still signed with it
 JWKS_URL_ENV = "SUPABASE_JWKS_URL"  # https://<ref>.supabase.co/auth/v1/.well-known/jwks.json

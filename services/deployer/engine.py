@@ -11,6 +11,7 @@ The project directory itself is read-only to the engine: `select_stack` writes n
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable, Mapping
@@ -119,23 +120,67 @@ class Engine:
         except CommandError as exc:
             raise EngineFailed(*reversed(_output(exc))) from None
 
-    def recover(self, stack: str) -> list[str]:
-        """After a worker died mid-update: release the lock it left (`cancel`; the self-managed backend's
-        lock has no expiry, pulumi/pulumi#9253) and clear the pending operations it left in the state
-        (`refresh --clear-pending-creates`, #4265, #5377). What was done, one line each."""
+    def recover(self, stack: str, *, renders: bool) -> list[str]:
+        """After a worker died mid-update: release the lock it left (`cancel`: the self-managed backend's lock
+        has no expiry, pulumi/pulumi#9253), then clear the pending operations it left in the state (#4265,
+        #5377): a stack on a cluster is refreshed (`refresh --clear-pending-creates` reads what the cluster
+        holds); a stack that renders manifests cannot be read back (its provider refuses a refresh without a
+        cluster), so its pending operations are dropped, and the next `up` renders those files again. (`up` itself
+        only warns about pending operations since pulumi/pulumi#10394, and drops them: tried here with a pending
+        create. Clearing them first keeps the state saying what the cluster holds, read back, not assumed.) What
+        was done, one line each: counts only (the resources are every agent's of the stack)."""
         selected = self._stack(stack, {})
         done = []
         try:
             selected.cancel()
-            done.append("released the update lock the lost worker held")
+            # The self-managed backend's cancel removes whatever lock files there are and says so either way.
+            done.append("released the stack's update lock, if the lost worker held one (pulumi cancel)")
         except CommandError as exc:  # no update in progress: the lost worker had not locked it yet
             done.append(f"no update lock to release ({_first_line(_output(exc)[1]) or 'none held'})")
+        pending = self._pending_operations(stack)
+        if pending and not renders:
+            try:
+                selected.refresh(clear_pending_creates=True)
+            except CommandError as exc:
+                raise EngineFailed(*reversed(_output(exc))) from None
+            done.append(
+                f"refreshed the state from the cluster ({pending} pending operation(s) left by the lost worker)"
+            )
+            pending = self._pending_operations(stack)
+        if pending:
+            self._drop_pending_operations(stack)
+            done.append(f"dropped {pending} pending operation(s) the lost worker left; the update redoes them")
+        done.append("the stack is clear: no lock, no pending operation")
+        return done
+
+    def _cli(self, *args: str) -> str:
+        """A pulumi command on the workspace, without the Automation API's helpers that show secrets (its
+        export_stack passes --show-secrets and writes the plaintext state to a temporary file)."""
+        envs = {"PULUMI_HOME": str(self._workspace.pulumi_home), **self._workspace.env_vars}
         try:
-            selected.refresh(clear_pending_creates=True)
+            return self._workspace.pulumi_command.run(list(args), str(self.setup.project), envs).stdout
         except CommandError as exc:
             raise EngineFailed(*reversed(_output(exc))) from None
-        done.append("refreshed the state, clearing pending operations")
-        return done
+
+    def _state_file(self, stack: str) -> Path:
+        return self.setup.home / "runs" / f"{stack}.state.json"
+
+    def _pending_operations(self, stack: str) -> int:
+        path = self._state_file(stack)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._cli("stack", "export", "--stack", stack, "--file", str(path))  # secrets stay ciphertexts
+        state = json.loads(path.read_text())
+        return len((state.get("deployment") or {}).get("pending_operations") or [])
+
+    def _drop_pending_operations(self, stack: str) -> None:
+        path = self._state_file(stack)
+        state = json.loads(path.read_text())
+        state["deployment"].pop("pending_operations", None)
+        path.write_text(json.dumps(state))
+        try:
+            self._cli("stack", "import", "--stack", stack, "--file", str(path))
+        finally:
+            path.unlink(missing_ok=True)
 
 
 def _output(exc: CommandError) -> tuple[str, str]:

@@ -70,16 +70,16 @@ class RunRecorder:
             return
         resource = _resource(step.urn)
         what = f"{resource['type']} {resource['name']}"
+        previewing = self.claim.action == "preview"  # a dry run changes nothing: its steps are what WOULD happen
         if step.phase == "pre":
-            self._emit(
-                agent, Event("resource", f"{step.op} {what}", {**resource, "op": step.op, "diffs": list(step.diffs)})
-            )
+            message = f"would {step.op} {what}" if previewing else f"{step.op} {what}"
+            self._emit(agent, Event("resource", message, {**resource, "op": step.op, "diffs": list(step.diffs)}))
         elif step.phase == "done":
             self._changes[agent][step.op] += 1
             self._resources[agent].append({**resource, "op": step.op})
-            self._emit(
-                agent, Event("resource-done", f"{PAST.get(step.op, step.op)} {what}", {**resource, "op": step.op})
-            )
+            if not previewing:
+                done = f"{PAST.get(step.op, step.op)} {what}"
+                self._emit(agent, Event("resource-done", done, {**resource, "op": step.op}))
         else:
             self._errors[agent].append(f"{step.op} {what} failed")
             self._emit(agent, Event("resource-failed", f"{step.op} {what} failed", {**resource, "op": step.op}))

@@ -24,7 +24,7 @@ from launchpad.db.connect import connect
 from launchpad.db.repository import agent_lifecycle, operations
 from launchpad.db.repository.operations import Claim, Event
 from launchpad.errors import UserError
-from launchpad.stacks.policy_config import policy_config
+from launchpad.stacks.deploy_settings import deploy_settings
 from services.deployer.engine import Engine, EngineFailed, EngineSetup, StackLocked, StackMissing
 from services.deployer.keeper import RunKeeper
 from services.deployer.recorder import RunRecorder
@@ -158,15 +158,18 @@ class Worker:
             state,
             report.seconds,
         )
+        if failure:  # the engine's own words: for the operator's log and deploy_runs.error, never for users
+            log.warning("run %s on stack %s: %s", claim.run_id, claim.stack, failure)
         return report
 
     def _stop_engine(self) -> None:
         self.engine.stop()
 
     def _apply(self, claim: Claim, recorder: RunRecorder) -> None:
-        policy = policy_config(self.config.project, claim.stack)
+        settings = deploy_settings(self.config.project, claim.stack)
+        policy = settings.policy_config
         if claim.recover:
-            for line in self.engine.recover(claim.stack):
+            for line in self.engine.recover(claim.stack, renders=settings.renders):
                 recorder.to_all(Event("recovery", line))
             operations.mark_cleaned(self._conn, claim.stack)
         if claim.action == "up":

@@ -110,3 +110,14 @@ def test_an_agent_name_two_users_queued_in_one_run_gets_no_engine_events() -> No
     recorder = RunRecorder(claim(op(1, ALICE, "alpha", "delete"), op(2, BOB, "alpha", "create")))
     feed(recorder)
     assert recorder.drain() == {}
+
+
+def test_a_dry_runs_events_say_what_would_happen() -> None:
+    recorder = RunRecorder(claim(op(1, ALICE, "alpha"), action="preview"))
+    recorder.note(step("pre", "alpha", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "alpha-hpa", "create"))
+    recorder.note(step("done", "alpha", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "alpha-hpa", "create"))
+    assert [e.message for e in recorder.drain()["op-1"]] == [
+        "would create kubernetes:autoscaling/v2:HorizontalPodAutoscaler alpha-hpa"
+    ]
+    summary = recorder.outcomes(succeeded=True)["op-1"].summary
+    assert summary is not None and summary["changes"] == {"create": 1}

@@ -78,7 +78,12 @@ class ApiFleet:
 
     def _enqueue(self, conn: psycopg.Connection[Any], name: str, owner: str, kind: str, revision: int) -> str:
         return operations.enqueue(
-            conn, user_id=owner, agent_name=name, stack=self.stack, kind=kind, agent_revision=revision  # type: ignore[arg-type]
+            conn,
+            user_id=owner,
+            agent_name=name,
+            stack=self.stack,
+            kind=kind,
+            agent_revision=revision,  # type: ignore[arg-type]
         ).id
 
     def create(self, name: str, owner: str = OWNER, replicas: int = 1, secret: str = "sk-test-not-real") -> str:

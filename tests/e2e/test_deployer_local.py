@@ -7,6 +7,7 @@ Each operation reads only its own agent's events, and its agent's status moves a
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from tests.e2e.deployer_harness import (
     web_agent_yaml,
     worker,
 )
-from tests.e2e.kube_cluster import bin_dir_or_skip, get_json
+from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, wait_for
 from tests.e2e.workspace import Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
 
@@ -116,6 +117,30 @@ def test_create_puts_the_agent_on_the_api_server(deployer: Worker, api: ApiFleet
     assert not any("crypto-trading-bot" in m or "omni-agent" in m for m in messages)
 
 
+def test_the_control_plane_runs_restricted_on_the_server(cluster: LocalCluster) -> None:
+    """The stack deploys the control plane too (Pulumi.local.yaml `controlPlane`): the API and the deploy
+    worker, whose Pods the controllers make and restricted Pod Security admits (no kubelet: never run)."""
+    namespace = get_json(cluster, "namespace", "launchpad-system")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    held = {f"{o['kind']}/{o['metadata']['name']}" for o in get_json(
+        cluster, "serviceaccounts,secrets,deployments,services,networkpolicies,poddisruptionbudgets,ingresses",
+        "-n", "launchpad-system")["items"]}  # fmt: skip
+    for service in ("api", "deployer"):
+        for kind in ("ServiceAccount", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"):
+            assert f"{kind}/launchpad-{service}" in held, (kind, service)
+    assert "Ingress/launchpad-api" in held
+    assert get_json(cluster, "clusterrolebinding", "launchpad-deployer")["subjects"][0]["name"] == "launchpad-deployer"
+
+    def pods() -> list[dict[str, Any]] | None:
+        found = get_json(cluster, "pods", "-n", "launchpad-system")["items"]
+        return found if len(found) == 3 else None  # the API's two replicas, one worker
+
+    created = wait_for("the control plane's Pods", pods)
+    assert {p["status"]["phase"] for p in created} == {"Pending"}
+    refused = get_json(cluster, "events", "-n", "launchpad-system", "--field-selector", "reason=FailedCreate")
+    assert [e["message"] for e in refused["items"]] == []
+
+
 def test_replicas_change_the_deployment_there(deployer: Worker, api: ApiFleet, cluster: LocalCluster) -> None:
     op_id = api.scale(AGENT, 3)
     _run_one(deployer, api, op_id)
@@ -155,6 +180,28 @@ def test_pause_scales_to_zero_and_keeps_the_secret(deployer: Worker, api: ApiFle
     assert deployment is not None and deployment["spec"]["replicas"] == 0
     assert SECRET_ENV in get_json(cluster, "secret", f"{AGENT}-env", "-n", NAMESPACE)["data"]
     assert api.agent(AGENT)["status"] == "paused"  # type: ignore[index]
+
+
+def test_a_stack_a_lost_worker_left_is_refreshed_from_the_cluster(
+    ws: Workspace, deployer: Worker, api: ApiFleet, tmp_path: Path
+) -> None:
+    """A pending create in the checkpoint (what a worker killed mid-step leaves): on a cluster, recovery reads
+    the objects back (`refresh --clear-pending-creates`) before anything else runs on the stack."""
+    backend = Path(ws.env["PULUMI_BACKEND_URL"].removeprefix("file://"))
+    checkpoint = backend / ".pulumi" / "stacks" / "agent-launchpad" / f"{STACK}.json"
+    saved = json.loads(checkpoint.read_text())
+    latest = saved["checkpoint"]["latest"]
+    victim = next(r for r in latest["resources"] if r["urn"].endswith(f"::{AGENT}-deployment"))
+    latest["pending_operations"] = [{"resource": victim, "type": "creating"}]
+    checkpoint.write_text(json.dumps(saved))
+    lines = deployer.engine.recover(STACK, renders=False)
+    assert lines[1:] == [
+        "refreshed the state from the cluster (1 pending operation(s) left by the lost worker)",
+        "the stack is clear: no lock, no pending operation",
+    ], lines
+    assert "pending_operations" not in ws.export(STACK)["deployment"]
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", "--policy-pack", "policies",
+              "--policy-pack-config", "policies/config/dev.json")  # fmt: skip
 
 
 def test_delete_removes_every_object_and_the_row(deployer: Worker, api: ApiFleet, cluster: LocalCluster) -> None:

@@ -43,6 +43,7 @@ secrets:
   OPENAI_API_KEY: {{config: openaiApiKey}}
   POSTGRES_URL: {{secretKeyRef: {{name: web-postgres, key: url}}}}  # replicas share one database
 """
+CONTROL_PLANE = {"launchpad-api-deployment", "launchpad-deployer-deployment"}
 SKIP_AWAIT = "pulumi.com/skipAwait"
 PATCH_FORCE = "pulumi.com/patchForce"
 
@@ -185,7 +186,9 @@ def test_up_creates_every_object_and_the_server_holds_them(
         assert labels["pod-security.kubernetes.io/enforce"] == "restricted", namespace
     # Readiness waits are skipped exactly where they need a kubelet (the stack's skipAwait setting).
     annotated = {k: o["metadata"].get("annotations") or {} for k, o in held.items()}
-    assert {k.split("/")[0] for k, a in annotated.items() if a.get(SKIP_AWAIT) == "true"} == {"Deployment", "Service"}
+    # (The Ingress is the control plane's API route, which waits for an ingress controller's address.)
+    skipped = {k.split("/")[0] for k, a in annotated.items() if a.get(SKIP_AWAIT) == "true"}
+    assert skipped == {"Deployment", "Service", "Ingress"}
     # Every object takes its fields back from out-of-band edits (test_drift_... below).
     assert all(a.get(PATCH_FORCE) == "true" for a in annotated.values())
 
@@ -264,7 +267,8 @@ def test_a_replicas_change_updates_only_that_agents_autoscaler_in_place(
     assert {s["op"] for s in steps} == {"update"}
     changed = {s["urn"].split("::")[-1] for s in steps}
     assert f"{AGENT}-hpa" in changed
-    assert changed <= {f"{AGENT}-hpa", f"{AGENT}-deployment", f"{AGENT}-pdb"}
+    # The control plane's Deployments roll too: their image carries the agent files (launchpad/images/control_plane.py).
+    assert changed <= {f"{AGENT}-hpa", f"{AGENT}-deployment", f"{AGENT}-pdb", *CONTROL_PLANE}
     _up(ws)
     hpa = get_json(cluster, "hpa", AGENT, "-n", NAMESPACE)["spec"]
     assert (hpa["minReplicas"], hpa["maxReplicas"]) == (3, 6)

@@ -23,6 +23,7 @@ COPIED = (
     "supabase",
     "monitoring",
     "policies",
+    "services",  # `python -m launchpad` wires the services' commands
 )
 DB_PASSWORD = "e2e-db-password-not-for-state"  # trust auth ignores it; it must still never reach the state
 

@@ -1,5 +1,5 @@
-"""GET /api/health, unauthenticated (probes call it): whether the database answers and tokens can be verified.
-It says nothing else: no version, no names, no counts."""
+"""GET /api/health (and /readyz, the readiness probe; /healthz, liveness), unauthenticated: whether the
+database answers and tokens can be verified. It says nothing else: no version, no names, no counts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ class Health(BaseModel):
     checks: dict[str, Check]
 
 
+@router.get("/healthz", include_in_schema=False)
+async def alive() -> JSONResponse:
+    """Liveness (launchpad/controlplane/services.py): the process answers."""
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/readyz", include_in_schema=False)
 @router.get("/api/health", response_model=Health, responses={503: {"model": Health}}, summary="Ready to serve?")
 def health(request: Request) -> JSONResponse:
     checks: dict[str, Check] = {
