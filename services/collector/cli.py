@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import threading
 from datetime import timedelta
 from types import FrameType
@@ -86,15 +85,17 @@ def serve(config: object) -> int:
     runner = Runner(config)
     leader = threading.Thread(target=runner.run, name="leader", daemon=True)
     leader.start()
-    server = uvicorn.Server(uvicorn.Config(create_app(runner), host=config.host, port=config.port,
-                                           log_level="warning", access_log=False))  # fmt: skip
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        runner.stopping.set()
-        server.should_exit = True
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Stop collecting at once, not after the HTTP side has drained: the lock is free for the next
+            # leader within a second, and a log batch still waiting here is answered 503 (the shipper sends it
+            # again, to the next leader) instead of holding the shutdown for its acknowledgement timeout.
+            runner.stopping.set()
+            super().handle_exit(sig, frame)
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    server = Server(uvicorn.Config(create_app(runner), host=config.host, port=config.port, log_level="warning",
+                                   access_log=False, timeout_graceful_shutdown=10))  # fmt: skip
     server.run()
     runner.stopping.set()
     leader.join(timeout=30)
