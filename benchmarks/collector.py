@@ -79,9 +79,11 @@ def fleet_objects(n: int) -> list[dict[str, Any]]:
         labels = {"app.kubernetes.io/instance": name, "launchpad.dev/agent": name, "launchpad.dev/tenant": tenant}
         env = [{"name": k, "valueFrom": {"secretKeyRef": {"name": f"{name}-env", "key": k}}} for k in SECRET_KEYS]
         objects += [
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": f"{name}-env", "namespace": ns, "labels": labels},
+            {"apiVersion": "v1", "kind": "Secret",
+             "metadata": {"name": f"{name}-env", "namespace": ns, "labels": labels},
              "stringData": {k: secret_value(i, k) for k in SECRET_KEYS}},
-            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": ns, "labels": labels},
+            {"apiVersion": "apps/v1", "kind": "Deployment",
+             "metadata": {"name": name, "namespace": ns, "labels": labels},
              "spec": {"replicas": 1, "selector": {"matchLabels": {"app.kubernetes.io/instance": name}},
                       "template": {"metadata": {"labels": labels}, "spec": {"containers": [
                           {"name": "eliza", "image": "eliza:bench", "env": env, "securityContext": RESTRICTED}]}}}},
@@ -328,7 +330,8 @@ def main() -> int:
                                           args.status_samples)  # fmt: skip
         results["status_row"], results["status_stream"] = to_row, to_stream
 
-        log(f"logs: {args.log_rate} lines/s for {args.log_seconds:.0f} s through the shipper, a collector restart half-way")
+        log(f"logs: {args.log_rate} lines/s for {args.log_seconds:.0f} s through the shipper, a collector restart "
+            "half-way")
         pods = work / "pods"
         pods.mkdir()
         stack.enter_context(shipper(work / "shipper", pods, collector.base, TOKEN))
@@ -358,12 +361,14 @@ def main() -> int:
                                     " where message like 'message %'").fetchone()  # fmt: skip
         results["logs"] = {"written": written, "stored": stored, "distinct": int(str(distinct[0])) if distinct else 0,
                            "leaked": int(str(leaked[0])) if leaked else -1, "seconds": drained - log_start,
-                           "drain_after_writer_s": drained - write_end, "restart_s": restart.get("seconds")}  # fmt: skip
+                           "drain_after_writer_s": drained - write_end,
+                           "restart_s": restart.get("seconds")}  # fmt: skip
         results["cpu_logs"] = sampler.share(log_start, drained)
         sampler.stopping.set()
         with psycopg.connect(url, autocommit=True) as conn:
             # what the rows written during the run added (the empty partitions' fixed pages not counted)
-            metrics_after, logs_after = table_bytes(conn, "public.agent_metrics"), table_bytes(conn, "public.agent_logs")
+            metrics_after = table_bytes(conn, "public.agent_metrics")
+            logs_after = table_bytes(conn, "public.agent_logs")
         results["bytes"] = {"metrics": (metrics_after[0] - metrics_before[0], metrics_after[1] - metrics_before[1]),
                             "logs": (logs_after[0] - logs_before[0], logs_after[1] - logs_before[1])}  # fmt: skip
         results["metrics_rounds_during"] = time.monotonic() - settled_at
@@ -384,13 +389,15 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
     print(f"  memory: peak RSS {r['peak_rss'] / 2**20:.0f} MiB")
     target = max(writes) < 2.0 if writes else False
     ok &= target
-    print(f"metrics: {samples} samples per interval ({len(rounds)} rounds): queries + COPY {statistics.median(writes):.3f} s "
+    print(f"metrics: {samples} samples per interval ({len(rounds)} rounds): queries + COPY "
+          f"{statistics.median(writes):.3f} s "
           f"median, {max(writes):.3f} s max (target < 2 s: {'PASS' if target else 'FAIL'}); "
           f"{samples / statistics.median(copy):.0f} rows/s into agent_metrics")
     row, stream = r["status_row"], r["status_stream"]
     target = percentile(stream, 95) < 5.0
     ok &= target
-    print(f"status: Deployment change -> agent_health row {statistics.median(row):.2f} s median, {percentile(row, 95):.2f} s p95; "
+    print(f"status: Deployment change -> agent_health row {statistics.median(row):.2f} s median, "
+          f"{percentile(row, 95):.2f} s p95; "
           f"-> SSE client {statistics.median(stream):.2f} s median, {percentile(stream, 95):.2f} s p95 "
           f"(target < 5 s: {'PASS' if target else 'FAIL'})")
     logs = r["logs"]
@@ -406,11 +413,13 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
     l_bytes, l_rows = r["bytes"]["logs"]
     per_metric, per_line = m_bytes / max(m_rows, 1), l_bytes / max(l_rows, 1)
     metrics_day = 5 * 86400 / 60 * per_metric
-    print(f"storage: {per_metric:.0f} B per agent_metrics row, {per_line:.0f} B per agent_logs line (tables, indexes, TOAST)")
+    print(f"storage: {per_metric:.0f} B per agent_metrics row, {per_line:.0f} B per agent_logs line "
+          "(tables, indexes, TOAST)")
     for lines_per_minute in (1, 10, 60):
         logs_day = lines_per_minute * 1440 * per_line
         print(f"  per agent per day at a 60 s interval and {lines_per_minute} log line(s)/min: "
-              f"{(metrics_day + logs_day) / 2**20:.1f} MiB (metrics {metrics_day / 2**20:.1f}, logs {logs_day / 2**20:.1f}); "
+              f"{(metrics_day + logs_day) / 2**20:.1f} MiB (metrics {metrics_day / 2**20:.1f}, "
+              f"logs {logs_day / 2**20:.1f}); "
               f"a {n}-agent fleet: {(metrics_day + logs_day) * n / 2**30:.1f} GiB/day")
     return 0 if ok else 1
 

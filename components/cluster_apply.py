@@ -15,10 +15,11 @@ to know. Render mode (the dev stack) applies nothing and registers no transform.
   `.spec.replicas`: its HPA keeps it). The cost: where two stacks declare the same object with different
   values, the last `up` wins instead of failing on the conflict (identical values never conflict).
 - `pulumi.com/skipAwait: "true"` with the `skipAwait` stack setting, on the kinds whose readiness wait needs
-  running Pods (the provider's awaited kinds: pkg/await/awaiters.go). On a cluster without a kubelet (the
-  `local` stack) a Deployment never gets a ready Pod and a Service never gets endpoints: the provider would
-  wait 10 minutes on each and fail. Every other kind keeps its waits, deletion included (`destroy` still
-  waits for a Namespace to be gone; skipAwait drops the delete wait of the workload kinds only, see
+  running Pods or an ingress controller (the provider's awaited kinds: pkg/await/awaiters.go). On a cluster
+  without a kubelet (the `local` stack) a Deployment never gets a ready Pod, a Service never gets endpoints
+  and an Ingress no address: the provider would wait 10 minutes on each and fail. Every other kind keeps its
+  waits, deletion included (`destroy` still waits for a Namespace to be gone; skipAwait drops the delete wait
+  of the workload kinds only, see
   pkg/metadata/overrides.go allowsSkipAwaitWithDelete). The policy pack refuses skipAwait in prod
   (policies/kubernetes/awaits.py).
 
@@ -44,6 +45,9 @@ WAITS_FOR_PODS = frozenset(
         "kubernetes:batch/v1:Job",
         "kubernetes:core/v1:Pod",
         "kubernetes:core/v1:Service",
+        # Waits for an address from an ingress controller, which a bare control plane does not run either:
+        # the control plane's Ingress (components/control_plane.py) waited 10 minutes on the local stack.
+        "kubernetes:networking.k8s.io/v1:Ingress",
     }
 )
 

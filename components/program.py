@@ -21,6 +21,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components import cluster_apply, platform_stack, shard_stack, stack_config
+from components.control_plane import control_plane_secret_keys, deploy_control_plane
 from components.fleet import FleetArgs, deploy_shared
 from components.lean_state import trim_stack_traces
 from launchpad.contracts import PROJECT, SUMMARY_OUTPUT
@@ -176,6 +177,10 @@ def run() -> None:
         registry_password=stack_config.secret("registryPassword"),
         token_key=_required_secret(TOKEN_KEY_CONFIG),
     )
+    if loaded.role != "shard":  # the control plane lives with the shared objects: the platform, or the only stack
+        control_plane_secrets = {key: _required_secret(key) for key in control_plane_secret_keys(loaded.settings)}
+        deploy_control_plane(loaded.settings, pulumi.get_stack(), control_plane_secrets, BUILD_ROOT,
+                             fleet_args.registry_password, opts)
     if loaded.role == "shard":
         shard_stack.run(loaded, fleet_args, opts)
     elif loaded.role == "platform":

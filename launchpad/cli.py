@@ -9,6 +9,7 @@ scan-config DIR       run `trivy config` over what `render` wrote (policies/triv
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
 collector run         the collector service: status, metrics, logs and alerts into the database (services/collector)
 dev-db, lock, convert-character, local-cluster, shards, api: see `python -m launchpad <command> --help`
+deployer run          a deploy worker: applies the control plane's queued operations (services/deployer)
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.scan.cli import register as register_scan
     from launchpad.stacks.cli import register as register_shards
     from services.api.cli import register as register_api  # the one kind of import of a service: its CLI
+    from services.deployer.cli import register as register_deployer
 
     register_migrate(sub)
     register_dev_db(sub)
@@ -94,6 +96,7 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_local_cluster(sub)
     register_shards(sub)
     register_api(sub)
+    register_deployer(sub)
     _register_services(sub)
 
 

@@ -18,7 +18,11 @@ ELIZA_AGENT = f"{PROJECT}:index:ElizaAgent"
 AGENT_IMAGE = f"{PROJECT}:index:AgentImage"
 MONITORING_STACK = f"{PROJECT}:index:MonitoringStack"
 SUPABASE_SCHEMA = f"{PROJECT}:index:SupabaseSchema"
+CONTROL_PLANE_SERVICE = f"{PROJECT}:index:ControlPlaneService"
 ROOT_STACK = "pulumi:pulumi:Stack"
+# The children of an ElizaAgent are named `<agent>-<part>` (components/eliza_agent.py): the deployer tells
+# whose an engine event is by them (services/deployer/attribution.py). tests/components checks the program.
+ELIZA_AGENT_PARTS = ("namespace", "sa", "character", "env", "deployment", "service", "hpa", "pdb", "netpol")
 
 # Stack outputs.
 SUMMARY_OUTPUT = "summary"  # every stack: the fleet's one-line summary
@@ -27,3 +31,8 @@ AGENTS_OUTPUT = "agents"  # stacks that run agents: name -> namespace, deploymen
 PLATFORM_OUTPUT = "platform"  # a platform stack's one output, read by its shards through a StackReference
 POLICY_FACTS = "policy"  # the key of the policy facts inside it (launchpad/stacks/platform_facts.py)
 SHARD_EXPORT = "platformPolicy"  # a shard's re-export of those facts, where its policy pack reads them
+
+# The deployer's dry run (services/deployer): the `preview` of a dry-run operation runs with this variable set
+# to the operation's id, and the program replaces that operation's agent by its candidate (operations.candidate)
+# for the preview; an `up` refuses it (components/program.py).
+PREVIEW_OPERATION_ENV = "LAUNCHPAD_PREVIEW_OPERATION"

@@ -37,6 +37,112 @@ class ShardingSettings(BaseModel):
         return self
 
 
+class ServiceSecretRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    key: str = Field(min_length=1, pattern=r"^[-._a-zA-Z0-9]+$")
+
+
+class ServiceSecret(BaseModel):
+    """Where one secret env value of a control-plane service comes from, as for agents: a Pulumi config secret
+    of this stack (the stack writes it into the service's Secret), or an existing Kubernetes Secret in the
+    control plane's namespace. Exactly one."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    config: str | None = Field(None, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    secretKeyRef: ServiceSecretRef | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> ServiceSecret:
+        if (self.config is None) == (self.secretKeyRef is None):
+            raise ValueError("give exactly one of `config: <pulumi config key>` or `secretKeyRef: {name, key}`")
+        return self
+
+
+class ServiceResources(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cpu: str = Field("250m", pattern=r"^[0-9]+(\.[0-9]+)?m?$")
+    memory: str = Field("512Mi", pattern=r"^[0-9]+(Ki|Mi|Gi)$")
+
+
+class ControlPlaneService(BaseModel):
+    """One control-plane service's Deployment (launchpad/controlplane/)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    replicas: int = Field(1, ge=1, le=20)
+    requests: ServiceResources = ServiceResources()
+    limits: ServiceResources = ServiceResources(cpu="1", memory="1Gi")
+    # Plain settings (never a credential: those go in `secrets`, checked by launchpad/controlplane/).
+    env: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, ServiceSecret] = Field(default_factory=dict)
+
+
+class ApiService(ControlPlaneService):
+    replicas: int = Field(2, ge=1, le=20)  # two: a rollout or a node drain never takes the API away
+
+
+class DeployerService(ControlPlaneService):
+    # A worker runs the engine (program, language host, provider, policy pack): more than the API needs.
+    requests: ServiceResources = ServiceResources(cpu="500m", memory="1Gi")
+    limits: ServiceResources = ServiceResources(cpu="2", memory="3Gi")
+
+
+class RetentionDays(BaseModel):
+    """How long the collector keeps each kind of row (whole days: retention drops daily partitions)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics: int = Field(14, ge=1, le=3650)
+    logs: int = Field(7, ge=1, le=3650)
+    events: int = Field(90, ge=1, le=3650)
+
+
+class CollectorService(ControlPlaneService):
+    """The collector (services/collector): one active instance per fleet, a standby waits for the lock."""
+
+    requests: ServiceResources = ServiceResources(cpu="250m", memory="256Mi")
+    # Prometheus' HTTP API (the monitoring stack's); no metrics are collected without it.
+    prometheusUrl: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    metricsInterval: int = Field(60, ge=10, le=3600)
+    retentionDays: RetentionDays = RetentionDays()
+    # Per agent: a chatty agent is held to this many log lines a second (burst: what it may save up).
+    logRate: int = Field(50, ge=1, le=10_000)
+    logBurst: int = Field(500, ge=1, le=100_000)
+
+
+class LogShipperSettings(BaseModel):
+    """The node log shipper (launchpad/logs/daemonset.py): the OpenTelemetry Collector contrib image, pinned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    image: str = Field(pattern=r"^[a-z0-9.:/_-]+@sha256:[0-9a-f]{64}$")
+    # A Secret in the shipper's namespace (launchpad-logs) holding the collector's bearer token.
+    tokenSecret: ServiceSecretRef | None = None
+
+
+class ControlPlaneSettings(BaseModel):
+    """The self-service control plane the stack deploys (the platform stack, or the only one): the API and
+    the deploy workers, from one image built from this project (launchpad/images/control_plane.py)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    registry: str = Field(pattern=r"^[a-z0-9.-]+(:[0-9]+)?(/[a-z0-9._-]+)*$")
+    namespace: str = Field("launchpad-system", pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", max_length=63)
+    # The API's public host: an Ingress routes it when set; without it the API is reached in the cluster only.
+    host: str | None = Field(None, pattern=r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$")
+    ingressClassName: str | None = None
+    tlsSecretName: str | None = Field(None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    api: ApiService = ApiService()
+    deployer: DeployerService = DeployerService()
+    collector: CollectorService = CollectorService()
+    # The agents' logs: a shipper on every node (unset: no logs are collected).
+    logShipper: LogShipperSettings | None = None
+
+
 class StackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -70,6 +176,11 @@ class StackSettings(BaseModel):
     sharding: ShardingSettings | None = None
     platform: str | None = None
     shard: str | None = None
+    # The policy pack's config for this stack, relative to the project. The deployer (services/deployer) runs
+    # every `up` and preview with it; unset means the strictest one, every policy mandatory.
+    policyConfig: str = "policies/config/prod.json"
+    # The self-service control plane (API, deploy workers): deployed by this stack when set.
+    controlPlane: ControlPlaneSettings | None = None
 
 
 class SettingsError(UserError):

@@ -12,6 +12,7 @@ from typing import Any
 from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValidationArgs, StackValidationPolicy
 
 from launchpad import naming
+from launchpad.controlplane.manifests import SERVICE_LABEL
 from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, agent_name, annotations_of, labels
 from policies.observability import validate as _observability
 from policies.platform import read_platform_facts
@@ -31,6 +32,15 @@ def _agents(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
             yield name, resource
 
 
+def _workloads(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
+    """Agents and the control plane's services (launchpad/controlplane/): held to the same rules."""
+    for name, resource in _agents(args):
+        yield f"agent {name}", resource
+    for resource in args.resources:
+        if resource.resource_type == DEPLOYMENT and (service := labels(resource.props).get(SERVICE_LABEL)):
+            yield f"control-plane service {service}", resource
+
+
 def _of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
     return [r for r in args.resources if r.resource_type == resource_type]
 
@@ -47,39 +57,40 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
     for namespace in _of_type(args, NAMESPACE):
         levels[str(_meta(namespace).get("name"))] = str(labels(namespace.props).get(PSS_ENFORCE, ""))
     policies = _of_type(args, NETWORK_POLICY)
-    for agent, deployment in _agents(args):
+    for agent, deployment in _workloads(args):
         ns = _meta(deployment).get("namespace") or "default"
         if ns not in levels:
             where = f" nor by its platform stack {platform.stack}" if platform.stack else ""
             report(
-                f"agent {agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
+                f"{agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
                 "cannot be checked",
                 deployment.urn,
             )
         elif levels[ns] != "restricted":
             report(
-                f"agent {agent}: namespace {ns} does not enforce the restricted Pod Security profile "
+                f"{agent}: namespace {ns} does not enforce the restricted Pod Security profile "
                 f"({PSS_ENFORCE}: restricted)",
                 deployment.urn,
             )
         template = (deployment.props.get("spec") or {}).get("template") or {}
         pod_labels = (template.get("metadata") or {}).get("labels") or {}
         if not any(_meta(p).get("namespace") == ns and _selects(p, pod_labels) for p in policies):
-            report(f"agent {agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
+            report(f"{agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
 
 
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
-    for agent, deployment in _agents(args):
+    for agent, deployment in _workloads(args):
         if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
             report(
-                f"agent {agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
+                f"{agent} runs an image that was not vulnerability-scanned (stack setting scan: false)",
                 deployment.urn,
             )
 
 
 namespace_isolation = StackValidationPolicy(
     name="agent-namespace-isolation",
-    description="Every agent runs in a restricted Pod Security namespace with a NetworkPolicy selecting it.",
+    description="Every agent and control-plane service runs in a restricted Pod Security namespace with a "
+    "NetworkPolicy selecting it.",
     severity=Severity.HIGH,
     validate=_namespace_isolation,
 )
@@ -93,7 +104,8 @@ observability = StackValidationPolicy(
 # Advisory in policies/config/dev.json (dev may skip Trivy), mandatory with the rest in prod.json.
 images_scanned = StackValidationPolicy(
     name="agent-image-scanned",
-    description="Agent images pass the vulnerability scan gate before they are deployed (scan: false is dev only).",
+    description="Agent and control-plane images pass the vulnerability scan gate before they are deployed "
+    "(scan: false is dev only).",
     severity=Severity.HIGH,
     validate=_images_scanned,
 )

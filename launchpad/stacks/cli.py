@@ -29,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from launchpad.contracts import PROJECT
+from launchpad.stacks.needs import DATABASE_URL_CONFIG
 from launchpad.stacks.pulumi_cli import Pulumi, PulumiError, Result
 from launchpad.stacks.stack_files import plain_config, stack_file
 from launchpad.stacks.status import (
@@ -73,9 +74,14 @@ def _extra(args: argparse.Namespace) -> list[str]:
 
 
 def _setup(args: argparse.Namespace) -> tuple[Environment, Pulumi, Status]:
-    env = load_environment(args.root, args.stack)
+    env = load_environment(args.root, args.stack, lambda: _database_url(Pulumi(args.root), args.stack))
     pulumi = Pulumi(args.root)
     return env, pulumi, read_status(env, pulumi, _parallel(args, env))
+
+
+def _database_url(pulumi: Pulumi, platform: str) -> str:
+    """The platform's databaseUrl secret, as its program reads it: where the fleet's API agents are."""
+    return pulumi.check("config", "get", DATABASE_URL_CONFIG, "--stack", platform).strip()
 
 
 def _parallel(args: argparse.Namespace, env: Environment) -> int:

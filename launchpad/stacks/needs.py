@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from launchpad.contracts import PROJECT
+from launchpad.controlplane.manifests import check as check_control_plane
 from launchpad.errors import UserError
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.monitoring.settings import MonitoringSettings, parse_monitoring
@@ -114,6 +115,13 @@ def stack_needs(fleet: Fleet, plain: Mapping[str, Any], stack: str) -> StackNeed
     if role != "shard":  # the monitoring receivers live with the shared objects
         needs += [SecretNeed(key, own, None, f"monitoring.receivers.{sev}.urlSecret")
                   for sev, key in sorted(monitoring.secret_keys().items())]
+    if role != "shard" and settings.controlPlane is not None:  # the control plane lives with the shared objects
+        plane = settings.controlPlane
+        check_control_plane(plane, stack)
+        needs += [SecretNeed(source.config, own, None, f"controlPlane.{kind}.secrets.{env}")
+                  for kind, service in (("api", plane.api), ("deployer", plane.deployer),
+                                        ("collector", plane.collector))
+                  for env, source in sorted(service.secrets.items()) if source.config is not None]
     needs.append(SecretNeed(TOKEN_KEY_CONFIG, own, None, TOKEN_KEY_CONFIG))  # every agent's API token
     if any(source.stored for a in readers for source in a.spec.secrets.values()):
         # The values owners posted to the API are sealed with it (launchpad/sealed.py).

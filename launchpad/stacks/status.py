@@ -4,16 +4,18 @@ which agents each one holds, which changed (fingerprints), and the plan `shards 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from launchpad.contracts import FINGERPRINT_OUTPUT, PROJECT
+from launchpad.db.repository.fleet_api_agents import read_fleet_api_agents
 from launchpad.errors import UserError
 from launchpad.fleet import Fleet, FleetError, load_fleet
-from launchpad.settings import StackSettings
+from launchpad.fleet.api_source import ApiAgent
+from launchpad.settings import StackSettings, wants_database
 from launchpad.stacks import assignment, fingerprints
 from launchpad.stacks.needs import stack_needs
 from launchpad.stacks.plan import ShardPlan, plan
@@ -57,14 +59,23 @@ class Environment:
         return stack_needs(self.fleet, plain, self.stack(shard)).secret_keys
 
 
-def load_environment(root: Path, platform: str) -> Environment:
-    """Every problem of the fleet and the platform's settings at once, before any stack runs."""
+def load_environment(root: Path, platform: str, database_url: Callable[[], str] | None = None) -> Environment:
+    """Every problem of the fleet and the platform's settings at once, before any stack runs. With a
+    database (`database: true`), the fleet includes the agents created through the API, as the program's
+    does (`database_url` gives the platform's databaseUrl secret): their shards are planned like any other."""
     plain = plain_config(stack_file(root, platform))
     if not stack_file(root, platform).exists():
         raise StackError(f"Pulumi.{platform}.yaml: no such stack file; a platform stack needs one with "
                        f"{PROJECT}:sharding")
+    api_agents: list[ApiAgent] = []
+    if database_url is not None and wants_database(plain):
+        try:
+            api_agents = read_fleet_api_agents(database_url(), platform).agents
+        except UserError as exc:
+            raise StackError(f"cannot read the agents created through the API; nothing was deployed in any stack:\n"
+                             f"{exc.render()}") from None
     try:
-        fleet = load_fleet([root / str(plain.get("agentsDir", "agents"))])
+        fleet = load_fleet([root / str(plain.get("agentsDir", "agents"))], api_agents=api_agents)
     except FleetError as exc:
         raise StackError(f"{exc.render()}\n{len(exc.problems)} problem(s); nothing was deployed in any stack") from None
     if plain.get("platform") or plain.get("shard"):

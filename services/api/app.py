@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from starlette.responses import Response
+from fastapi import FastAPI
 
 from services.api import errors, openapi_docs
 from services.api.agents import models as agent_models
@@ -57,15 +56,6 @@ def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLim
     app.state.rates = rates or RateLimits()
     app.state.agents = Agents(db, config, GitNames(config.fleet.agents_dir, project or Path.cwd()))
     errors.install(app)
-
-    @app.middleware("http")
-    async def _rate_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        standing = getattr(request.state, "rate", None)
-        if standing is not None:
-            for key, value in standing.headers().items():
-                response.headers.setdefault(key, value)
-        return response
 
     app.include_router(health_views.router)
     app.include_router(agent_views.router)

@@ -69,7 +69,9 @@ def _dev_sealing_key() -> str:
     return Pulumi(Path.cwd()).check("config", "get", CONFIG_KEY, "--stack", DEV_STACK).strip()
 
 
-def dev_environment() -> dict[str, str]:
+def dev_environment(*, sealing: bool = True) -> dict[str, str]:
+    """The settings of `api serve --dev` (those the environment does not already give); `sealing`: with
+    the dev stack's apiSecretsKey, read through the pulumi CLI (a token needs none)."""
     from services.api import config
 
     env = dict(os.environ)
@@ -78,7 +80,7 @@ def dev_environment() -> dict[str, str]:
     env.setdefault(config.STACK_ENV, DEV_STACK)
     if not env.get(config.JWT_SECRET_ENV) and not env.get(config.JWKS_URL_ENV):
         env[config.JWT_SECRET_ENV] = _dev_secret()
-    if not env.get(config.SECRETS_KEY_ENV):
+    if sealing and not env.get(config.SECRETS_KEY_ENV):
         env[config.SECRETS_KEY_ENV] = _dev_sealing_key()
     return env
 
@@ -112,7 +114,7 @@ def _token(args: argparse.Namespace) -> int:
     user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"launchpad-dev-user:{args.email}"))
     with psycopg.connect(_dev_database("postgres"), autocommit=True) as conn:
         conn.execute("insert into auth.users (id, email) values (%s, %s) on conflict do nothing", (user_id, args.email))
-    env = dev_environment()
+    env = dev_environment(sealing=False)
     from services.api import config
 
     now = int(time.time())

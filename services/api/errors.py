@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,8 +20,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from launchpad.errors import Problem
 from services.api import limits
@@ -104,22 +105,52 @@ _STATUS_CODES = {400: "BAD_REQUEST", 401: "UNAUTHENTICATED", 403: "FORBIDDEN", 4
                  415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED"}
 
 
-def install(app: FastAPI) -> None:
-    """Request ids on every request and response; every error in the envelope."""
+class RequestIds:
+    """Pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task and a stream per request): a request id
+    on every request and response, the caller's rate-limit standing on every answer, and any exception that
+    escaped the handlers turned into a 500 in the envelope (its traceback to the log only)."""
 
-    @app.middleware("http")
-    async def _request_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        request.state.request_id = given if _REQUEST_ID.match(given) else str(uuid.uuid4())
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"x-request-id"), "")
+        ident = given if _REQUEST_ID.match(given) else str(uuid.uuid4())
+        state = scope.setdefault("state", {})
+        state["request_id"] = ident
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = ident
+                standing = state.get("rate")
+                if standing is not None:
+                    for key, value in standing.headers().items():
+                        if key not in headers:
+                            headers[key] = value
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_headers)
         except Exception:  # a bug: the client gets an id to quote, the log gets the traceback
-            log.exception("request %s %s failed (request id %s)", request.method, request.url.path,
-                          request.state.request_id)
+            log.exception("request %s %s failed (request id %s)", scope.get("method"), scope.get("path"), ident)
+            if started:
+                raise
+            request = Request(scope)
             response = envelope(request, ApiError(500, "INTERNAL_ERROR",
                                                   "the request failed on our side; quote the request id"))
-        response.headers[REQUEST_ID_HEADER] = request.state.request_id
-        return response
+            await response(scope, receive, send_with_headers)
+
+
+def install(app: FastAPI) -> None:
+    """Request ids on every request and response; every error in the envelope."""
+    app.add_middleware(RequestIds)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

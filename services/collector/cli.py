@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--rate-window", default=env("LAUNCHPAD_RATE_WINDOW", "5m"))
     run.add_argument("--listen", default=env("LAUNCHPAD_COLLECTOR_LISTEN", "0.0.0.0:8080"), help="host:port")
     run.add_argument("--token-file", default=env("LAUNCHPAD_COLLECTOR_TOKEN_FILE"),
-                     help="bearer token the webhook and the log shipper must send")
+                     help="bearer token the webhook and the log shipper must send (or env LAUNCHPAD_COLLECTOR_TOKEN)")
     run.add_argument("--retention-days", default=env("LAUNCHPAD_RETENTION_DAYS", "metrics=14,logs=7,events=90"),
                      help="per table, e.g. metrics=14,logs=7,events=90")
     run.add_argument("--log-rate", type=float, default=float(env("LAUNCHPAD_LOG_RATE", "50")),
@@ -56,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     host, _, port = args.listen.rpartition(":")
     if not port.isdigit():
         raise UserError(f"--listen {args.listen!r}: expected host:port")
-    token = None
+    token = os.environ.get("LAUNCHPAD_COLLECTOR_TOKEN") or None  # from a Secret, in the cluster
     if args.token_file:
         try:
             with open(args.token_file) as f:

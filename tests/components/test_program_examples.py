@@ -227,3 +227,19 @@ def test_the_fleets_monitoring_objects_name_no_agent(resources: list) -> None:
         if r.inputs["metadata"].get("labels", {}).get("grafana_dashboard") == "1"
     ]
     assert dashboards == ["launchpad-dev-fleet-dashboard", "launchpad-dev-agent-dashboard"]
+
+
+def test_every_object_named_after_an_agent_is_one_of_its_parts(resources: list) -> None:
+    """The deployer tells whose an engine event is by `<agent>-<part>` (services/deployer/attribution.py): every
+    Kubernetes object the program names after an agent must end in one of the parts the contract lists."""
+    from launchpad.contracts import ELIZA_AGENT_PARTS
+
+    named = [
+        (agent, r.name.removeprefix(f"{agent}-"))
+        for r in resources
+        if r.typ.startswith(K8S) and r.typ != "pulumi:providers:kubernetes"
+        for agent in EXAMPLES
+        if r.name.startswith(f"{agent}-")
+    ]
+    assert len(named) >= 6 * len(EXAMPLES)  # namespace or not, sa, character, env, deployment, service, netpol
+    assert {part for _, part in named} <= set(ELIZA_AGENT_PARTS), named

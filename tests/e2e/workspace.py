@@ -23,6 +23,7 @@ COPIED = (
     "supabase",
     "monitoring",
     "policies",
+    "services",  # `python -m launchpad` wires the services' commands
 )
 DB_PASSWORD = "e2e-db-password-not-for-state"  # trust auth ignores it; it must still never reach the state
 
@@ -34,8 +35,10 @@ class Workspace:
     database_url: str
     stack: str = "dev"
 
-    def pulumi(self, *args: str, check: bool = True, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return self._run(["pulumi", *args, "--non-interactive"], f"pulumi {' '.join(args)}", check, cwd, 600)
+    def pulumi(
+        self, *args: str, check: bool = True, cwd: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return self._run(["pulumi", *args, "--non-interactive"], f"pulumi {' '.join(args)}", check, cwd, 600, env)
 
     def launchpad(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """`python -m launchpad ...` in the project, against the same backend as `pulumi`."""
@@ -43,10 +46,12 @@ class Workspace:
         return self._run(command, f"launchpad {' '.join(args)}", check, None, 1200)
 
     def _run(
-        self, command: list[str], what: str, check: bool, cwd: Path | None, timeout: int
+        self, command: list[str], what: str, check: bool, cwd: Path | None, timeout: int,
+        env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            command, cwd=cwd or self.project, env=self.env, capture_output=True, text=True, timeout=timeout
+            command, cwd=cwd or self.project, env={**self.env, **(env or {})}, capture_output=True, text=True,
+            timeout=timeout,
         )
         if check and result.returncode != 0:
             raise AssertionError(
@@ -58,9 +63,9 @@ class Workspace:
         state: dict[str, Any] = json.loads(self.pulumi("stack", "export", "--stack", stack).stdout)
         return state
 
-    def preview_steps(self, *extra: str) -> list[dict[str, Any]]:
+    def preview_steps(self, *extra: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
         """Steps of `pulumi preview --json` other than `same`."""
-        out = self.pulumi("preview", "--stack", self.stack, "--json", *extra).stdout
+        out = self.pulumi("preview", "--stack", self.stack, "--json", *extra, env=env).stdout
         steps: list[dict[str, Any]] = json.loads(out).get("steps", [])
         return [s for s in steps if s.get("op") != "same"]
 

@@ -14,7 +14,7 @@ import psycopg
 
 from launchpad.db import pg_errors
 from launchpad.db.connect import connect
-from launchpad.db.errors import RegistryError
+from launchpad.db.errors import DatabaseUnavailable, RegistryError
 from launchpad.fleet.api_source import ApiAgent
 
 # Every api agent of the fleet but those being deleted: an `up` without them removes their objects.
@@ -23,6 +23,12 @@ select a.name, a.user_id::text, a.spec, a.paused, a.restarted_at
 from public.agents a
 where a.source = 'api' and a.fleet = %s and a.status <> 'deleting'
 order by a.name
+"""
+# A database before the migration that made API agents possible (or before any: the stack's first `up`, which
+# applies them) holds none: that is not a database the program cannot read.
+_HAS_API_AGENTS = """
+select exists (select 1 from information_schema.columns
+               where table_schema = 'public' and table_name = 'agents' and column_name = 'source')
 """
 _SEALED = """
 select a.name, v.user_id::text, v.env_name, v.key_id, v.ciphertext
@@ -69,6 +75,9 @@ def read_fleet_api_agents(url: str, fleet: str) -> FleetApiAgents:
     try:
         with connect(url, application_name="launchpad-program") as conn, conn.transaction():
             conn.execute("set transaction read only")
+            found = conn.execute(_HAS_API_AGENTS).fetchone()
+            if not (found and found[0]):
+                return FleetApiAgents([], [])
             agents = [
                 ApiAgent(str(name), _mapping(spec), bool(paused), _iso(restarted))
                 for name, _, spec, paused, restarted in conn.execute(_AGENTS, (fleet,))
@@ -79,6 +88,8 @@ def read_fleet_api_agents(url: str, fleet: str) -> FleetApiAgents:
             ]
     except psycopg.Error as exc:
         raise RegistryError(f"reading the agents created through the API: {pg_errors.reason(exc, url)}") from None
+    except DatabaseUnavailable as exc:
+        raise RegistryError(f"reading the agents created through the API: {exc}") from None
     return FleetApiAgents(agents, sealed)
 
 

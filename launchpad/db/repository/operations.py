@@ -381,9 +381,10 @@ class StoredEvent:
     detail: dict[str, Any]
 
 
-def record_events(conn: Connection, events: Mapping[str, Sequence[Event]]) -> int:
+def record_events(conn: Connection, events: Mapping[str, Sequence[Event]], *, run_id: str | None = None) -> int:
     """Append events per operation id, numbered after the operation's last one. One writer per operation at a
-    time (the run's lease), so max(seq) + 1 cannot collide. How many rows were written."""
+    time (the run's lease), so max(seq) + 1 cannot collide. With `run_id`, fenced: an operation that is no
+    longer running in that run (its lease was lost) gets nothing. How many rows were written."""
     written = 0
     with conn.transaction():
         for op_id, batch in events.items():
@@ -392,10 +393,13 @@ def record_events(conn: Connection, events: Mapping[str, Sequence[Event]]) -> in
             row = conn.execute(
                 "select o.user_id, coalesce(max(e.seq), -1) from public.operations o"
                 " left join public.operation_events e on e.operation_id = o.id"
-                " where o.id = %s group by o.user_id",
-                (op_id,),
+                " where o.id = %s and (%s::uuid is null or (o.run_id = %s::uuid and o.state = 'running'))"
+                " group by o.user_id",
+                (op_id, run_id, run_id),
             ).fetchone()
             if row is None:
+                if run_id is not None:
+                    continue
                 raise ValueError(f"no operation {op_id}")
             user_id, last = row
             start = int(last) + 1

@@ -24,7 +24,9 @@ from typing import Any
 
 from launchpad.errors import Problem, json_pointer
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
+from launchpad.sealed import MAX_VALUE_BYTES
 from launchpad.source.yaml_source import Loc
+from services.api import limits
 from services.api.errors import Detail
 
 DATABASE_SECRET = "POSTGRES_URL"  # what plugin-sql 1.7.2 reads for a Postgres instead of its own PGlite
@@ -241,12 +243,17 @@ def to_spec(body: dict[str, Any], owner: str, base: dict[str, Any] | None = None
         else:
             spec.pop("scaling", None)
         out.origins[("scaling",)] = ("scaling",)
-    for name, value in (body.get("environment") or {}).items():
+    environment = body.get("environment") or {}
+    if len(environment) > limits.MAX_ENVIRONMENT:
+        out.problems.append(Detail("/environment", f"more than {limits.MAX_ENVIRONMENT} values ({len(environment)})"))
+    for name, value in environment.items():
         out.values[name] = value
         out.origins[("secrets", name)] = ("environment", name)
+        pointer = json_pointer(f"environment.{name}")
         if value is not None and not value.strip():
-            out.problems.append(Detail(json_pointer(f"environment.{name}"),
-                                       "an empty value: give the value, or leave the variable out"))
+            out.problems.append(Detail(pointer, "an empty value: give the value, or leave the variable out"))
+        elif value is not None and len(value.encode()) > MAX_VALUE_BYTES:
+            out.problems.append(Detail(pointer, f"longer than {MAX_VALUE_BYTES} bytes (value not shown)"))
     if body.get("supabase_config") is not None:
         _supabase(body["supabase_config"], out)
     secrets = dict(spec.get("secrets") or {})

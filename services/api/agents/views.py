@@ -27,7 +27,7 @@ Reader = Annotated[Principal, Depends(principal)]
 Changer = Annotated[Principal, Depends(changer)]
 
 
-def agents_service(request: Request) -> service.Agents:
+async def agents_service(request: Request) -> service.Agents:
     agents: service.Agents = request.app.state.agents
     return agents
 

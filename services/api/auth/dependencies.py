@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from services.api.auth.principal import Principal, principal_from
 from services.api.auth.tokens import TokenRefused, TokenVerifier
@@ -20,7 +21,7 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _authenticate(request: Request) -> Principal:
+async def _authenticate(request: Request) -> Principal:
     verifier: TokenVerifier = request.app.state.verifier
     rates: RateLimits = request.app.state.rates
     wait = rates.blocked(rates.auth_failures, "auth", _client(request))
@@ -31,7 +32,8 @@ def _authenticate(request: Request) -> Principal:
     try:
         if scheme.lower() != "bearer":
             raise TokenRefused("no bearer token")
-        claims = verifier.verify(token.strip())
+        token = token.strip()
+        claims = verifier.verify(token) if verifier.cached(token) else await run_in_threadpool(verifier.verify, token)
     except TokenRefused as exc:
         log.info("token refused (request %s, from %s): %s", request_id(request), _client(request), exc)
         rates.count(rates.auth_failures, "auth", _client(request))
@@ -39,17 +41,17 @@ def _authenticate(request: Request) -> Principal:
     return principal_from(claims)
 
 
-def principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """Any signed-in user (reads)."""
-    who = _authenticate(request)
+    who = await _authenticate(request)
     rates: RateLimits = request.app.state.rates
     request.state.rate = rates.take(rates.reads, "reads", who.user_id)
     return who
 
 
-def changer(request: Request) -> Principal:
+async def changer(request: Request) -> Principal:
     """A signed-in user who may change agents: not an anonymous sign-in (no account to hold them to)."""
-    who = _authenticate(request)
+    who = await _authenticate(request)
     rates: RateLimits = request.app.state.rates
     request.state.rate = rates.take(rates.changes, "changes", who.user_id)
     if who.anonymous:

@@ -11,11 +11,18 @@ Keys, by the token's own header, never by a list of algorithms mixed together:
   once per cooldown, so a flood of made-up kids cannot hammer Auth. A symmetric key in a JWKS is ignored.
 - Anything else (`none`, HS384, a missing alg) is refused.
 
-Every refusal is the same 401 for the client; the reason is logged for the operator only."""
+Every refusal is the same 401 for the client; the reason is logged for the operator only.
+
+A verified token is remembered for a while (as PostgREST's JWT cache does, `Auth/JwtCache.hs`): a client
+sends the same access token for its whole hour, and its ES256 signature costs more than the rest of a GET.
+An entry lives until the token's `exp` or CACHE_SECONDS, whichever comes first, so a signing key Supabase
+revokes stops working here within CACHE_SECONDS."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 import uuid
 from typing import Any
 
@@ -31,6 +38,8 @@ ASYMMETRIC = ("ES256", "RS256", "EdDSA")
 # What supabase/auth's GenerateAccessToken always writes (session_id: it refuses to mint without a session).
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss", "role", "session_id"]
 USER_ROLE = "authenticated"
+CACHE_SECONDS = 300
+CACHE_ENTRIES = 10_000
 
 
 class TokenRefused(Exception):
@@ -51,9 +60,30 @@ class TokenVerifier:
             if config.jwks_url
             else None
         )
+        self._verified: dict[str, tuple[float, dict[str, Any]]] = {}  # token -> (until, claims)
+        self._lock = threading.Lock()
+
+    def _remembered(self, token: str) -> dict[str, Any] | None:
+        found = self._verified.get(token)
+        if found is None:
+            return None
+        if found[0] <= time.time():
+            self._verified.pop(token, None)
+            return None
+        return found[1]
+
+    def _remember(self, token: str, claims: dict[str, Any]) -> None:
+        until = min(float(claims["exp"]) + self.config.leeway_seconds, time.time() + CACHE_SECONDS)
+        with self._lock:
+            while len(self._verified) >= CACHE_ENTRIES:  # the oldest first (insertion order)
+                self._verified.pop(next(iter(self._verified)), None)
+            self._verified[token] = (until, claims)
 
     def verify(self, token: str) -> dict[str, Any]:
         """The token's claims, or TokenRefused."""
+        remembered = self._remembered(token)
+        if remembered is not None:
+            return remembered
         if not token or len(token) > limits.MAX_TOKEN_BYTES:
             raise TokenRefused("empty or oversized token")
         try:
@@ -88,6 +118,7 @@ class TokenVerifier:
             uuid.UUID(str(claims["sub"]))
         except ValueError:
             raise TokenRefused("sub is not a user id") from None
+        self._remember(token, claims)
         return claims
 
     def _public_key(self, kid: object, alg: str) -> PyJWK:
@@ -107,6 +138,21 @@ class TokenVerifier:
         if key.key_type == "oct" or key.algorithm_name != alg:
             raise TokenRefused(f"kid {kid!r} is a {key.key_type}/{key.algorithm_name} key, the token says {alg}")
         return key
+
+    def cached(self, token: str) -> bool:
+        """Whether verifying `token` needs no network: HS256, or a kid the fresh cached JWKS holds. Then it
+        runs on the event loop; otherwise in a thread, where fetching the JWKS blocks nobody else."""
+        if self._remembered(token) is not None:
+            return True
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            return True  # refused without looking anything up
+        if header.get("alg") not in ASYMMETRIC or self._jwks is None:
+            return True
+        cache = self._jwks.jwk_set_cache
+        keys = cache.get() if cache is not None else None
+        return keys is not None and any(k.key_id == header.get("kid") for k in keys.keys)
 
     def ready(self) -> bool:
         """Whether tokens can be verified now (the JWKS is fetchable, or a secret is configured)."""

@@ -15,7 +15,7 @@ from services.api.operations import models, service
 router = APIRouter(prefix="/api/operations", tags=["operations"], responses=ERRORS)
 
 
-def database(request: Request) -> Database:
+async def database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
