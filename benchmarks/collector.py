@@ -168,6 +168,23 @@ class CollectorProcess:
             self.process.wait(timeout=60)
 
 
+class ProcessCpu:
+    """CPU seconds a process (and its finished children) used since this object was made."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.start = pid, self._now()
+
+    def _now(self) -> float:
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return sum(int(f) for f in fields[11:15]) / CLK_TCK
+        except (OSError, IndexError):
+            return 0.0
+
+    def seconds(self) -> float:
+        return self._now() - self.start
+
+
 class CpuSampler(threading.Thread):
     def __init__(self, collector: CollectorProcess) -> None:
         super().__init__(daemon=True)
@@ -177,6 +194,10 @@ class CpuSampler(threading.Thread):
         while not self.stopping.is_set():
             self.samples.append((time.monotonic(), self.collector.cpu_seconds()))
             time.sleep(1)
+
+    def used(self, start: float, end: float) -> float:
+        window = [s for s in self.samples if start <= s[0] <= end]
+        return window[-1][1] - window[0][1] if len(window) >= 2 else float("nan")
 
     def share(self, start: float, end: float) -> float:
         window = [s for s in self.samples if start <= s[0] <= end]
@@ -296,7 +317,9 @@ def main() -> int:
         log(f"  fleet applied and pods created in {time.monotonic() - started:.0f} s")
         log("prometheus: backfill the fleet's series")
         (work / "prom").mkdir()
-        prom = stack.enter_context(prometheus(work / "prom", n))
+        # rules evaluated every 15 s, as a production Prometheus does (the tests' 1 s would compete for the CPU)
+        production = {"global": {"evaluation_interval": "15s"}}
+        prom = stack.enter_context(prometheus(work / "prom", n, extra_config=production))
         collector = CollectorProcess(work, role_url(url, "launchpad_collector"), cluster.kubeconfig, prom,
                                      free_port(), args.metrics_interval)  # fmt: skip
         stack.callback(collector.stop)
@@ -334,7 +357,9 @@ def main() -> int:
             "half-way")
         pods = work / "pods"
         pods.mkdir()
-        stack.enter_context(shipper(work / "shipper", pods, collector.base, TOKEN))
+        ship = stack.enter_context(shipper(work / "shipper", pods, collector.base, TOKEN, poll_interval="250ms"))
+        shipper_cpu = ProcessCpu(ship.pid)
+        load_before = os.getloadavg()[0]
         with psycopg.connect(url, autocommit=True) as conn:
             logs_before = table_bytes(conn, "public.agent_logs")
         base_rows = logs_before[1]
@@ -344,16 +369,17 @@ def main() -> int:
                              (lambda: None) if args.no_restart else
                              (lambda: restart.setdefault("seconds", collector.restart())))  # fmt: skip
         write_end = time.monotonic()
-        stored, counts = 0, []
+        stored, progress_at = 0, time.monotonic()
         with psycopg.connect(url, autocommit=True) as conn:
-            while time.monotonic() - write_end < 180:
-                stored = int(str(conn.execute("select count(*) from public.agent_logs").fetchone()[0])) - base_rows  # type: ignore[index]
-                counts.append((time.monotonic(), stored))
-                if len(counts) % 10 == 1:
+            # until every line is in, or nothing has moved for a minute (then what is missing is lost)
+            while time.monotonic() - progress_at < 60:
+                now = int(str(conn.execute("select count(*) from public.agent_logs").fetchone()[0])) - base_rows  # type: ignore[index]
+                if now != stored:
+                    stored, progress_at = now, time.monotonic()
                     log(f"  {stored}/{written} stored")
                 if stored >= written:
                     break
-                time.sleep(0.5)
+                time.sleep(1)
             drained = time.monotonic()
             leaked = conn.execute("select count(*) from public.agent_logs where message like '%s3cr3t-value%'"
                                   " or context::text like '%s3cr3t-value%'").fetchone()  # fmt: skip
@@ -364,6 +390,9 @@ def main() -> int:
                            "drain_after_writer_s": drained - write_end,
                            "restart_s": restart.get("seconds")}  # fmt: skip
         results["cpu_logs"] = sampler.share(log_start, drained)
+        results["cpu_seconds_logs"] = sampler.used(log_start, drained)
+        results["shipper_cpu_seconds"] = shipper_cpu.seconds()
+        results["load"] = (load_before, os.getloadavg()[0])
         sampler.stopping.set()
         with psycopg.connect(url, autocommit=True) as conn:
             # what the rows written during the run added (the empty partitions' fixed pages not counted)
@@ -405,6 +434,10 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
     lost = logs["written"] - logs["distinct"]
     target = rate >= 5000 and lost == 0 and logs["stored"] == logs["written"]
     ok &= target
+    per_k = 1000 * r["cpu_seconds_logs"] / max(logs["stored"], 1)
+    print(f"  log ingest cost: collector {per_k:.3f} CPU-s per 1,000 lines (one core: {1000 / per_k:.0f} lines/s), "
+          f"shipper {1000 * r['shipper_cpu_seconds'] / max(logs['stored'], 1):.3f} CPU-s per 1,000 lines; machine load "
+          f"average {r['load'][0]:.1f} -> {r['load'][1]:.1f} on {os.cpu_count()} cores")
     print(f"logs: {logs['written']} lines written, {logs['stored']} stored ({logs['distinct']} distinct), {lost} lost; "
           f"{rate:.0f} lines/s sustained end to end over {logs['seconds']:.0f} s incl. a collector restart "
           f"({logs['restart_s'] or 0:.1f} s to lead again) and {logs['drain_after_writer_s']:.1f} s to drain; "
