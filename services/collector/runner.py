@@ -86,6 +86,7 @@ class Runner:
         active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop])
         tasks: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("log-writer", writer.run), ("partitions", partitions.run), ("secrets", secrets.run),
+            ("log-notices", ingest.run_notices),
         ]  # fmt: skip
         if status is not None:
             tasks.append(("status", status.run))

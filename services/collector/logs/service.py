@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -103,6 +104,13 @@ class LogIngest:
         lines += self._drop_notices()
         self.stats["queued"] += len(lines)
         return self.writer.submit(lines)
+
+    def run_notices(self, stop: threading.Event) -> None:
+        """Tell owners about dropped lines also when their agent has gone quiet (no ingest to carry them)."""
+        while not stop.wait(2.0):
+            notices = self._drop_notices()
+            if notices:
+                self.writer.submit(notices)
 
     def _drop_notices(self) -> list[LogLine]:
         """One line per agent whose lines were dropped in a closed window: what is missing and why."""
