@@ -172,7 +172,8 @@ class ProcessCpu:
     """CPU seconds a process (and its finished children) used since this object was made."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.start = pid, self._now()
+        self.pid = pid
+        self.start = self._now()
 
     def _now(self) -> float:
         try:
