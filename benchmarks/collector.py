@@ -439,6 +439,10 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
     print(f"  log ingest cost: collector {per_k:.3f} CPU-s per 1,000 lines (one core: {1000 / per_k:.0f} lines/s), "
           f"shipper {1000 * r['shipper_cpu_seconds'] / max(logs['stored'], 1):.3f} CPU-s per 1,000 lines; machine load "
           f"average {r['load'][0]:.1f} -> {r['load'][1]:.1f} on {os.cpu_count()} cores")
+    writer = r["stats"]["logs"]["writer"]
+    if writer["seconds"]:
+        print(f"  into agent_logs: {writer['stored'] / writer['seconds']:.0f} rows/s while writing "
+              f"({writer['batches']} transactions of the last leader, {writer['stored']} rows)")
     print(f"logs: {logs['written']} lines written, {logs['stored']} stored ({logs['distinct']} distinct), {lost} lost; "
           f"{rate:.0f} lines/s sustained end to end over {logs['seconds']:.0f} s incl. a collector restart "
           f"({logs['restart_s'] or 0:.1f} s to lead again) and {logs['drain_after_writer_s']:.1f} s to drain; "
