@@ -25,7 +25,7 @@ from launchpad.controlplane.services import (
 from launchpad.credentials import credential_kind, is_credential_name
 from launchpad.errors import UserError
 from launchpad.images.control_plane import UID
-from launchpad.settings import ControlPlaneService, ControlPlaneSettings
+from launchpad.settings import CollectorService, ControlPlaneService, ControlPlaneSettings
 from launchpad.workloads.agent_objects import SCAN_ANNOTATION, namespace_manifest
 
 SERVICE_LABEL = "launchpad.dev/service"  # on every object of a control-plane service (the policy pack reads it)
@@ -50,7 +50,7 @@ class ServiceManifests:
     network_policy: Manifest
     pdb: Manifest
     ingress: Manifest | None
-    rbac: tuple[Manifest, ...]  # ClusterRole + ClusterRoleBinding (the deployer)
+    rbac: tuple[Manifest, ...]  # ClusterRole + ClusterRoleBinding (the deployer, the collector)
     config_secrets: dict[str, str]  # env name -> Pulumi config key, for the Secret's values
 
     def all(self) -> list[Manifest]:
@@ -107,8 +107,24 @@ def check(settings: ControlPlaneSettings, stack: str) -> None:
         raise UserError("\n".join(problems))
 
 
+def _derived_env(service: ControlPlaneService) -> dict[str, str]:
+    """What a service's own settings mean to its command line (services/collector/cli.py reads these)."""
+    if not isinstance(service, CollectorService):
+        return {}
+    days = service.retentionDays
+    env = {
+        "LAUNCHPAD_METRICS_INTERVAL": str(service.metricsInterval),
+        "LAUNCHPAD_RETENTION_DAYS": f"metrics={days.metrics},logs={days.logs},events={days.events}",
+        "LAUNCHPAD_LOG_RATE": str(service.logRate),
+        "LAUNCHPAD_LOG_BURST": str(service.logBurst),
+    }
+    if service.prometheusUrl:
+        env["LAUNCHPAD_PROMETHEUS_URL"] = service.prometheusUrl
+    return env
+
+
 def _env(kind: ServiceKind, service: ControlPlaneService, dev_sign_in: bool = False) -> list[dict[str, Any]]:
-    plain = {**kind.env, **service.env}
+    plain = {**kind.env, **_derived_env(service), **service.env}
     if dev_sign_in and kind.public:  # the API: the dashboard's dev-only sign-in (stack setting devSignIn)
         plain[DEV_SIGN_IN_ENV] = "true"
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
@@ -205,6 +221,11 @@ def _network_policy(kind: ServiceKind, namespace: str) -> Manifest:
     # Public: the ingress controller's pods, wherever they run. Otherwise nothing comes in (probes are the
     # kubelet's, which NetworkPolicies do not govern).
     ingress = [{"ports": [{"protocol": "TCP", "port": HTTP_PORT}]}] if kind.public else []
+    for source in kind.ingress_from:  # e.g. Alertmanager's webhook, the log shippers (the collector)
+        ingress.append({
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": source}}}],
+            "ports": [{"protocol": "TCP", "port": HTTP_PORT}],
+        })  # fmt: skip
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -292,7 +313,8 @@ def _rbac(kind: ServiceKind, namespace: str) -> tuple[Manifest, ...]:
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
             "metadata": _meta(kind.name, None),
-            "rules": DEPLOYER_RULES,
+            # the service's own rules (the collector's read-only watches), else the deployer's below
+            "rules": list(kind.rules) or DEPLOYER_RULES,
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",

@@ -39,7 +39,13 @@ def shipper_config(
         "retry_on_failure": {
             "enabled": True, "initial_interval": "250ms", "max_interval": "5s", "max_elapsed_time": "0s",
         },
-        "sending_queue": {"enabled": True, "storage": "file_storage", "queue_size": 5000},
+        # Persistent (file_storage), counted in log records, batched: one request carries up to 5,000 lines (a
+        # node's 1,000 files each give a line or two per poll; one request each would be acknowledged one
+        # commit at a time), after at most 200 ms.
+        "sending_queue": {
+            "enabled": True, "storage": "file_storage", "sizer": "items", "queue_size": 500_000, "num_consumers": 4,
+            "batch": {"flush_timeout": "200ms", "sizer": "items", "min_size": 2000, "max_size": 5000},
+        },
     }
     if token:
         exporter["headers"] = {"Authorization": f"Bearer ${{env:{TOKEN_ENV}}}"}

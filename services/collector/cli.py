@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import threading
 from datetime import timedelta
 from types import FrameType
@@ -30,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--rate-window", default=env("LAUNCHPAD_RATE_WINDOW", "5m"))
     run.add_argument("--listen", default=env("LAUNCHPAD_COLLECTOR_LISTEN", "0.0.0.0:8080"), help="host:port")
     run.add_argument("--token-file", default=env("LAUNCHPAD_COLLECTOR_TOKEN_FILE"),
-                     help="bearer token the webhook and the log shipper must send")
+                     help="bearer token the webhook and the log shipper must send (or env LAUNCHPAD_COLLECTOR_TOKEN)")
     run.add_argument("--retention-days", default=env("LAUNCHPAD_RETENTION_DAYS", "metrics=14,logs=7,events=90"),
                      help="per table, e.g. metrics=14,logs=7,events=90")
     run.add_argument("--log-rate", type=float, default=float(env("LAUNCHPAD_LOG_RATE", "50")),
@@ -57,7 +56,7 @@ def _run(args: argparse.Namespace) -> int:
     host, _, port = args.listen.rpartition(":")
     if not port.isdigit():
         raise UserError(f"--listen {args.listen!r}: expected host:port")
-    token = None
+    token = os.environ.get("LAUNCHPAD_COLLECTOR_TOKEN") or None  # from a Secret, in the cluster
     if args.token_file:
         try:
             with open(args.token_file) as f:
@@ -86,15 +85,17 @@ def serve(config: object) -> int:
     runner = Runner(config)
     leader = threading.Thread(target=runner.run, name="leader", daemon=True)
     leader.start()
-    server = uvicorn.Server(uvicorn.Config(create_app(runner), host=config.host, port=config.port,
-                                           log_level="warning", access_log=False))  # fmt: skip
 
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        runner.stopping.set()
-        server.should_exit = True
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Stop collecting at once, not after the HTTP side has drained: the lock is free for the next
+            # leader within a second, and a log batch still waiting here is answered 503 (the shipper sends it
+            # again, to the next leader) instead of holding the shutdown for its acknowledgement timeout.
+            runner.stopping.set()
+            super().handle_exit(sig, frame)
 
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    server = Server(uvicorn.Config(create_app(runner), host=config.host, port=config.port, log_level="warning",
+                                   access_log=False, timeout_graceful_shutdown=10))  # fmt: skip
     server.run()
     runner.stopping.set()
     leader.join(timeout=30)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ from services.collector.status.service import StatusCollector
 
 log = logging.getLogger(__name__)
 RETRY_LEAD_SECONDS = 2.0
+STOP_SECONDS = 5.0  # what the tasks get to stop before the session (and the lock) is closed
 CHECK_LEAD_SECONDS = 5.0
 
 
@@ -86,6 +88,7 @@ class Runner:
         active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop])
         tasks: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("log-writer", writer.run), ("partitions", partitions.run), ("secrets", secrets.run),
+            ("log-notices", ingest.run_notices),
         ]  # fmt: skip
         if status is not None:
             tasks.append(("status", status.run))
@@ -130,18 +133,28 @@ class Runner:
                         db.lost.set()
             except LostSession:
                 pass
+            except Exception:
+                log.exception("starting to lead failed; trying again")
             finally:
                 self.active = None
                 stop.set()
                 if active is not None:
                     for stopper in active.stoppers:
                         stopper()
+                    # The tasks end within a second or two; the lock must not wait for a slow one: leaving this
+                    # block closes the session (the lock is free), and a task still writing fails on it.
+                    deadline = time.monotonic() + STOP_SECONDS
                     for thread in active.threads:
-                        thread.join(timeout=15)
+                        thread.join(timeout=max(0.0, deadline - time.monotonic()))
             log.info("stopped leading scope %s", self.config.scope)
         return True
 
     def run(self) -> None:
         while not self.stopping.is_set():
-            if not self.lead_once():
+            try:
+                led = self.lead_once()
+            except Exception:  # the leader loop never dies: a standby that stopped trying would be no standby
+                log.exception("leader loop")
+                led = False
+            if not led:
                 self.stopping.wait(RETRY_LEAD_SECONDS)

@@ -29,11 +29,13 @@ def otelcol_or_skip() -> str:
 
 
 @contextmanager
-def shipper(work: Path, pods_dir: Path, endpoint: str, token: str) -> Iterator[subprocess.Popen[bytes]]:
+def shipper(
+    work: Path, pods_dir: Path, endpoint: str, token: str, poll_interval: str = "100ms"
+) -> Iterator[subprocess.Popen[bytes]]:
     binary = otelcol_or_skip()
     work.mkdir(parents=True, exist_ok=True)
     config = shipper_config(pods_dir=str(pods_dir), storage_dir=str(work / "state"), endpoint=endpoint, token=True,
-                            poll_interval="100ms")  # fmt: skip
+                            poll_interval=poll_interval)  # fmt: skip
     (work / "otelcol.yaml").write_text(yaml.safe_dump(config))
     log = (work / "otelcol.log").open("ab")
     process = subprocess.Popen([binary, f"--config=file:{work / 'otelcol.yaml'}"], stdout=log, stderr=subprocess.STDOUT,

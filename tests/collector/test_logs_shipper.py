@@ -154,3 +154,27 @@ def test_no_line_is_lost_or_doubled_across_a_collector_restart(telemetry_url: st
     messages = [m for _, m, _ in _stored(telemetry_url, agent_id)]
     assert sorted(messages, key=lambda m: int(m.split()[1])) == [f"line {i}" for i in range(total)]
 
+
+
+def test_a_chatty_agent_is_held_to_its_budget_and_others_lose_nothing(telemetry_url: str, tmp_path: Path) -> None:
+    chatty_id = _register(telemetry_url, "chatty", "tenant-shared")
+    quiet_id = _register(telemetry_url, "quiet", "tenant-shared")
+    pods_dir = tmp_path / "pods"
+    chatty = CriWriter(pod_log_path(pods_dir, "tenant-shared", "chatty-5d8f7c9b4-aaaaa", "0c01", "eliza"))
+    quiet = CriWriter(pod_log_path(pods_dir, "tenant-shared", "quiet-5d8f7c9b4-bbbbb", "0c02", "eliza"))
+    config = CollectorConfig(role_url(telemetry_url, "launchpad_collector"), kubernetes=False, scope="budget",
+                             token=TOKEN, log_rate=20, log_burst=100)  # fmt: skip
+    port = free_port()
+    with shipper(tmp_path / "shipper", pods_dir, f"http://127.0.0.1:{port}", TOKEN), \
+            running_collector(config, port=port):  # fmt: skip
+        for i in range(2000):  # 2,000 lines at once: far over 20/s with 100 in reserve
+            chatty.write("stdout", json.dumps({"levelName": "info", "msg": f"chatter {i}"}))
+            if i % 100 == 0:
+                quiet.write("stdout", json.dumps({"levelName": "info", "msg": f"quiet {i // 100}"}))
+        _wait("the quiet agent's lines", lambda: len(_stored(telemetry_url, quiet_id)) >= 20, timeout=60)
+        notice = _wait("the drop notice", lambda: [r for r in _stored(telemetry_url, chatty_id)
+                                                   if "dropped" in r[1]], timeout=60)  # fmt: skip
+    stored = _stored(telemetry_url, chatty_id)
+    assert 100 <= len(stored) - 1 < 400  # the burst and ~20/s while the lines arrived, not 2,000
+    assert notice[0][0] == "warn" and "over its budget of 20 lines/s" in notice[0][1]
+    assert sorted(m for _, m, _ in _stored(telemetry_url, quiet_id)) == sorted(f"quiet {i}" for i in range(20))

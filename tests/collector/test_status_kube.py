@@ -23,14 +23,14 @@ NS = ALPHA.namespace
 WITHIN = 5.0  # seconds: the issue's "within a few seconds", and the benchmark's target for the stream
 
 
-def deployment(name: str, replicas: int) -> dict[str, Any]:
+def deployment(name: str, replicas: int, namespace: str = NS) -> dict[str, Any]:
     labels = {"app.kubernetes.io/name": "eliza-agent", "app.kubernetes.io/instance": name,
               "launchpad.dev/agent": name, "launchpad.dev/tenant": "t1"}  # fmt: skip
     restricted = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "runAsNonRoot": True,
                   "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}  # fmt: skip
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": NS, "labels": labels},
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
         "spec": {"replicas": replicas, "selector": {"matchLabels": {"app.kubernetes.io/instance": name}},
                  "template": {"metadata": {"labels": labels},
                               "spec": {"containers": [{"name": "eliza", "image": "eliza:test",
@@ -47,7 +47,9 @@ def pods(cluster: LocalCluster, name: str) -> list[str]:
     return sorted(p["metadata"]["name"] for p in json.loads(out)["items"] if not p["metadata"].get("deletionTimestamp"))
 
 
-def kubelet_status(cluster: LocalCluster, pod: str, *, ready: bool, crash_restarts: int = 0) -> None:
+def kubelet_status(
+    cluster: LocalCluster, pod: str, *, ready: bool, crash_restarts: int = 0, namespace: str = NS
+) -> None:
     """What a kubelet writes for a container that runs (ready) or keeps exiting (CrashLoopBackOff)."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     container: dict[str, Any] = {"name": "eliza", "image": "eliza:test", "imageID": "", "ready": ready,
@@ -62,7 +64,7 @@ def kubelet_status(cluster: LocalCluster, pod: str, *, ready: bool, crash_restar
         {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
         {"type": "Ready", "status": "True" if ready else "False", "lastTransitionTime": now},
         {"type": "ContainersReady", "status": "True" if ready else "False", "lastTransitionTime": now}]}  # fmt: skip
-    cluster.kubectl("patch", "pod", pod, "-n", NS, "--subresource=status", "--type=merge",
+    cluster.kubectl("patch", "pod", pod, "-n", namespace, "--subresource=status", "--type=merge",
                     "-p", json.dumps({"status": status}))  # fmt: skip
 
 

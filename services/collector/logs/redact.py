@@ -9,6 +9,7 @@ ordinary words and are not looked for; values shorter than WORD_LENGTH only as w
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -18,7 +19,12 @@ WORD_LENGTH = 8
 
 
 def _variants(name: str, value: str) -> list[tuple[str, str]]:
+    """The value as it may appear: itself, as inside a JSON string (the context is redacted as JSON text),
+    and a URL's password (plain and percent-decoded)."""
     found = [(value, name)]
+    escaped = json.dumps(value)[1:-1]
+    if escaped != value:
+        found.append((escaped, name))
     if "://" in value:
         try:
             password = urlsplit(value).password

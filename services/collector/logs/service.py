@@ -9,7 +9,9 @@ has no owner to show it to and is counted, not stored."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -31,10 +33,19 @@ LINE_IDS = uuid.UUID("8f5e1c62-0c1b-4f0a-9a57-3c1d0f1e7a21")  # uuid5 namespace 
 
 def line_id(raw: RawLine) -> str:
     """The same line read twice (a retried delivery) gets the same id; two lines never do (the runtime's
-    nanosecond timestamp, the file offset and the text together)."""
-    digest = hashlib.blake2b(raw.body.encode(), digest_size=12).hexdigest()
-    key = f"{raw.pod_uid}/{raw.container}/{raw.restart_count}/{raw.stream}/{raw.time_ns}/{raw.offset}/{digest}"
-    return str(uuid.uuid5(LINE_IDS, key))
+    nanosecond timestamp, the file offset and the text together): a 128-bit BLAKE2b of them, as a UUID."""
+    key = f"{raw.pod_uid}/{raw.container}/{raw.restart_count}/{raw.stream}/{raw.time_ns}/{raw.offset}/".encode()
+    return str(uuid.UUID(bytes=hashlib.blake2b(key + raw.body.encode(), digest_size=16, key=LINE_IDS.bytes).digest()))
+
+
+def _is_json(text: str) -> bool:
+    """A value that matched across JSON syntax (one with quotes in it) would break the text: then the
+    context is redacted value by value instead."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
 
 
 def deployment_of_pod(pod: str) -> str:
@@ -82,13 +93,24 @@ class LogIngest:
                 context["pod"] = raw.pod
                 if raw.stream != "stdout":
                     context["stream"] = raw.stream
+                # serialized once; redacted as text (redact.py looks for JSON-escaped values too)
+                text = json.dumps(context, separators=(",", ":"), ensure_ascii=False)
                 if redactor:
-                    message, context = redactor.text(message), redactor.value(context)
+                    message, redacted = redactor.text(message), redactor.text(text)
+                    if redacted != text:
+                        text = redacted if _is_json(redacted) else json.dumps(redactor.value(context))
                 logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
-                lines.append(LogLine(line_id(raw), ref, level, message, context, logged_at))
+                lines.append(LogLine(line_id(raw), ref, level, message, text, logged_at))
         lines += self._drop_notices()
         self.stats["queued"] += len(lines)
         return self.writer.submit(lines)
+
+    def run_notices(self, stop: threading.Event) -> None:
+        """Tell owners about dropped lines also when their agent has gone quiet (no ingest to carry them)."""
+        while not stop.wait(2.0):
+            notices = self._drop_notices()
+            if notices:
+                self.writer.submit(notices)
 
     def _drop_notices(self) -> list[LogLine]:
         """One line per agent whose lines were dropped in a closed window: what is missing and why."""

@@ -18,7 +18,7 @@ from services.collector.database import Database
 
 log = logging.getLogger(__name__)
 MAX_BATCH = 5000
-BATCH_SECONDS = 0.1
+BATCH_SECONDS = 0.05
 
 
 @dataclass

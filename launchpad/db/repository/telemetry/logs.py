@@ -34,10 +34,10 @@ def copy_logs(conn: Connection, lines: list[LogLine]) -> int:
             conn.execute(_STAGE)
             with conn.cursor() as cur, cur.copy(_COPY) as copy:
                 for line in lines:
+                    context = line.context if isinstance(line.context, str) else Jsonb(line.context)
                     copy.write_row(
-                        (line.id, line.agent.id, line.agent.user_id, line.level, line.message,
-                         Jsonb(line.context), line.logged_at)
-                    )  # fmt: skip
+                        (line.id, line.agent.id, line.agent.user_id, line.level, line.message, context, line.logged_at)
+                    )
             return conn.execute(_INSERT).rowcount
 
     return with_partitions(conn, {line.logged_at.date() for line in lines}, write)

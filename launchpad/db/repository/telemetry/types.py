@@ -54,7 +54,7 @@ class LogLine:
     agent: AgentRef
     level: str
     message: str
-    context: dict[str, Any]
+    context: dict[str, Any] | str  # a JSON object, or its text already serialized (the collector's hot path)
     logged_at: datetime
 
 
