@@ -41,3 +41,5 @@ PREVIEW_OPERATION_ENV = "LAUNCHPAD_PREVIEW_OPERATION"
 # variable set to "true" when the stack allows it; the API offers the sign-in only when both say so, and the
 # policy pack (policies/kubernetes/dev_sign_in.py) refuses the variable on every stack but the dev ones.
 DEV_SIGN_IN_ENV = "LAUNCHPAD_DEV_SIGN_IN"
+# ... and the database owner's login it adds dev users to auth.users with (the API's own role reaches no auth table).
+DEV_SIGN_IN_DATABASE_URL_ENV = "LAUNCHPAD_DEV_SIGN_IN_DATABASE_URL"

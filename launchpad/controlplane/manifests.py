@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from launchpad import naming
-from launchpad.contracts import DEV_SIGN_IN_ENV, Manifest
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV, Manifest
 from launchpad.controlplane.services import (
     HTTP_PORT,
     HTTP_PORT_NAME,
@@ -90,9 +90,14 @@ def _meta(kind: str, namespace: str | None, name: str | None = None, workload: b
     return meta
 
 
-def check(settings: ControlPlaneSettings, stack: str) -> None:
-    """A plain `env` value is not a secret: refuse credential-looking names and values, as in agent files."""
+def check(settings: ControlPlaneSettings, stack: str, dev_sign_in: bool = False) -> None:
+    """A plain `env` value is not a secret: refuse credential-looking names and values, as in agent files. With
+    the dashboard's dev-only sign-in (stack setting devSignIn) the API needs the owner's login for its users."""
     problems = []
+    if dev_sign_in and DEV_SIGN_IN_DATABASE_URL_ENV not in settings.api.secrets:
+        where = f"Pulumi.{stack}.yaml: {naming.PART_OF}:controlPlane.api.secrets.{DEV_SIGN_IN_DATABASE_URL_ENV}"
+        problems.append(f"{where}: devSignIn is set: the API adds its dev users to auth.users through the database "
+                        "owner's login; give it (a config secret or a secretKeyRef), or remove devSignIn")
     for kind in KINDS:
         service: ControlPlaneService = getattr(settings, kind)
         for name, value in sorted(service.env.items()):

@@ -17,7 +17,7 @@ import sys
 import uuid
 from pathlib import Path
 
-from launchpad.contracts import DEV_SIGN_IN_ENV
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from launchpad.errors import UserError
 
 DEV_STACK = "dev"
@@ -86,7 +86,7 @@ def dev_environment(*, sealing: bool = True) -> dict[str, str]:
     # The dashboard's dev-only sign-in, when the dev stack's file allows it (agent-launchpad:devSignIn).
     if config.read_fleet(Path(env.get(config.PROJECT_DIR_ENV) or ".").resolve(), DEV_STACK).settings.devSignIn:
         env.setdefault(DEV_SIGN_IN_ENV, "true")
-        env.setdefault(config.DEV_SIGN_IN_DATABASE_URL_ENV, _dev_database("postgres"))
+        env.setdefault(DEV_SIGN_IN_DATABASE_URL_ENV, _dev_database("postgres"))
     return env
 
 

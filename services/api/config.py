@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from launchpad.contracts import DEV_SIGN_IN_ENV
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from launchpad.errors import UserError
 from launchpad.sealed import Keyring, parse_keyring
 from launchpad.settings import StackSettings, parse_settings
@@ -35,7 +35,6 @@ MAGIC_LINK_ENV = "LAUNCHPAD_DASHBOARD_MAGIC_LINK"  # "true": offer the emailed s
 DASHBOARD_DIR_ENV = "LAUNCHPAD_DASHBOARD_DIR"  # default: services/dashboard/dist beside this package
 # The dev-only sign-in (stack setting devSignIn; contracts.DEV_SIGN_IN_ENV turns it on): dev users get a bare
 # auth.users row through this login of the database's owner, and nothing else uses it.
-DEV_SIGN_IN_DATABASE_URL_ENV = "LAUNCHPAD_DEV_SIGN_IN_DATABASE_URL"
 DEFAULT_DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "dashboard" / "dist"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx2 as httpx
 
-from launchpad.contracts import DEV_SIGN_IN_ENV
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from services.api import config as api_config
 from tests.api import supabase_auth as auth
 from tests.dashboard.build import DIST, ROOT
@@ -56,7 +56,7 @@ class ApiServer:
             api_config.DASHBOARD_DIR_ENV: str(DIST), "PYTHONPATH": str(ROOT),
         })
         if self.dev_sign_in:
-            env.update({DEV_SIGN_IN_ENV: "true", api_config.DEV_SIGN_IN_DATABASE_URL_ENV: self.owner_url})
+            env.update({DEV_SIGN_IN_ENV: "true", DEV_SIGN_IN_DATABASE_URL_ENV: self.owner_url})
         else:
             env.pop(DEV_SIGN_IN_ENV, None)
         env.update(self.extra)

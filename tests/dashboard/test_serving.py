@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from launchpad.contracts import DEV_SIGN_IN_ENV
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from launchpad.db.repository.dev_users import dev_user_id
 from launchpad.sealed import new_key, parse_keyring
 from launchpad.settings import StackSettings
@@ -188,11 +188,11 @@ def test_a_stack_that_does_not_allow_it_cannot_turn_it_on(database: tuple[str, s
     env = {api_config.DATABASE_URL_ENV: database[0], api_config.SECRETS_KEY_ENV: new_key(),
            api_config.ISSUER_ENV: auth.ISSUER, api_config.STACK_ENV: "staging",
            api_config.JWT_SECRET_ENV: auth.LEGACY_SECRET, api_config.PROJECT_DIR_ENV: str(ROOT),
-           DEV_SIGN_IN_ENV: "true", api_config.DEV_SIGN_IN_DATABASE_URL_ENV: database[1]}
+           DEV_SIGN_IN_ENV: "true", DEV_SIGN_IN_DATABASE_URL_ENV: database[1]}
     with pytest.raises(ConfigError, match=r"Pulumi.staging.yaml does not allow the dev sign-in"):
         api_config.from_env(env)
     env[api_config.STACK_ENV] = "dev"
     assert api_config.from_env(env).dev_sign_in is not None  # Pulumi.dev.yaml allows it
-    del env[api_config.DEV_SIGN_IN_DATABASE_URL_ENV]
+    del env[DEV_SIGN_IN_DATABASE_URL_ENV]
     with pytest.raises(ConfigError, match="needs LAUNCHPAD_DEV_SIGN_IN_DATABASE_URL"):
         api_config.from_env(env)
