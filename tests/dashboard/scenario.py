@@ -80,7 +80,11 @@ def look(page: Page, stack: Stack, name: str, *, phone_too: BrowserContext | Non
     and, at phone width, to no sideways scrolling."""
     found = serious_axe_violations(page)
     assert found == [], (page.url, found)
-    stack.shots.append(str(shoot(page, f"{stack.screenshots}-{name}-desktop")))
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    if width <= 400:
+        assert no_horizontal_scroll(page), f"{page.url} scrolls sideways at {width} px"
+    kind = "phone" if width <= 400 else "desktop"
+    stack.shots.append(str(shoot(page, f"{stack.screenshots}-{name.removesuffix('-375')}-{kind}")))
     if phone_too is not None:
         phone = phone_too.new_page()
         try:

@@ -117,16 +117,10 @@ def _copy_session(source: Page, target: BrowserContext) -> None:
     target.add_init_script(f"localStorage.setItem('launchpad-dev-session', {json.dumps(session)})")
 
 
-def test_sign_in(ada: Page, ada_phone: BrowserContext, stack: s.Stack, browser: Browser) -> None:
+def test_sign_in(ada: Page, ada_phone: BrowserContext, stack: s.Stack) -> None:
     ada.goto("/")
     expect(ada).to_have_url(re.compile(r"/sign-in$"))
-    s.look(ada, stack, "sign-in")
-    phone = context(browser, stack.base, phone=True)
-    phone_page = phone.new_page()
-    phone_page.goto("/sign-in")
-    expect(phone_page.get_by_role("heading", name="Dev-only sign-in")).to_be_visible()
-    s.look(phone_page, stack, "sign-in-375")
-    phone.close()
+    s.look(ada, stack, "sign-in", phone_too=ada_phone)  # the phone is not signed in yet either
     s.sign_in(ada, USER_A)
     expect(ada.get_by_text("You have no agents yet.")).to_be_visible()  # the example fleet is someone else's
     _copy_session(ada, ada_phone)
@@ -158,6 +152,11 @@ def test_an_invalid_paste_shows_each_problem_at_its_line(ada: Page, ada_phone: B
     expect(ada.locator("#paste-errors")).to_contain_text("5 problem(s); nothing was created or changed")
     assert s.Stack.row(stack, s.DISCORD) is None  # nothing was written
     s.look(ada, stack, "new-agent-errors")
+    phone = ada_phone.new_page()
+    s.paste(phone, renamed)
+    assert sorted(s.paste_problems(phone)) == sorted(s.paste_problems(ada))
+    s.look(phone, stack, "new-agent-errors-375")
+    phone.close()
     # The same paste as YAML points at the same lines of the YAML.
     as_yaml = yaml.safe_dump(json.loads(renamed), sort_keys=False)
     s.paste(ada, as_yaml)
