@@ -45,7 +45,8 @@ def test_the_alert_history_is_the_owners_only(api: Api) -> None:
     body = page.json()
     assert [a["message"].splitlines()[0] for a in body["alerts"]] == [f"{name} is down (2)", f"{name} is down (1)"]
     assert {a["status"] for a in body["alerts"]} == {"open"} and body["next"]
-    rest = api.client.get(f"/api/agents/{name}/alerts?limit=2&cursor={body['next']}", headers=api.as_user(USER_A))
+    rest = api.client.get(f"/api/agents/{name}/alerts", params={"limit": 2, "cursor": body["next"]},
+                          headers=api.as_user(USER_A))
     (oldest,) = rest.json()["alerts"]
     assert oldest["status"] == "resolved" and oldest["resolvedAt"] is not None and oldest["severity"] == "critical"
     assert rest.json()["next"] is None

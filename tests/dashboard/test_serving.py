@@ -126,12 +126,18 @@ def test_only_what_the_build_listed_is_served(client: TestClient, path: str) -> 
     assert response.headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("path", ["/api/nope", "/api/agents/x/y/z", "/healthz", "/readyz"])
-def test_the_api_and_probe_paths_are_never_the_page(client: TestClient, path: str) -> None:
+@pytest.mark.parametrize("path", ["/api/nope", "/api/agents/x/y/z", "/assets"])
+def test_the_api_paths_are_never_the_page(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
     assert response.json()["error"] == {**response.json()["error"], "code": "NOT_FOUND",
                                          "message": f"no such endpoint: {path}"}
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_the_probes_answer_themselves(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.headers["content-type"] == "application/json" and "launchpad-config" not in response.text
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
