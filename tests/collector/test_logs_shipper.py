@@ -111,16 +111,17 @@ def test_a_booted_agents_lines_land_redacted(cluster: LocalCluster, telemetry_ur
         running.wait_ready()
         _wait("the agent's 'Started agents' line", lambda: any(r[1] == "Started agents" for r in _stored(
             telemetry_url, agent_id)))  # fmt: skip
-        time.sleep(2)
-    raw = cri.read_text()
-    stored = _stored(telemetry_url, agent_id)
+        # every line the runtime kept so far (the agent's shutdown lines come after, and are not waited for)
+        raw = cri.read_text()
+        full_lines = sum(1 for line in raw.splitlines() if line.split(" ", 3)[2] == "F")
+        _wait("every line so far", lambda: len(_stored(telemetry_url, agent_id)) >= full_lines, timeout=60)
+        stored = _stored(telemetry_url, agent_id)
     assert secrets["DISCORD_APPLICATION_ID"] in raw  # the agent printed it...
     text = "\n".join(f"{m}\n{c}" for _, m, c in stored)
     for value in secrets.values():  # ...and no value of its secrets was stored
         assert value not in text
     assert "client_id=[redacted:DISCORD_APPLICATION_ID]" in text
     assert {"info", "warn", "error"} <= {r[0] for r in stored}
-    full_lines = sum(1 for line in raw.splitlines() if line.split(" ", 3)[2] == "F")
     assert len(stored) == full_lines  # every line the runtime kept, once
 
 
