@@ -19,6 +19,7 @@ from components.providers.image_scan import ImageScan
 from launchpad.contracts import CONTROL_PLANE_SERVICE, Manifest
 from launchpad.controlplane.manifests import ServiceManifests, all_services, control_plane_namespace
 from launchpad.images.control_plane import ControlPlaneBuild
+from launchpad.logs.daemonset import shipper_manifests
 from launchpad.settings import StackSettings
 
 
@@ -88,7 +89,8 @@ def control_plane_secret_keys(settings: StackSettings) -> set[str]:
     plane = settings.controlPlane
     if plane is None:
         return set()
-    return {s.config for svc in (plane.api, plane.deployer) for s in svc.secrets.values() if s.config is not None}
+    services = (plane.api, plane.deployer, plane.collector)
+    return {s.config for svc in services for s in svc.secrets.values() if s.config is not None}
 
 
 def deploy_control_plane(
@@ -125,6 +127,14 @@ def deploy_control_plane(
             )
     ns = control_plane_namespace(plane)
     namespace = k8s.core.v1.Namespace(f"{plane.namespace}-namespace", metadata=ns["metadata"], opts=opts)
+    if plane.logShipper is not None:
+        token = plane.logShipper.tokenSecret
+        k8s.yaml.v2.ConfigGroup(
+            "launchpad-log-shipper",
+            objs=shipper_manifests(image=plane.logShipper.image, collector_namespace=plane.namespace,
+                                   token_secret=(token.name, token.key) if token else None),
+            opts=opts,
+        )  # fmt: skip
     return [
         ControlPlaneService(
             m.deployment["metadata"]["name"],
@@ -133,7 +143,7 @@ def deploy_control_plane(
             depends_on=[namespace, *gates],
             opts=opts,
         )
-        for m in all_services(plane, image, settings.scan)
+        for m in all_services(plane, image, settings.scan, settings.devSignIn)
     ]
 
 

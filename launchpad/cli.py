@@ -7,6 +7,7 @@ migrate ...           apply supabase/migrations to a Postgres (see `migrate --he
 scan ...              run the image scan gate (Trivy) on an image, image tar or root filesystem
 scan-config DIR       run `trivy config` over what `render` wrote (policies/trivy/trivy.yaml)
 db check ...          the live database against what the migrations declare (one line per finding, exit 1)
+collector run         the collector service: status, metrics, logs and alerts into the database (services/collector)
 dev-db, lock, convert-character, local-cluster, shards, api: see `python -m launchpad <command> --help`
 deployer run          a deploy worker: applies the control plane's queued operations (services/deployer)
 """
@@ -97,8 +98,6 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     from launchpad.runtime.cli import register as register_lock
     from launchpad.scan.cli import register as register_scan
     from launchpad.stacks.cli import register as register_shards
-    from services.api.cli import register as register_api  # the one kind of import of a service: its CLI
-    from services.deployer.cli import register as register_deployer
 
     register_migrate(sub)
     register_dev_db(sub)
@@ -108,8 +107,19 @@ def _register_optional(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     register_convert(sub)
     register_local_cluster(sub)
     register_shards(sub)
+    _register_services(sub)
+
+
+def _register_services(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The services' own commands (docs/architecture.md, "Layers and imports": the one place the core names
+    a service). Imported when the parser is built; each service's cli imports its heavy parts lazily or not."""
+    from services.api.cli import register as register_api
+    from services.collector.cli import register as register_collector
+    from services.deployer.cli import register as register_deployer
+
     register_api(sub)
     register_deployer(sub)
+    register_collector(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,3 +40,10 @@ SHARD_EXPORT = "platformPolicy"  # a shard's re-export of those facts, where its
 # to the operation's id, and the program replaces that operation's agent by its candidate (operations.candidate)
 # for the preview; an `up` refuses it (components/program.py).
 PREVIEW_OPERATION_ENV = "LAUNCHPAD_PREVIEW_OPERATION"
+
+# The dashboard's dev-only sign-in (stack setting devSignIn): the control plane's API Deployment carries this
+# variable set to "true" when the stack allows it; the API offers the sign-in only when both say so, and the
+# policy pack (policies/kubernetes/dev_sign_in.py) refuses the variable on every stack but the dev ones.
+DEV_SIGN_IN_ENV = "LAUNCHPAD_DEV_SIGN_IN"
+# ... and the database owner's login it adds dev users to auth.users with (the API's own role reaches no auth table).
+DEV_SIGN_IN_DATABASE_URL_ENV = "LAUNCHPAD_DEV_SIGN_IN_DATABASE_URL"

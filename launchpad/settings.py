@@ -92,6 +92,39 @@ class DeployerService(ControlPlaneService):
     limits: ServiceResources = ServiceResources(cpu="2", memory="3Gi")
 
 
+class RetentionDays(BaseModel):
+    """How long the collector keeps each kind of row (whole days: retention drops daily partitions)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics: int = Field(14, ge=1, le=3650)
+    logs: int = Field(7, ge=1, le=3650)
+    events: int = Field(90, ge=1, le=3650)
+
+
+class CollectorService(ControlPlaneService):
+    """The collector (services/collector): one active instance per fleet, a standby waits for the lock."""
+
+    requests: ServiceResources = ServiceResources(cpu="250m", memory="256Mi")
+    # Prometheus' HTTP API (the monitoring stack's); no metrics are collected without it.
+    prometheusUrl: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    metricsInterval: int = Field(60, ge=10, le=3600)
+    retentionDays: RetentionDays = RetentionDays()
+    # Per agent: a chatty agent is held to this many log lines a second (burst: what it may save up).
+    logRate: int = Field(50, ge=1, le=10_000)
+    logBurst: int = Field(500, ge=1, le=100_000)
+
+
+class LogShipperSettings(BaseModel):
+    """The node log shipper (launchpad/logs/daemonset.py): the OpenTelemetry Collector contrib image, pinned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    image: str = Field(pattern=r"^[a-z0-9.:/_-]+@sha256:[0-9a-f]{64}$")
+    # A Secret in the shipper's namespace (launchpad-logs) holding the collector's bearer token.
+    tokenSecret: ServiceSecretRef | None = None
+
+
 class ControlPlaneSettings(BaseModel):
     """The self-service control plane the stack deploys (the platform stack, or the only one): the API and
     the deploy workers, from one image built from this project (launchpad/images/control_plane.py)."""
@@ -106,6 +139,9 @@ class ControlPlaneSettings(BaseModel):
     tlsSecretName: str | None = Field(None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
     api: ApiService = ApiService()
     deployer: DeployerService = DeployerService()
+    collector: CollectorService = CollectorService()
+    # The agents' logs: a shipper on every node (unset: no logs are collected).
+    logShipper: LogShipperSettings | None = None
 
 
 class StackSettings(BaseModel):
@@ -149,6 +185,10 @@ class StackSettings(BaseModel):
     policyConfig: str = "policies/config/prod.json"
     # The self-service control plane (API, deploy workers): deployed by this stack when set.
     controlPlane: ControlPlaneSettings | None = None
+    # The dashboard's dev-only sign-in (services/api/devsignin): stacks without a Supabase Auth server (dev,
+    # local) let anyone who reaches the API sign in as any email, with a token minted from the stack's own
+    # secret. The policy pack refuses it (control-plane-dev-sign-in) on every stack but the dev ones it names.
+    devSignIn: bool = False
 
     @model_validator(mode="after")
     def _cidrs(self) -> StackSettings:

@@ -7,6 +7,7 @@ from policies.kubernetes import (
     awaits,
     configmaps,
     container_resources,
+    dev_sign_in,
     env_secrets,
     images,
     pod_security,
@@ -22,6 +23,7 @@ ALL_POLICIES = [
     *services.POLICIES,
     *autoscalers.POLICIES,
     *awaits.POLICIES,
+    *dev_sign_in.POLICIES,
     *agents.POLICIES,
     *stack.POLICIES,
 ]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The three toolchains built from Go modules, side by side: the Pulumi engine (tools/engine), the local
-# Kubernetes control plane (tools/kube) and Trivy (tools/trivy). Each ensure.sh returns at once when its
+# The toolchains built from Go modules, side by side: the Pulumi engine (tools/engine), the local
+# Kubernetes control plane (tools/kube), Trivy (tools/trivy) and the log shipper (tools/otelcol, an
+# OpenTelemetry Collector). Each ensure.sh returns at once when its
 # cache (outside the clone, keyed by version) is complete, so a warm run costs nothing.
 #
 # Why in parallel: on a cold 2-core machine the three builds are ~40 minutes one after the other, and a good
@@ -14,13 +15,13 @@ cd "$(dirname "$0")/.."
 logs=$(mktemp -d)
 trap 'rm -rf "$logs"' EXIT
 declare -A pids=()
-for tool in engine kube trivy; do
+for tool in engine kube trivy otelcol; do
     bash "tools/$tool/ensure.sh" >"$logs/$tool.out" 2>"$logs/$tool.err" &
     pids[$tool]=$!
 done
 
 failed=0
-for tool in engine kube trivy; do
+for tool in engine kube trivy otelcol; do
     if wait "${pids[$tool]}"; then
         # One line each: which toolchain, and whether it came from the cache or was built (with its time).
         grep -E "using|built" "$logs/$tool.err" | tail -1 >&2 || true

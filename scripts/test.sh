@@ -15,6 +15,9 @@ source scripts/engine-env.sh
 # kube-controller-manager, kubectl from Go modules; 10-25 min once on 2 cores, cached outside the clone by version).
 LAUNCHPAD_KUBE_BIN=$(bash tools/kube/ensure.sh | tail -1)
 export LAUNCHPAD_KUBE_BIN
+# The agents' log shipper of tests/collector (tools/otelcol: an OpenTelemetry Collector from Go modules).
+LAUNCHPAD_OTELCOL=$(bash tools/otelcol/ensure.sh | tail -1)
+export LAUNCHPAD_OTELCOL
 .venv/bin/ruff check .
 .venv/bin/mypy
 exec .venv/bin/python -m pytest "$@"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from launchpad import naming
-from launchpad.contracts import Manifest
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV, Manifest
 from launchpad.controlplane.services import (
     HTTP_PORT,
     HTTP_PORT_NAME,
@@ -25,7 +25,7 @@ from launchpad.controlplane.services import (
 from launchpad.credentials import credential_kind, is_credential_name
 from launchpad.errors import UserError
 from launchpad.images.control_plane import UID
-from launchpad.settings import ControlPlaneService, ControlPlaneSettings
+from launchpad.settings import CollectorService, ControlPlaneService, ControlPlaneSettings
 from launchpad.workloads.agent_objects import SCAN_ANNOTATION, namespace_manifest
 
 SERVICE_LABEL = "launchpad.dev/service"  # on every object of a control-plane service (the policy pack reads it)
@@ -50,7 +50,7 @@ class ServiceManifests:
     network_policy: Manifest
     pdb: Manifest
     ingress: Manifest | None
-    rbac: tuple[Manifest, ...]  # ClusterRole + ClusterRoleBinding (the deployer)
+    rbac: tuple[Manifest, ...]  # ClusterRole + ClusterRoleBinding (the deployer, the collector)
     config_secrets: dict[str, str]  # env name -> Pulumi config key, for the Secret's values
 
     def all(self) -> list[Manifest]:
@@ -90,9 +90,14 @@ def _meta(kind: str, namespace: str | None, name: str | None = None, workload: b
     return meta
 
 
-def check(settings: ControlPlaneSettings, stack: str) -> None:
-    """A plain `env` value is not a secret: refuse credential-looking names and values, as in agent files."""
+def check(settings: ControlPlaneSettings, stack: str, dev_sign_in: bool = False) -> None:
+    """A plain `env` value is not a secret: refuse credential-looking names and values, as in agent files. With
+    the dashboard's dev-only sign-in (stack setting devSignIn) the API needs the owner's login for its users."""
     problems = []
+    if dev_sign_in and DEV_SIGN_IN_DATABASE_URL_ENV not in settings.api.secrets:
+        where = f"Pulumi.{stack}.yaml: {naming.PART_OF}:controlPlane.api.secrets.{DEV_SIGN_IN_DATABASE_URL_ENV}"
+        problems.append(f"{where}: devSignIn is set: the API adds its dev users to auth.users through the database "
+                        "owner's login; give it (a config secret or a secretKeyRef), or remove devSignIn")
     for kind in KINDS:
         service: ControlPlaneService = getattr(settings, kind)
         for name, value in sorted(service.env.items()):
@@ -107,8 +112,26 @@ def check(settings: ControlPlaneSettings, stack: str) -> None:
         raise UserError("\n".join(problems))
 
 
-def _env(kind: ServiceKind, service: ControlPlaneService) -> list[dict[str, Any]]:
-    plain = {**kind.env, **service.env}
+def _derived_env(service: ControlPlaneService) -> dict[str, str]:
+    """What a service's own settings mean to its command line (services/collector/cli.py reads these)."""
+    if not isinstance(service, CollectorService):
+        return {}
+    days = service.retentionDays
+    env = {
+        "LAUNCHPAD_METRICS_INTERVAL": str(service.metricsInterval),
+        "LAUNCHPAD_RETENTION_DAYS": f"metrics={days.metrics},logs={days.logs},events={days.events}",
+        "LAUNCHPAD_LOG_RATE": str(service.logRate),
+        "LAUNCHPAD_LOG_BURST": str(service.logBurst),
+    }
+    if service.prometheusUrl:
+        env["LAUNCHPAD_PROMETHEUS_URL"] = service.prometheusUrl
+    return env
+
+
+def _env(kind: ServiceKind, service: ControlPlaneService, dev_sign_in: bool = False) -> list[dict[str, Any]]:
+    plain = {**kind.env, **_derived_env(service), **service.env}
+    if dev_sign_in and kind.public:  # the API: the dashboard's dev-only sign-in (stack setting devSignIn)
+        plain[DEV_SIGN_IN_ENV] = "true"
     env: list[dict[str, Any]] = [{"name": k, "value": v} for k, v in sorted(plain.items())]
     for name, source in sorted(service.secrets.items()):
         ref = (
@@ -129,7 +152,9 @@ def _probe(path: str, period: int, failures: int) -> dict[str, Any]:
     }
 
 
-def deployment(kind: ServiceKind, service: ControlPlaneService, namespace: str, image: Any, scan: bool) -> Manifest:
+def deployment(
+    kind: ServiceKind, service: ControlPlaneService, namespace: str, image: Any, scan: bool, dev_sign_in: bool = False
+) -> Manifest:
     annotations = {} if scan else {SCAN_ANNOTATION: "false"}
     container = {
         "name": kind.name,
@@ -137,7 +162,7 @@ def deployment(kind: ServiceKind, service: ControlPlaneService, namespace: str, 
         "imagePullPolicy": "IfNotPresent",
         "args": list(kind.args),
         "ports": [{"name": HTTP_PORT_NAME, "containerPort": HTTP_PORT, "protocol": "TCP"}],
-        "env": _env(kind, service),
+        "env": _env(kind, service, dev_sign_in),
         "resources": {
             "requests": {"cpu": service.requests.cpu, "memory": service.requests.memory},
             "limits": {"cpu": service.limits.cpu, "memory": service.limits.memory},
@@ -201,6 +226,11 @@ def _network_policy(kind: ServiceKind, namespace: str) -> Manifest:
     # Public: the ingress controller's pods, wherever they run. Otherwise nothing comes in (probes are the
     # kubelet's, which NetworkPolicies do not govern).
     ingress = [{"ports": [{"protocol": "TCP", "port": HTTP_PORT}]}] if kind.public else []
+    for source in kind.ingress_from:  # e.g. Alertmanager's webhook, the log shippers (the collector)
+        ingress.append({
+            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": source}}}],
+            "ports": [{"protocol": "TCP", "port": HTTP_PORT}],
+        })  # fmt: skip
     return {
         "apiVersion": "networking.k8s.io/v1",
         "kind": "NetworkPolicy",
@@ -288,7 +318,8 @@ def _rbac(kind: ServiceKind, namespace: str) -> tuple[Manifest, ...]:
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRole",
             "metadata": _meta(kind.name, None),
-            "rules": DEPLOYER_RULES,
+            # the service's own rules (the collector's read-only watches), else the deployer's below
+            "rules": list(kind.rules) or DEPLOYER_RULES,
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -300,7 +331,9 @@ def _rbac(kind: ServiceKind, namespace: str) -> tuple[Manifest, ...]:
     )
 
 
-def service_manifests(settings: ControlPlaneSettings, kind_name: str, image: Any, scan: bool) -> ServiceManifests:
+def service_manifests(
+    settings: ControlPlaneSettings, kind_name: str, image: Any, scan: bool, dev_sign_in: bool = False
+) -> ServiceManifests:
     kind = KINDS[kind_name]
     service: ControlPlaneService = getattr(settings, kind_name)
     namespace = settings.namespace
@@ -322,7 +355,7 @@ def service_manifests(settings: ControlPlaneSettings, kind_name: str, image: Any
             "automountServiceAccountToken": kind.kube_api,
         },
         secret=secret,
-        deployment=deployment(kind, service, namespace, image, scan),
+        deployment=deployment(kind, service, namespace, image, scan, dev_sign_in),
         service={
             "apiVersion": "v1",
             "kind": "Service",
@@ -352,5 +385,7 @@ def control_plane_namespace(settings: ControlPlaneSettings) -> Manifest:
     return manifest
 
 
-def all_services(settings: ControlPlaneSettings, image: Any, scan: bool) -> list[ServiceManifests]:
-    return [service_manifests(settings, kind, image, scan) for kind in KINDS]
+def all_services(
+    settings: ControlPlaneSettings, image: Any, scan: bool, dev_sign_in: bool = False
+) -> list[ServiceManifests]:
+    return [service_manifests(settings, kind, image, scan, dev_sign_in) for kind in KINDS]

@@ -5,6 +5,7 @@ services' own command lines (`python -m launchpad api serve ...`, `python -m lau
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 HTTP_PORT = 8080
 HTTP_PORT_NAME = "http"
@@ -36,9 +37,22 @@ class ServiceKind:
     # Old pods stop before new ones start: a deploy worker must never run an older program (and fleet) beside
     # a newer one, or its `up` would undo what the newer one applied.
     recreate: bool = False
+    # RBAC of a service that talks to the Kubernetes API: the rules of its ClusterRole.
+    rules: tuple[dict[str, Any], ...] = ()
+    # Inbound from pods of these namespaces (by name), besides the ingress controller for a public service.
+    ingress_from: tuple[str, ...] = ()
 
 
 DEPLOYER_HOME = "/var/lib/launchpad-deployer"
+LOG_SHIPPER_NAMESPACE = "launchpad-logs"  # the node log shippers (launchpad/logs/daemonset.py) post from here
+
+# The collector reads, for the whole fleet, one list+watch each: the agents' Deployments and Pods (status), and
+# the Secrets their containers read (their values are redacted from the agents' logs; kept in memory only).
+# Secrets cannot be narrowed to the agents' by RBAC (no label selectors in rules): it is the one broad grant.
+COLLECTOR_RULES: tuple[dict[str, Any], ...] = (
+    {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]},
+    {"apiGroups": [""], "resources": ["pods", "secrets"], "verbs": ["get", "list", "watch"]},
+)
 
 KINDS: dict[str, ServiceKind] = {
     "api": ServiceKind(
@@ -56,5 +70,15 @@ KINDS: dict[str, ServiceKind] = {
         # the Kubernetes API (443 through the service, 6443 on the endpoints), the state backend (443)
         egress_ports=(5432, 443, 6443),
         recreate=True,
+    ),
+    "collector": ServiceKind(
+        "collector",
+        ("collector", "run", "--listen", f"0.0.0.0:{HTTP_PORT}"),
+        kube_api=True,
+        rules=COLLECTOR_RULES,
+        # the database, the Kubernetes API (443/6443), Prometheus (9090)
+        egress_ports=(5432, 443, 6443, 9090),
+        # Alertmanager's webhook (the monitoring namespace) and the node log shippers
+        ingress_from=("monitoring", LOG_SHIPPER_NAMESPACE),
     ),
 }

@@ -21,6 +21,11 @@ from pathlib import Path
 IMAGE_NAME = "launchpad-control-plane"
 PYTHON_IMAGE = "python:3.11.7-slim-bookworm"  # the Python the project is developed and tested with
 GO_IMAGE = "golang:1.26.0-bookworm"  # what tools/engine builds the engine with (tools/engine/README.md)
+# The dashboard's build stage (services/dashboard: npm ci from its lockfile, TypeScript check, esbuild). The
+# agents' base image (agents/defaults.yaml), so a site mirrors one Node image, not two; only the built files
+# reach the control plane's image, which runs no Node.
+NODE_IMAGE = "node:26.10.0-trixie-slim"
+DASHBOARD_DIR = "services/dashboard"
 APP_DIR = "/app"
 ENGINE_DIR = "/opt/pulumi/bin"
 UID = 10001  # numeric non-root user, as the agents' images: runAsNonRoot is checked against it
@@ -41,6 +46,8 @@ CONTEXT = (
 STACK_FILES = "Pulumi.*.yaml"
 SKIPPED_PARTS = {"__pycache__", ".mypy_cache", ".pytest_cache", "node_modules"}
 SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+# Built here, in the image's own stage: a checkout's build of it is neither copied nor part of the tag.
+SKIPPED_DIRS = (f"{DASHBOARD_DIR}/dist/", f"{DASHBOARD_DIR}/dist.tmp")
 
 
 def context_files(root: Path) -> list[str]:
@@ -53,7 +60,8 @@ def context_files(root: Path) -> list[str]:
         elif path.is_dir():
             for file in path.rglob("*"):
                 rel = file.relative_to(root)
-                if file.is_file() and not (set(rel.parts) & SKIPPED_PARTS) and file.suffix not in SKIPPED_SUFFIXES:
+                skipped = set(rel.parts) & SKIPPED_PARTS or rel.as_posix().startswith(SKIPPED_DIRS)
+                if file.is_file() and not skipped and file.suffix not in SKIPPED_SUFFIXES:
                     found.add(rel.as_posix())
     return sorted(found)
 
@@ -87,6 +95,14 @@ COPY tools/engine /src/tools/engine
 RUN LAUNCHPAD_CACHE=/cache bash /src/tools/engine/ensure.sh > /tmp/bin-dir \\
  && mkdir -p {ENGINE_DIR} && cp -a "$(tail -1 /tmp/bin-dir)"/. {ENGINE_DIR}/
 
+FROM {NODE_IMAGE} AS dashboard
+WORKDIR /src
+COPY {DASHBOARD_DIR}/package.json {DASHBOARD_DIR}/package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY {DASHBOARD_DIR}/tsconfig.json {DASHBOARD_DIR}/build.mjs ./
+COPY {DASHBOARD_DIR}/src ./src
+RUN node_modules/.bin/tsc --noEmit -p . && node build.mjs dist
+
 FROM {PYTHON_IMAGE}
 RUN groupadd --gid {UID} launchpad && useradd --uid {UID} --gid {UID} --no-create-home launchpad
 COPY --chown=root:root requirements.txt {APP_DIR}/requirements.txt
@@ -94,6 +110,7 @@ RUN python -m venv {APP_DIR}/.venv \\
  && {APP_DIR}/.venv/bin/pip install --no-cache-dir --no-compile -r {APP_DIR}/requirements.txt
 COPY --from=engine --chown=root:root {ENGINE_DIR} {ENGINE_DIR}
 {copies}
+COPY --from=dashboard --chown=root:root /src/dist {APP_DIR}/{DASHBOARD_DIR}/dist
 WORKDIR {APP_DIR}
 ENV PATH={ENGINE_DIR}:{APP_DIR}/.venv/bin:/usr/local/bin:/usr/bin:/bin \\
     PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 HOME=/tmp \\

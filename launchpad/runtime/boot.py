@@ -22,6 +22,7 @@ from typing import Any
 from launchpad.fleet.resolved import Agent, Fleet
 from launchpad.images.build import IMAGE_ENV as IMAGE_ENV_TEMPLATE
 from launchpad.images.build import NODE_IMAGE_PATH, RUNTIME_UID
+from launchpad.logs.cri import CriWriter
 from launchpad.runtime.install import ensure_runtime
 from launchpad.runtime.sandbox import Sandbox
 from launchpad.runtime.storage import container_log_bytes, disk_usage
@@ -182,7 +183,11 @@ class AgentBoot:
         *,
         inputs: dict[str, str] | None = None,
         init: tuple[list[str], dict[str, str]] | None = None,
+        cri_log: Path | None = None,
     ) -> None:
+        """cri_log: also write the output there in the container runtime's log format (launchpad/logs/cri.py),
+        stdout and stderr apart, as a kubelet node keeps a container's output for the log shipper."""
+        self.cri_log = cri_log
         self.work = Path(tempfile.mkdtemp(prefix="launchpad-boot-"))
         os.chmod(self.work, 0o755)
         character_path = None
@@ -198,6 +203,8 @@ class AgentBoot:
     def __enter__(self) -> RunningAgent:
         self.sandbox.prepare()
         log = self.work / "agent.log"
+        if self.cri_log is not None:
+            return self._enter_with_cri_log(log, self.cri_log)
         with log.open("wb") as out:
             process = subprocess.Popen(
                 self.sandbox.argv(self.command, self.env, init=self.init), stdout=out, stderr=subprocess.STDOUT,
@@ -207,10 +214,28 @@ class AgentBoot:
         self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log, writable)
         return self.agent
 
+    def _enter_with_cri_log(self, log: Path, cri_log: Path) -> RunningAgent:
+        writer = CriWriter(cri_log)
+        out = log.open("wb")
+        process = subprocess.Popen(
+            self.sandbox.argv(self.command, self.env, init=self.init), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        self.pumps = [writer.pump("stdout", process.stdout, out), writer.pump("stderr", process.stderr, out)]
+        writable = {VOLUME_TMP: self.sandbox.tmp, VOLUME_DATA: self.sandbox.data}
+        self.agent = RunningAgent(process, int(self.env["SERVER_PORT"]), log, writable)
+        self._closers = [writer.close, out.close]
+        return self.agent
+
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         self.agent.stop()
+        for pump in getattr(self, "pumps", []):
+            pump.join(timeout=10)
+        for close in getattr(self, "_closers", []):
+            close()
         subprocess.run(["rm", "-rf", str(self.work)], check=False)
 
 
@@ -251,7 +276,7 @@ def one_agent_per_plugin_set(fleet: Fleet) -> dict[str, Agent]:
     return sets
 
 
-def agent_boot(agent: Agent, secrets: dict[str, str]) -> AgentBoot:
+def agent_boot(agent: Agent, secrets: dict[str, str], cri_log: Path | None = None) -> AgentBoot:
     """`with agent_boot(...) as running:` runs `agent` as its pod does: its plugin set's runtime (installed on
     first use, as the image's Dockerfile installs it), `elizaos start` with the rendered character and env, and
     `secrets` for what the pod reads from Secrets (a fake value for the others)."""
@@ -260,4 +285,4 @@ def agent_boot(agent: Agent, secrets: dict[str, str]) -> AgentBoot:
         raise ValueError(f"agent {agent.name} runs a prebuilt image: no plugin set of ours to boot")
     app, node = ensure_runtime(build), ensure_toolchain(build).node_dir
     env = pod_env(container_env(agent), secrets, free_port())
-    return AgentBoot(app, node, character_json(agent), env, ["elizaos", *ARGS])
+    return AgentBoot(app, node, character_json(agent), env, ["elizaos", *ARGS], cri_log=cri_log)

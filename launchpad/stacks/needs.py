@@ -137,9 +137,10 @@ def stack_needs(fleet: Fleet, plain: Mapping[str, Any], stack: str) -> StackNeed
                   for sev, key in sorted(monitoring.secret_keys().items())]
     if role != "shard" and settings.controlPlane is not None:  # the control plane lives with the shared objects
         plane = settings.controlPlane
-        check_control_plane(plane, stack)
+        check_control_plane(plane, stack, settings.devSignIn)
         needs += [SecretNeed(source.config, own, None, f"controlPlane.{kind}.secrets.{env}")
-                  for kind, service in (("api", plane.api), ("deployer", plane.deployer))
+                  for kind, service in (("api", plane.api), ("deployer", plane.deployer),
+                                        ("collector", plane.collector))
                   for env, source in sorted(service.secrets.items()) if source.config is not None]
     needs.append(SecretNeed(TOKEN_KEY_CONFIG, own, None, TOKEN_KEY_CONFIG))  # every agent's API token
     if any(source.stored for a in readers for source in a.spec.secrets.values()):

@@ -36,8 +36,8 @@ def _opts() -> PolicyResourceOptions:
     return PolicyResourceOptions(False, [], None, [], PolicyCustomTimeouts(0, 0, 0), [])
 
 
-def urn(resource_type: str, name: str) -> str:
-    return f"urn:pulumi:test::agent-launchpad::{resource_type}::{name}"
+def urn(resource_type: str, name: str, stack: str = "test") -> str:
+    return f"urn:pulumi:{stack}::agent-launchpad::{resource_type}::{name}"
 
 
 def violations(
@@ -45,9 +45,10 @@ def violations(
     resource_type: str,
     props: Mapping[str, Any],
     config: Mapping[str, Any] | None = None,
+    stack: str = "test",
 ) -> list[str]:
     found: list[str] = []
-    args = ResourceValidationArgs(resource_type, props, urn(resource_type, "r"), "r", _opts(), None, config)
+    args = ResourceValidationArgs(resource_type, props, urn(resource_type, "r", stack), "r", _opts(), None, config)
     policy.validate(args, lambda message, _urn=None: found.append(message))
     return found
 

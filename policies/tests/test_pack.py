@@ -29,16 +29,19 @@ def test_the_issue_list_is_covered() -> None:
         "service-no-external-exposure", "hpa-replica-bounds", "single-identity-one-replica",
         "agent-namespace-isolation", "agent-observability", "agent-plugin-allowlist", "agent-image-scanned",
         "kubernetes-readiness-waits",
+        "control-plane-dev-sign-in",  # issue 22: the dashboard's dev-only sign-in stays on dev stacks
     } == set(POLICIES)  # fmt: skip
 
 
 def test_dev_warns_and_prod_blocks() -> None:
     assert DEV_CONFIG["all"] == {"enforcementLevel": "advisory"}
     assert PROD_CONFIG["all"] == {"enforcementLevel": "mandatory"}
-    # Nothing in prod is weakened below mandatory; dev only turns digest pinning off (it builds no image).
+    # Nothing in prod is weakened below mandatory; dev only turns digest pinning off (it builds no image), and
+    # keeps the dev sign-in mandatory (staging runs with dev.json: it must be refused there too).
     assert all("enforcementLevel" not in v for k, v in PROD_CONFIG.items() if k != "all")
     dev_levels = {k: v["enforcementLevel"] for k, v in DEV_CONFIG.items() if "enforcementLevel" in v and k != "all"}
-    assert dev_levels == {"image-digest-pinned": "disabled", "agent-image-scanned": "advisory"}
+    assert dev_levels == {"image-digest-pinned": "disabled", "agent-image-scanned": "advisory",
+                          "control-plane-dev-sign-in": "mandatory"}
 
 
 def test_configs_name_only_existing_policies_and_options() -> None:

@@ -142,4 +142,5 @@ def test_every_control_plane_object_passes_the_whole_pack_under_prod() -> None:
     assert {(policy, name) for policy, name, _ in found} == {
         ("image-digest-pinned", "api-Deployment"),
         ("image-digest-pinned", "deployer-Deployment"),
+        ("image-digest-pinned", "collector-Deployment"),
     }, found

@@ -2,7 +2,8 @@
 
   api serve [--host H] [--port P]     the API on uvicorn, configured from the environment (services/api/config.py)
   api serve --dev                     the same against the dev stack on this machine: its database (dev-db, as
-                                      launchpad_api), its apiSecretsKey, a local token secret (.state/api/)
+                                      launchpad_api), its apiSecretsKey, a local token secret (.state/api/), and
+                                      the dashboard's dev-only sign-in (Pulumi.dev.yaml: devSignIn)
   api token --dev --email E           a dev user's access token, minted as Supabase Auth mints them (HS256)
   api openapi                         the OpenAPI document (committed as docs/api/openapi.json)
 """
@@ -13,10 +14,10 @@ import argparse
 import json
 import os
 import sys
-import time
 import uuid
 from pathlib import Path
 
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from launchpad.errors import UserError
 
 DEV_STACK = "dev"
@@ -82,6 +83,10 @@ def dev_environment(*, sealing: bool = True) -> dict[str, str]:
         env[config.JWT_SECRET_ENV] = _dev_secret()
     if sealing and not env.get(config.SECRETS_KEY_ENV):
         env[config.SECRETS_KEY_ENV] = _dev_sealing_key()
+    # The dashboard's dev-only sign-in, when the dev stack's file allows it (agent-launchpad:devSignIn).
+    if config.read_fleet(Path(env.get(config.PROJECT_DIR_ENV) or ".").resolve(), DEV_STACK).settings.devSignIn:
+        env.setdefault(DEV_SIGN_IN_ENV, "true")
+        env.setdefault(DEV_SIGN_IN_DATABASE_URL_ENV, _dev_database("postgres"))
     return env
 
 
@@ -106,6 +111,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"api serve: {exc.render()}", file=sys.stderr)
         return 1
     print(f"api: serving fleet {settings.fleet.stack} on http://{args.host}:{args.port}/api", file=sys.stderr)
+    if app.state.dashboard.page is not None:
+        print(f"api: the dashboard is at http://{args.host}:{args.port}/"
+              + (" (dev-only sign-in: any email)" if settings.dev_sign_in else ""), file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=True, proxy_headers=False)
     return 0
 
@@ -113,26 +121,17 @@ def _serve(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     """A dev user (made in the dev database's auth.users if new: nobody signs up locally) and their token,
     with every claim Supabase Auth puts in one (services/api/auth/tokens.py verifies them all)."""
-    import jwt
     import psycopg
 
-    user_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"launchpad-dev-user:{args.email}"))
-    with psycopg.connect(_dev_database("postgres"), autocommit=True) as conn:
-        conn.execute("insert into auth.users (id, email) values (%s, %s) on conflict do nothing", (user_id, args.email))
-    env = dev_environment(sealing=False)
+    from launchpad.db.repository.dev_users import ensure_dev_user
     from services.api import config
+    from services.api.auth.dev_tokens import mint_dev_token
 
-    now = int(time.time())
-    app_metadata: dict[str, object] = {"provider": "email", "providers": ["email"]}
-    if args.admin:
-        app_metadata["launchpad"] = {"role": "admin"}
-    claims = {
-        "iss": env[config.ISSUER_ENV], "sub": user_id, "aud": "authenticated", "exp": now + 3600, "iat": now,
-        "email": args.email, "phone": "", "app_metadata": app_metadata, "user_metadata": {},
-        "role": "authenticated", "aal": "aal1", "amr": [{"method": "password", "timestamp": now}],
-        "session_id": str(uuid.uuid4()), "is_anonymous": False,
-    }
-    print(jwt.encode(claims, env[config.JWT_SECRET_ENV], algorithm="HS256"))
+    with psycopg.connect(_dev_database("postgres"), autocommit=True) as conn:
+        user_id = ensure_dev_user(conn, args.email)
+    env = dev_environment(sealing=False)
+    minted = mint_dev_token(env[config.JWT_SECRET_ENV], env[config.ISSUER_ENV], user_id, args.email, admin=args.admin)
+    print(minted.token)
     return 0
 
 

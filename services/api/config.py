@@ -5,9 +5,11 @@ Secret references) or `python -m launchpad api serve` flags; nothing secret is e
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from launchpad.contracts import DEV_SIGN_IN_DATABASE_URL_ENV, DEV_SIGN_IN_ENV
 from launchpad.errors import UserError
 from launchpad.sealed import Keyring, parse_keyring
 from launchpad.settings import StackSettings, parse_settings
@@ -24,6 +26,16 @@ ISSUER_ENV = "SUPABASE_JWT_ISSUER"  # https://<ref>.supabase.co/auth/v1
 AUDIENCE_ENV = "SUPABASE_JWT_AUDIENCE"  # authenticated
 STACK_ENV = "LAUNCHPAD_STACK"  # the fleet's stack: dev, local, prod
 PROJECT_DIR_ENV = "LAUNCHPAD_PROJECT_DIR"  # where Pulumi.<stack>.yaml and the agents directory are
+# The dashboard (services/dashboard, served by this API): the stack's Supabase project for auth-js (the anon key
+# is public by design: it is in every browser that loads the page), and where the built files are.
+SUPABASE_URL_ENV = "SUPABASE_URL"  # https://<ref>.supabase.co
+SUPABASE_ANON_KEY_ENV = "SUPABASE_ANON_KEY"
+OAUTH_PROVIDERS_ENV = "LAUNCHPAD_DASHBOARD_OAUTH_PROVIDERS"  # e.g. "github,google": the ones the project enables
+MAGIC_LINK_ENV = "LAUNCHPAD_DASHBOARD_MAGIC_LINK"  # "true": offer the emailed sign-in link
+DASHBOARD_DIR_ENV = "LAUNCHPAD_DASHBOARD_DIR"  # default: services/dashboard/dist beside this package
+# The dev-only sign-in (stack setting devSignIn; contracts.DEV_SIGN_IN_ENV turns it on): dev users get a bare
+# auth.users row through this login of the database's owner, and nothing else uses it.
+DEFAULT_DASHBOARD_DIR = Path(__file__).resolve().parents[1] / "dashboard" / "dist"
 
 
 class ConfigError(UserError):
@@ -62,6 +74,37 @@ class FleetConfig:
 
 
 @dataclass(frozen=True)
+class DashboardConfig:
+    """What the dashboard's page is told about the stack (its public settings) and where its files are."""
+
+    files: Path = DEFAULT_DASHBOARD_DIR
+    supabase_url: str | None = None
+    supabase_anon_key: str | None = None
+    oauth_providers: tuple[str, ...] = ()
+    magic_link: bool = False
+
+    def __post_init__(self) -> None:
+        if self.supabase_url is not None and not re.match(r"^https?://[^/\s]+/?$", self.supabase_url):
+            raise ConfigError(f"{SUPABASE_URL_ENV}: the project's URL, e.g. https://<ref>.supabase.co (no path)")
+        if (self.supabase_url is None) != (self.supabase_anon_key is None):
+            raise ConfigError(f"give both {SUPABASE_URL_ENV} and {SUPABASE_ANON_KEY_ENV}, or neither")
+        for provider in self.oauth_providers:
+            if not re.match(r"^[a-z0-9_]{2,32}$", provider):
+                raise ConfigError(f"{OAUTH_PROVIDERS_ENV}: {provider!r} is not a Supabase provider name "
+                                  "(github, google, ...)")
+
+
+@dataclass(frozen=True)
+class DevSignInConfig:
+    """The dev-only sign-in: tokens minted with the auth config's HS256 secret for any email."""
+
+    users_database_url: str
+
+    def __repr__(self) -> str:  # never the URL (it may hold a password)
+        return "DevSignInConfig()"
+
+
+@dataclass(frozen=True)
 class ApiConfig:
     database_url: str
     auth: AuthConfig
@@ -69,6 +112,16 @@ class ApiConfig:
     fleet: FleetConfig
     pool_size: int = 10
     extra: dict[str, str] = field(default_factory=dict)
+    dashboard: DashboardConfig = field(default_factory=DashboardConfig)
+    dev_sign_in: DevSignInConfig | None = None
+
+    def __post_init__(self) -> None:
+        if self.dev_sign_in is not None:
+            if not self.fleet.settings.devSignIn:
+                raise ConfigError(f"{DEV_SIGN_IN_ENV}=true, but Pulumi.{self.fleet.stack}.yaml does not allow the dev "
+                                  "sign-in (agent-launchpad:devSignIn, dev stacks only)")
+            if self.auth.hs256_secret is None:
+                raise ConfigError(f"the dev sign-in mints HS256 tokens: give {JWT_SECRET_ENV}")
 
     def __repr__(self) -> str:
         return f"ApiConfig(fleet={self.fleet.stack!r}, auth={self.auth!r})"
@@ -101,11 +154,30 @@ def from_env(env: dict[str, str] | None = None) -> ApiConfig:
         jwks_url=env.get(JWKS_URL_ENV) or None,
     )
     project = Path(env.get(PROJECT_DIR_ENV) or ".").resolve()
+    dev_sign_in = None
+    if env.get(DEV_SIGN_IN_ENV, "").lower() == "true":
+        if not env.get(DEV_SIGN_IN_DATABASE_URL_ENV):
+            raise ConfigError(f"{DEV_SIGN_IN_ENV}=true needs {DEV_SIGN_IN_DATABASE_URL_ENV} (the database owner's "
+                              "login, to add dev users to auth.users)")
+        dev_sign_in = DevSignInConfig(env[DEV_SIGN_IN_DATABASE_URL_ENV])
     return ApiConfig(
         database_url=env[DATABASE_URL_ENV],
         auth=auth,
         keyring=parse_keyring(env[SECRETS_KEY_ENV], SECRETS_KEY_ENV),
         fleet=read_fleet(project, env[STACK_ENV]),
+        dashboard=dashboard_from_env(env),
+        dev_sign_in=dev_sign_in,
+    )
+
+
+def dashboard_from_env(env: dict[str, str]) -> DashboardConfig:
+    providers = tuple(p.strip() for p in env.get(OAUTH_PROVIDERS_ENV, "").split(",") if p.strip())
+    return DashboardConfig(
+        files=Path(env[DASHBOARD_DIR_ENV]).resolve() if env.get(DASHBOARD_DIR_ENV) else DEFAULT_DASHBOARD_DIR,
+        supabase_url=env.get(SUPABASE_URL_ENV) or None,
+        supabase_anon_key=env.get(SUPABASE_ANON_KEY_ENV) or None,
+        oauth_providers=providers,
+        magic_link=env.get(MAGIC_LINK_ENV, "").lower() == "true",
     )
 
 

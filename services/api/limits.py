@@ -23,6 +23,9 @@ MAX_REQUEST_ID_CHARS = 64
 # Listing.
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+# The agents list: a fleet's worth in one page (the dashboard reads a user's 1,000 agents in one request; each
+# summary is ~400 bytes of JSON, compressed on the wire).
+MAX_AGENTS_PAGE = 1000
 
 # Rates per user (a moving window): changes (every POST, PATCH, DELETE) and reads; and requests with a
 # token we refuse, per client address (what a brute force looks like).

@@ -33,6 +33,10 @@ def test_every_endpoint_is_documented_with_its_errors() -> None:
         "/api/health", "/api/agents", "/api/agents/{name}", "/api/agents/{name}/status",
         "/api/agents/{name}/pause", "/api/agents/{name}/resume", "/api/agents/{name}/restart",
         "/api/agents/{name}/scale", "/api/operations/{operation_id}",
+        # the live view (issue 21): logs, metrics, Server-Sent Events
+        "/api/agents/{name}/logs", "/api/agents/{name}/metrics", "/api/events", "/api/agents/{name}/events",
+        # the dashboard's alert history (issue 22)
+        "/api/agents/{name}/alerts",
     }
     create = paths["/api/agents"]["post"]
     schema = create["requestBody"]["content"]["application/json"]["schema"]

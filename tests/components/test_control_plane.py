@@ -39,6 +39,14 @@ PLANE = {
         "secrets": {"LAUNCHPAD_DATABASE_URL": {"config": "controlPlaneDatabaseUrl"}},
         "env": {"PULUMI_BACKEND_URL": "s3://launchpad-state"},
     },
+    "collector": {
+        "secrets": {
+            "LAUNCHPAD_DATABASE_URL": {"config": "controlPlaneDatabaseUrl"},
+            "LAUNCHPAD_COLLECTOR_TOKEN": {"secretKeyRef": {"name": "collector-token", "key": "token"}},
+        },
+        "prometheusUrl": "http://prometheus-operated.monitoring.svc:9090",
+        "retentionDays": {"logs": 3},
+    },
 }
 
 
@@ -56,10 +64,10 @@ def _named(kind: str, name: str):  # type: ignore[no-untyped-def]
 
 def test_each_service_gets_its_objects(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _run(tmp_path, monkeypatch, PLANE)
-    assert len(MOCKS.of_type("agent-launchpad:index:ControlPlaneService")) == 2
+    assert len(MOCKS.of_type("agent-launchpad:index:ControlPlaneService")) == 3
     namespace = _named("kubernetes:core/v1:Namespace", "launchpad-system-namespace")
     assert namespace.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
-    for service, replicas in (("api", 2), ("deployer", 2)):
+    for service, replicas in (("api", 2), ("deployer", 2), ("collector", 1)):
         deployment = _named("kubernetes:apps/v1:Deployment", f"launchpad-{service}-deployment").inputs
         assert deployment["metadata"]["namespace"] == "launchpad-system"
         assert deployment["spec"]["replicas"] == replicas
@@ -72,7 +80,7 @@ def test_each_service_gets_its_objects(tmp_path, monkeypatch) -> None:  # type: 
             "livenessProbe": "/healthz",
             "readinessProbe": "/readyz",
         }
-        assert pod["automountServiceAccountToken"] is (service == "deployer")
+        assert pod["automountServiceAccountToken"] is (service in ("deployer", "collector"))
         env = {e["name"]: e for e in container["env"]}
         assert env["LAUNCHPAD_DATABASE_URL"]["valueFrom"]["secretKeyRef"] == {
             "name": f"launchpad-{service}-env",
@@ -96,13 +104,27 @@ def test_each_service_gets_its_objects(tmp_path, monkeypatch) -> None:  # type: 
     assert binding.inputs["subjects"] == [
         {"kind": "ServiceAccount", "name": "launchpad-deployer", "namespace": "launchpad-system"}
     ]
-    assert MOCKS.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")[0].name == "launchpad-deployer-role"
+    roles = {r.name: r.inputs["rules"] for r in MOCKS.of_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")}
+    assert set(roles) == {"launchpad-deployer-role", "launchpad-collector-role"}
+    # The collector only reads: the agents' Deployments and Pods (status) and Secrets (redaction).
+    assert {verb for rule in roles["launchpad-collector-role"] for verb in rule["verbs"]} == {"get", "list", "watch"}
+    assert {r for rule in roles["launchpad-collector-role"] for r in rule["resources"]} == {"deployments", "pods",
+                                                                                              "secrets"}  # fmt: skip
+    collector = _named("kubernetes:apps/v1:Deployment", "launchpad-collector-deployment").inputs
+    env = {e["name"]: e for e in collector["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["LAUNCHPAD_PROMETHEUS_URL"]["value"] == "http://prometheus-operated.monitoring.svc:9090"
+    assert env["LAUNCHPAD_RETENTION_DAYS"]["value"] == "metrics=14,logs=3,events=90"
+    assert env["LAUNCHPAD_COLLECTOR_TOKEN"]["valueFrom"]["secretKeyRef"] == {"name": "collector-token", "key": "token"}
+    netpol = _named("kubernetes:networking.k8s.io/v1:NetworkPolicy", "launchpad-collector-netpol").inputs["spec"]
+    sources = [s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+               for rule in netpol["ingress"] for s in rule["from"]]  # fmt: skip
+    assert sources == ["monitoring", "launchpad-logs"]  # Alertmanager's webhook, the node log shippers
 
 
 def test_no_host_no_ingress_and_no_setting_no_control_plane(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _run(tmp_path, monkeypatch, {k: v for k, v in PLANE.items() if k not in ("host", "tlsSecretName")})
     assert MOCKS.of_type("kubernetes:networking.k8s.io/v1:Ingress") == []
-    assert len(MOCKS.of_type("agent-launchpad:index:ControlPlaneService")) == 2
+    assert len(MOCKS.of_type("agent-launchpad:index:ControlPlaneService")) == 3
     monkeypatch.chdir(tmp_path)
     with stack_config({"renderDir": str(tmp_path / "render"), "imageBuild": "skip"}, SECRETS):
         run_program(program.run)
@@ -143,3 +165,15 @@ def test_bad_settings_stop_the_program(tmp_path, monkeypatch, change: dict, expe
         _run(tmp_path, monkeypatch, {**PLANE, **change})
     assert expected in str(caught.value)
     assert "test-secret" not in str(caught.value)
+
+
+def test_the_log_shipper_only_when_set(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    _run(tmp_path, monkeypatch, PLANE)
+    assert MOCKS.of_type("kubernetes:yaml/v2:ConfigGroup") == []
+    image = "otel/opentelemetry-collector-contrib@sha256:" + "1" * 64
+    _run(tmp_path, monkeypatch, PLANE | {"logShipper": {"image": image, "tokenSecret": {"name": "t", "key": "k"}}})
+    (group,) = MOCKS.of_type("kubernetes:yaml/v2:ConfigGroup")
+    kinds = [o["kind"] for o in group.inputs["objs"]]
+    assert kinds == ["Namespace", "ServiceAccount", "ConfigMap", "DaemonSet"]
+    daemonset = group.inputs["objs"][3]
+    assert daemonset["spec"]["template"]["spec"]["containers"][0]["image"] == image

@@ -35,7 +35,7 @@ def test_existing_auth_objects_are_kept(database_url: str, migrations_dir: Path)
             " join pg_publication p on p.oid = pr.prpubid where p.pubname = 'supabase_realtime'"
         )}
         assert {"agents", "agent_secrets", "agent_metrics", "agent_logs", "system_alerts",
-                "security_events", "operations", "operation_events"} == published
+                "security_events", "operations", "operation_events", "agent_health", "agent_events"} == published
         # The helper that publishes them is not an RPC anyone can call.
         for role in ("anon", "authenticated"):
             assert conn.execute(

@@ -23,8 +23,10 @@ def test_the_projects_migrations() -> None:
     assert state.schemas == {"public", "launchpad_private"}  # auth is made in a DO block: Supabase's, unchecked
     # 22 of the registry and telemetry, 2 of the operations queue; less the 6 write policies of agents and
     # agent_secrets, plus the admins' 4 and the control plane's 11 (20261207300000_api_agents.sql,
-    # 20261207300100_api_operations.sql).
-    assert len(state.policies) == 33
+    # 20261207300100_api_operations.sql); the collector's 9: owners read health and events, its own
+    # role writes (20261207400000_observed_health.sql); the dashboard's 1: owners read their agents' changes
+    # (20261207550000_dashboard_live.sql).
+    assert len(state.policies) == 43
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     for table in ("agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud
@@ -38,6 +40,8 @@ def test_the_projects_migrations() -> None:
     for table in ("operations", "operation_events"):
         assert state.granted(("public", table), "authenticated") == {"SELECT"}
     assert state.granted(("public", "deploy_runs"), "authenticated") == set()
+    assert state.granted(("public", "agent_changes"), "authenticated") == {"SELECT"}
+    assert state.granted(("public", "agent_changes"), "anon") == set()
     policy = state.policies[("public", "agents", "agents_select_own")]
     assert policy.file == "20250601000100_agent_registry.sql"
     assert RawStream()(policy.statement).endswith("TO authenticated USING ((SELECT auth.uid()) = user_id)")

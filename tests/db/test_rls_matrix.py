@@ -282,6 +282,14 @@ API_PRIVILEGES = {
     ("authenticated", "relation", "security_events", "INSERT"),
     # The operations queue: read-only for users (tests/db/test_operations_rls.py); deploy_runs not at all.
     *{("authenticated", "relation", t, "SELECT") for t in ("operations", "operation_events")},
+    # What the collector observes (20261207400000_observed_health): owners read it, nobody writes it through
+    # the API; the series' seq sequences advance through the defaults of rows a user may insert.
+    ("authenticated", "relation", "agent_health", "SELECT"),
+    ("authenticated", "relation", "agent_events", "SELECT"),
+    *{("authenticated", "sequence", f"{t}_seq", p) for t in ("agent_logs", "agent_metrics", "system_alerts")
+      for p in ("USAGE",)},
+    # The dashboard's stream of agent changes (20261207550000_dashboard_live): owners read, triggers write.
+    ("authenticated", "relation", "agent_changes", "SELECT"),
 }
 
 

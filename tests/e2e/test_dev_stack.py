@@ -36,7 +36,7 @@ database: {host: web-postgres.agent-web-agent.svc}  # where it points: the agent
 AGENTS = {"crypto-trading-bot", "support-assistant", "omni-agent", "web-agent"}
 SECRET_DIGEST = "launchpad.dev/secret-hmac"
 SEEN: dict[str, str] = {}  # values one test keeps for a later one (a removed agent's token)
-CONTROL_PLANE = {"launchpad-api-deployment", "launchpad-deployer-deployment"}
+CONTROL_PLANE = {"launchpad-api-deployment", "launchpad-deployer-deployment", "launchpad-collector-deployment"}
 
 
 def _agents_in_db(ws: Workspace) -> dict[str, int]:
@@ -93,10 +93,10 @@ def test_preview_shows_the_expected_creates(ws: Workspace) -> None:
     assert {s["op"] for s in steps} == {"create"}
     types = Counter(s["urn"].split("::")[2].rsplit("$", 1)[-1] for s in steps)
     assert types["agent-launchpad:index:ElizaAgent"] == 4
-    assert types["kubernetes:apps/v1:Deployment"] == 4 + 2  # and the control plane's api and deployer
-    assert types["agent-launchpad:index:ControlPlaneService"] == 2
+    assert types["kubernetes:apps/v1:Deployment"] == 4 + 3  # and the control plane's api, deployer, collector
+    assert types["agent-launchpad:index:ControlPlaneService"] == 3
     assert types["kubernetes:autoscaling/v2:HorizontalPodAutoscaler"] == 1  # web-agent only
-    assert types["kubernetes:policy/v1:PodDisruptionBudget"] == 1 + 2
+    assert types["kubernetes:policy/v1:PodDisruptionBudget"] == 1 + 3
     # tenant-trading, tenant-support, agent-omni-agent, agent-web-agent, launchpad-system
     assert types["kubernetes:core/v1:Namespace"] == 5
     # The registry: one resource for the stack's agents' rows, one for the fleet's membership (not one per agent)
@@ -115,10 +115,10 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
     kubernetes = [r for r in state["deployment"]["resources"] if r["type"].startswith("kubernetes:")]
     files = ws.rendered_files()
     # one manifest per Kubernetes object: the agents' 48 (4 of them the deny-all NetworkPolicy of each agent
-    # namespace), the control plane's 16 (namespace; per service its ServiceAccount, Secret, Deployment, Service,
-    # NetworkPolicy, PDB; the API's Ingress; the deployer's RBAC)
-    assert len(files) == len(kubernetes) == 48 + 16
-    assert len([f for f in files if "-deployment-" in f.name]) == 4 + 2
+    # namespace), the control plane's 24 (namespace; per service its ServiceAccount, Secret, Deployment, Service,
+    # NetworkPolicy, PDB; the API's Ingress; the deployer's and the collector's RBAC)
+    assert len(files) == len(kubernetes) == 48 + 24
+    assert len([f for f in files if "-deployment-" in f.name]) == 4 + 3
     # Pods naming a PriorityClass that does not exist yet are refused: every agent's Deployment waits for its class.
     agents = [r for r in kubernetes if r["type"] == "kubernetes:apps/v1:Deployment" and "ElizaAgent" in r["urn"]]
     for deployment in agents:
@@ -178,7 +178,7 @@ def test_changing_one_agents_replicas_updates_only_that_agent(ws: Workspace) -> 
     path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
     steps = ws.preview_steps(*POLICY)
     # The agent's objects and its row, in the stack's one registry resource; and the control plane's image,
-    # which carries the agent files (launchpad/images/control_plane.py): its two Deployments roll onto it.
+    # which carries the agent files (launchpad/images/control_plane.py): its three Deployments roll onto it.
     assert {_owner(s) for s in steps} == {"web-agent", "registry-agents", *CONTROL_PLANE}
     assert {s["op"] for s in steps} == {"update"}
     updated = {s["urn"].rsplit("::", 1)[1] for s in steps}

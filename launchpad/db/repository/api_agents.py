@@ -77,6 +77,10 @@ class AgentListing:
     platforms: dict[str, Any]
     created_at: datetime
     updated_at: datetime
+    tenant: str | None
+    image: str
+    health: str | None  # what the collector last observed (agent_health); None before it has
+    replicas_ready: int | None
 
 
 def list_agents(
@@ -85,7 +89,8 @@ def list_agents(
     """One page of the agents the caller may see, by name, and how many there are in all."""
     rows = conn.execute(
         "select a.name, a.user_id::text, a.source, a.status, a.paused, a.revision, a.replicas, a.platforms,"
-        " a.created_at, a.updated_at, count(*) over () from public.agents a"
+        " a.created_at, a.updated_at, a.tenant, a.image, h.health, h.replicas_ready, count(*) over ()"
+        " from public.agents a left join public.agent_health h on h.agent_id = a.id"
         " where (%(status)s::text is null or a.status = %(status)s)"
         " and (%(owner)s::uuid is null or a.user_id = %(owner)s::uuid)"
         " order by a.name limit %(limit)s offset %(offset)s",

@@ -87,11 +87,23 @@ class AgentSummary(BaseModel):
     href: str
 
 
+class AgentListItem(AgentSummary):
+    """A row of the list: the summary, where it runs, and what the collector last saw of it."""
+
+    tenant: str | None
+    image: str
+    health: str | None = Field(description="observed: running, degraded, crash-looping, pending, paused; null "
+                                           "until the collector has seen the agent")
+    replicasReady: int | None
+
+
 class Agent(AgentSummary):
     description: str
     file: str | None = Field(None, description="the agent file in git (source git): change it there")
     stack: str | None
     namespace: str
+    tenant: str | None = None
+    image: str = Field("", description="the runtime image its pods run (built and scanned by the platform)")
     character: dict[str, Any]
     plugins: list[str]
     platformModes: dict[str, str]
@@ -103,7 +115,7 @@ class Agent(AgentSummary):
 
 
 class AgentPage(BaseModel):
-    agents: list[AgentSummary]
+    agents: list[AgentListItem]
     total: int
     limit: int
     offset: int

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 from launchpad.db.repository import api_agents as repo
 from launchpad.db.repository import operations as ops
 from launchpad.db.repository.agent_record import agent_record
+from launchpad.db.repository.telemetry import reads as telemetry_reads
 from launchpad.errors import FleetError
 from launchpad.fleet import load_api_agent
 from launchpad.fleet.api_source import ApiAgent
@@ -74,18 +75,20 @@ def present(row: repo.AgentRow) -> models.Agent:
         revision=row.revision, owner=row.user_id, platforms=sorted(row.platforms), replicas=row.replicas,
         createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}",
         description=str(spec.get("description") or ""), file=row.source_file, stack=row.stack,
-        namespace=row.namespace, character=dict(character or {}), plugins=list(row.plugins),
+        namespace=row.namespace, tenant=row.tenant, image=row.image, character=dict(character or {}),
+        plugins=list(row.plugins),
         platformModes={p: str((v or {}).get("mode", "")) for p, v in row.platforms.items()},
         model=spec.get("model"), resources=resources, scaling=scaling, environment=list(row.secrets),
         restartedAt=row.restarted_at,
     )
 
 
-def summary(row: repo.AgentListing) -> models.AgentSummary:
-    return models.AgentSummary(
+def summary(row: repo.AgentListing) -> models.AgentListItem:
+    return models.AgentListItem(
         name=row.name, source="api" if row.source == "api" else "git", status=row.status, paused=row.paused,
         revision=row.revision, owner=row.user_id, platforms=sorted(row.platforms), replicas=row.replicas,
-        createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}",
+        createdAt=row.created_at, updatedAt=row.updated_at, href=f"/api/agents/{row.name}", tenant=row.tenant,
+        image=row.image, health=row.health, replicasReady=row.replicas_ready,
     )
 
 
@@ -121,6 +124,7 @@ def agent_status(svc: Agents, who: Principal, name: str) -> models.AgentStatus:
         if row is None:
             raise not_found(name)
         last = repo.last_operation(conn, name)
+        seen = telemetry_reads.observed(conn, row.id)
     scaling = (row.resources or {}).get("scaling", {})
     low, high = (0, 0) if row.paused else (int(scaling.get("minReplicas", row.replicas)),
                                             int(scaling.get("maxReplicas", row.replicas)))
@@ -129,7 +133,10 @@ def agent_status(svc: Agents, who: Principal, name: str) -> models.AgentStatus:
         revision=row.revision, replicas={"min": low, "max": high},
         lastOperation=operation_ref(last, last.kind, last.dry_run) if last else None,
         lastError=list(last.error_lines) if last and last.state == "failed" else [],
-        observed=None,
+        observed=None if seen is None else models.Observed(
+            health=seen.health, replicasDesired=seen.replicas_desired, replicasReady=seen.replicas_ready,
+            restarts=seen.restarts, reason=seen.health_reason, changedAt=seen.health_changed_at,
+        ),
     )
 
 

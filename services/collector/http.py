@@ -1,0 +1,108 @@
+"""The collector's HTTP side: Alertmanager's webhook, the log shipper's OTLP/HTTP endpoint, probes.
+
+Both receivers answer 503 unless this instance leads (only the leader writes) and when the log pipeline is
+full: Alertmanager and the OpenTelemetry Collector retry a 503 (the shipper honours Retry-After), so the
+lines wait in the shipper's persistent queue instead of in this process's memory. A bearer token, when set,
+is required of both senders (a log line or an alert written into an owner's view is not for any pod of the
+cluster to forge)."""
+
+from __future__ import annotations
+
+import gzip
+import hmac
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from services.collector.alerts.models import WebhookPayload
+from services.collector.alerts.service import receive
+from services.collector.runner import Active, Runner
+
+ACK_TIMEOUT_SECONDS = 30.0
+
+
+def _unavailable(why: str) -> JSONResponse:
+    return JSONResponse({"error": why}, status_code=503, headers={"Retry-After": "1"})
+
+
+def create_app(runner: Runner) -> FastAPI:
+    app = FastAPI(title="launchpad collector", docs_url=None, redoc_url=None, openapi_url=None)
+    token = runner.config.token
+
+    def authorised(request: Request) -> None:
+        if token is None:
+            return
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            from fastapi import HTTPException
+
+            raise HTTPException(status_code=401, detail="a valid bearer token is required")
+
+    router = APIRouter(dependencies=[Depends(authorised)])
+
+    async def _json(request: Request) -> Any:
+        body = await request.body()
+        if request.headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        return json.loads(body)
+
+    @router.post("/alerts")
+    async def alerts(request: Request) -> Response:
+        active = runner.active
+        if active is None:
+            return _unavailable("not the leading collector")
+        try:
+            payload = WebhookPayload.model_validate(await _json(request))
+        except (ValueError, ValidationError) as exc:
+            return JSONResponse({"error": f"not an Alertmanager webhook payload: {exc}"}, status_code=400)
+        written = await run_in_threadpool(receive, active.db, payload)
+        return JSONResponse({"received": written.received, "matched": written.matched, "changed": written.changed})
+
+    @router.post("/v1/logs")
+    async def logs(request: Request) -> Response:
+        active = runner.active
+        if active is None:
+            return _unavailable("not the leading collector")
+        if active.writer.full():
+            return _unavailable("log pipeline full")
+        try:
+            payload = await _json(request)
+        except (ValueError, OSError) as exc:
+            return JSONResponse({"error": f"not an OTLP/JSON logs request: {exc}"}, status_code=400)
+        pending = await run_in_threadpool(active.ingest.ingest, payload)
+        done = await run_in_threadpool(pending.done.wait, ACK_TIMEOUT_SECONDS)
+        if not done or pending.error is not None:
+            return _unavailable("storing the lines failed; send them again")
+        return JSONResponse({})  # ExportLogsServiceResponse: no partial success
+
+    app.include_router(router)
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    def readyz() -> Response:
+        if runner.active is None:
+            return _unavailable("standby: another instance leads")
+        return JSONResponse({"status": "leading", "scope": runner.config.scope})
+
+    @app.get("/stats")
+    def stats() -> Response:
+        active: Active | None = runner.active
+        if active is None:
+            return _unavailable("standby")
+        rounds = active.metrics.rounds if active.metrics else []
+        return JSONResponse(
+            {
+                "status": active.status.stats if active.status else None,
+                "logs": active.ingest.stats | {"writer": active.writer.stats},
+                "metrics": [r.__dict__ | {"at": r.at.isoformat()} for r in rounds[-5:]],
+            }
+        )
+
+    return app

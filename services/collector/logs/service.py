@@ -1,0 +1,130 @@
+"""Log ingest: OTLP records -> the agent they belong to -> budget -> parsed, redacted LogLines -> the writer.
+
+The agent of a line is the pod's `launchpad.dev/agent` label (the status watch knows every agent pod); a pod
+the watch has not seen yet is its Deployment's (pods of a Deployment are named <deployment>-<hash>-<suffix>,
+and an agent's Deployment is named after the agent), checked against the registry in that namespace. Only the
+agent's own container is stored; a line of a pod that is no agent's, or of an agent without a registry row,
+has no owner to show it to and is counted, not stored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from launchpad import naming
+from launchpad.db.repository.telemetry.types import AgentRef, LogLine
+from services.collector.directory import AgentDirectory
+from services.collector.logs import eliza
+from services.collector.logs.budget import LogBudget
+from services.collector.logs.otlp import RawLine, records
+from services.collector.logs.secrets import SecretValues
+from services.collector.logs.writer import LogWriter, Pending
+
+log = logging.getLogger(__name__)
+LINE_IDS = uuid.UUID("8f5e1c62-0c1b-4f0a-9a57-3c1d0f1e7a21")  # uuid5 namespace of log line ids
+
+
+def line_id(raw: RawLine) -> str:
+    """The same line read twice (a retried delivery) gets the same id; two lines never do (the runtime's
+    nanosecond timestamp, the file offset and the text together): a 128-bit BLAKE2b of them, as a UUID."""
+    key = f"{raw.pod_uid}/{raw.container}/{raw.restart_count}/{raw.stream}/{raw.time_ns}/{raw.offset}/".encode()
+    return str(uuid.UUID(bytes=hashlib.blake2b(key + raw.body.encode(), digest_size=16, key=LINE_IDS.bytes).digest()))
+
+
+def _is_json(text: str) -> bool:
+    """A value that matched across JSON syntax (one with quotes in it) would break the text: then the
+    context is redacted value by value instead."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def deployment_of_pod(pod: str) -> str:
+    """`<deployment>-<pod-template-hash>-<suffix>` -> deployment (a Deployment's pods are named so)."""
+    parts = pod.rsplit("-", 2)
+    return parts[0] if len(parts) == 3 else pod
+
+
+class LogIngest:
+    def __init__(
+        self, directory: AgentDirectory, secrets: SecretValues, writer: LogWriter, budget: LogBudget,
+        agent_of_pod: Callable[[str, str], tuple[str, str] | None],
+    ) -> None:  # fmt: skip
+        self.directory, self.secrets, self.writer, self.budget = directory, secrets, writer, budget
+        self.agent_of_pod = agent_of_pod
+        self._refs: dict[str, AgentRef] = {}
+        self.stats = {"received": 0, "queued": 0, "dropped_budget": 0, "unowned": 0, "other_containers": 0}
+
+    def _agent(self, namespace: str, pod: str) -> AgentRef | None:
+        key = self.agent_of_pod(namespace, pod)
+        name = key[1] if key else deployment_of_pod(pod)
+        return self.directory.get(namespace, name)
+
+    def ingest(self, payload: dict[str, Any]) -> Pending:
+        by_agent: dict[str, tuple[AgentRef, list[RawLine]]] = {}
+        for raw in records(payload):
+            self.stats["received"] += 1
+            if raw.container and raw.container != naming.CONTAINER_NAME:
+                self.stats["other_containers"] += 1
+                continue
+            ref = self._agent(raw.namespace, raw.pod)
+            if ref is None:
+                self.stats["unowned"] += 1
+                continue
+            if not self.budget.take(ref.id):
+                self.stats["dropped_budget"] += 1
+                continue
+            by_agent.setdefault(ref.id, (ref, []))[1].append(raw)
+        lines = []
+        for ref, raws in by_agent.values():
+            self._refs[ref.id] = ref
+            redactor = self.secrets.redactor(ref.namespace, ref.name)
+            for raw in raws:
+                level, message, context = eliza.parse(raw.body, raw.stream)
+                context["pod"] = raw.pod
+                if raw.stream != "stdout":
+                    context["stream"] = raw.stream
+                # serialized once; redacted as text (redact.py looks for JSON-escaped values too)
+                text = json.dumps(context, separators=(",", ":"), ensure_ascii=False)
+                if redactor:
+                    message, redacted = redactor.text(message), redactor.text(text)
+                    if redacted != text:
+                        text = redacted if _is_json(redacted) else json.dumps(redactor.value(context))
+                logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
+                lines.append(LogLine(line_id(raw), ref, level, message, text, logged_at))
+        lines += self._drop_notices()
+        self.stats["queued"] += len(lines)
+        return self.writer.submit(lines)
+
+    def run_notices(self, stop: threading.Event) -> None:
+        """Tell owners about dropped lines also when their agent has gone quiet (no ingest to carry them)."""
+        while not stop.wait(2.0):
+            notices = self._drop_notices()
+            if notices:
+                self.writer.submit(notices)
+
+    def _drop_notices(self) -> list[LogLine]:
+        """One line per agent whose lines were dropped in a closed window: what is missing and why."""
+        notices = []
+        wall, mono = time.time(), time.monotonic()
+        for agent_id, dropped, window_start in self.budget.closed_windows(mono):
+            ref = self._refs.get(agent_id)
+            if ref is None:
+                continue
+            at = datetime.fromtimestamp(wall - (mono - window_start), UTC)
+            message = (
+                f"launchpad: {dropped} log line(s) of this agent were dropped: over its budget of"
+                f" {self.budget.rate:g} lines/s (burst {self.budget.burst:g})"
+            )
+            notice_id = str(uuid.uuid5(LINE_IDS, f"dropped/{agent_id}/{window_start:.6f}"))
+            notices.append(LogLine(notice_id, ref, "warn", message, {"dropped": dropped, "source": "collector"}, at))
+        return notices

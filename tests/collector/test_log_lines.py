@@ -1,0 +1,81 @@
+"""elizaOS log lines into level, message and context; secrets redacted; budgets; OTLP records."""
+
+from __future__ import annotations
+
+import json
+
+from services.collector.logs import eliza
+from services.collector.logs.budget import WINDOW_SECONDS, LogBudget
+from services.collector.logs.otlp import records
+from services.collector.logs.redact import Redactor
+from services.collector.logs.service import deployment_of_pod, line_id
+
+# A line as adze (bundled in @elizaos/core 1.7.2) writes it with LOG_JSON_FORMAT=true (/work/notes/eliza.md A2).
+JSON_LINE = (
+    '{"v":1,"level":3,"levelName":"info","name":"elizaos","hostname":"vm","msg":"Initialized","args":'
+    '[{"src":"agent","agentId":"aaaa-1111","agentName":"Alice"}],"pid":1,"time":"2026-12-07T04:23:41+00:00",'
+    '"meta":{"pid":26449,"environment":"development","serverId":"1804c226"},"namespace":["Alice"]}'
+)
+
+
+def test_json_lines_keep_level_message_and_context() -> None:
+    level, message, context = eliza.parse(JSON_LINE, "stdout")
+    assert (level, message) == ("info", "Initialized")
+    assert context == {"args": [{"src": "agent", "agentId": "aaaa-1111", "agentName": "Alice"}], "character": "Alice"}
+    alert = json.loads(JSON_LINE) | {"levelName": "alert", "msg": {"error": "boom"}}
+    assert eliza.parse(json.dumps(alert), "stderr")[:2] == ("fatal", '{"error":"boom"}')
+
+
+def test_other_lines_are_text_with_the_streams_level() -> None:
+    assert eliza.parse("\x1b[32mStartup successful!\x1b[0m\n", "stdout") == ("info", "Startup successful!", {})
+    assert eliza.parse("    at Object.<anonymous> (/app/x.js:1:1)", "stderr")[0] == "error"
+    assert eliza.parse("{not json", "stdout") == ("info", "{not json", {})
+    _, message, context = eliza.parse("x" * 10_000, "stdout")
+    assert len(message) == eliza.MAX_MESSAGE and context == {"truncated": 10_000}
+
+
+def test_secret_values_are_redacted_wherever_they_appear() -> None:
+    redactor = Redactor({
+        "OPENAI_API_KEY": "sk-test-1234567890",
+        "POSTGRES_URL": "postgresql://app:s3cr%21t@db:5432/app",
+        "PIN": "4242",
+        "X": "ab",  # too short to look for
+    })  # fmt: skip
+    assert redactor.text("using key sk-test-1234567890!") == "using key [redacted:OPENAI_API_KEY]!"
+    assert redactor.text("url postgresql://app:s3cr%21t@db:5432/app") == "url [redacted:POSTGRES_URL]"
+    both = "password [redacted:POSTGRES_URL] and [redacted:POSTGRES_URL]"
+    assert redactor.text("password s3cr!t and s3cr%21t") == both
+    assert redactor.text("pin 4242, not 424242") == "pin [redacted:PIN], not 424242"  # short: whole words only
+    assert redactor.text("ab cab") == "ab cab"
+    nested = redactor.value({"args": [{"key": "sk-test-1234567890"}], "n": 3})
+    assert nested == {"args": [{"key": "[redacted:OPENAI_API_KEY]"}], "n": 3}
+    assert not Redactor({}) and Redactor({}).text("sk-test") == "sk-test"
+
+
+def test_a_chatty_agent_is_held_to_its_budget_and_told_so() -> None:
+    budget = LogBudget(rate=10, burst=20)
+    taken = sum(budget.take("chatty", now=100.0) for _ in range(100))
+    assert taken == 20  # the burst
+    assert sum(budget.take("quiet", now=100.0) for _ in range(5)) == 5  # others unaffected
+    assert sum(budget.take("chatty", now=101.0) for _ in range(100)) == 10  # then the rate
+    assert budget.closed_windows(now=100.0 + WINDOW_SECONDS) == [("chatty", 170, 100.0)]
+    assert budget.closed_windows(now=200.0) == []
+
+
+def test_otlp_json_records_carry_the_pod_stream_and_time() -> None:
+    payload = {"resourceLogs": [{
+        "resource": {"attributes": [
+            {"key": "k8s.namespace.name", "value": {"stringValue": "tenant-t1"}},
+            {"key": "k8s.pod.name", "value": {"stringValue": "alpha-7d9f5c6b8-abcde"}},
+            {"key": "k8s.pod.uid", "value": {"stringValue": "0f0e"}},
+            {"key": "k8s.container.name", "value": {"stringValue": "eliza"}},
+            {"key": "k8s.container.restart_count", "value": {"stringValue": "0"}}]},
+        "scopeLogs": [{"scope": {}, "logRecords": [
+            {"timeUnixNano": "1796617422922000123", "body": {"stringValue": JSON_LINE},
+             "attributes": [{"key": "log.iostream", "value": {"stringValue": "stderr"}},
+                            {"key": "log.file.record_offset", "value": {"intValue": "512"}}]}]}]}]}  # fmt: skip
+    (raw,) = records(payload)
+    assert (raw.namespace, raw.pod, raw.container, raw.stream, raw.time_ns, raw.offset) == (
+        "tenant-t1", "alpha-7d9f5c6b8-abcde", "eliza", "stderr", 1796617422922000123, "512")  # fmt: skip
+    assert deployment_of_pod(raw.pod) == "alpha"
+    assert line_id(raw) == line_id(raw) and line_id(raw) != line_id(raw.__class__(**{**raw.__dict__, "offset": "1"}))
