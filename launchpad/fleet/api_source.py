@@ -37,6 +37,9 @@ class ApiAgent:
     spec: dict[str, Any]
     paused: bool = False
     restarted_at: str | None = None  # ISO timestamp of the last restart asked, or None
+    # Its row's id: the agent's incarnation (launchpad/fleet/resolved.Agent). An agent deleted and created again
+    # under the same name is a new row, so it draws a new token nonce and the old token stops working.
+    row_id: str = ""
 
 
 def api_file(name: str) -> str:

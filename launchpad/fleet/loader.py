@@ -102,7 +102,7 @@ def _load_api(
     """An agent created through the API: its spec read as an agent file's data, with no directory of files
     (root None: it may not name a character file)."""
     return resolve_agent(source_doc(api), base / api_file(api.name), None, defaults_doc, defaults, locks,
-                         api=api)
+                         incarnation=api.row_id, api=api)
 
 
 def locks_dir_of(paths: list[Path]) -> Path:

@@ -19,7 +19,7 @@ from launchpad.fleet.api_source import ApiAgent
 
 # Every api agent of the fleet but those being deleted: an `up` without them removes their objects.
 _AGENTS = """
-select a.name, a.user_id::text, a.spec, a.paused, a.restarted_at
+select a.name, a.user_id::text, a.spec, a.paused, a.restarted_at, a.id::text
 from public.agents a
 where a.source = 'api' and a.fleet = %s and a.status <> 'deleting'
 order by a.name
@@ -38,7 +38,8 @@ where a.source = 'api' and a.fleet = %s and a.status <> 'deleting'
 order by a.name, v.env_name
 """
 _CANDIDATE = """
-select o.agent_name, o.kind, o.candidate from public.operations o
+select o.agent_name, o.kind, o.candidate, (select a.id::text from public.agents a where a.name = o.agent_name)
+from public.operations o
 where o.id = %s and o.dry_run and o.stack = any(%s)
 """
 
@@ -79,8 +80,8 @@ def read_fleet_api_agents(url: str, fleet: str) -> FleetApiAgents:
             if not (found and found[0]):
                 return FleetApiAgents([], [])
             agents = [
-                ApiAgent(str(name), _mapping(spec), bool(paused), _iso(restarted))
-                for name, _, spec, paused, restarted in conn.execute(_AGENTS, (fleet,))
+                ApiAgent(str(name), _mapping(spec), bool(paused), _iso(restarted), str(row_id))
+                for name, _, spec, paused, restarted, row_id in conn.execute(_AGENTS, (fleet,))
             ]
             sealed = [
                 SealedValue(str(agent), str(user), str(env), str(key), _bytes(blob))
@@ -107,5 +108,6 @@ def read_preview_candidate(url: str, operation_id: str, stacks: list[str]) -> tu
     if kind == "delete" or not candidate.get("spec"):
         return name, None
     restarted = candidate.get("restartedAt")
+    # A create's preview has no row yet: its incarnation is "" until the row exists (a preview draws no nonce).
     return name, ApiAgent(name, _mapping(candidate["spec"]), bool(candidate.get("paused", False)),
-                          str(restarted) if restarted else None)
+                          str(restarted) if restarted else None, str(row[3] or ""))

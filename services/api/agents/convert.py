@@ -22,6 +22,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
 from launchpad.errors import Problem, json_pointer
 from launchpad.fleet.catalog import BASE_PLUGINS, KNOWLEDGE_PLUGIN, MODEL_PROVIDERS, PLATFORMS
 from launchpad.sealed import MAX_VALUE_BYTES
@@ -266,4 +269,34 @@ def to_spec(body: dict[str, Any], owner: str, base: dict[str, Any] | None = None
         spec["secrets"] = dict(sorted(secrets.items()))
     else:
         spec.pop("secrets", None)
+    if DATABASE_SECRET in out.values:
+        _database_target(out)
     return out
+
+
+def _database_target(out: Converted) -> None:
+    """An agent file says where its POSTGRES_URL points (`database: {host, port}`, launchpad/fleet/rules.py), so
+    its egress opens to that database and no other; through the API the URL is posted, so the target is read
+    from it here (the only place the plain URL is seen). psycopg parses both libpq forms (URL and key=value);
+    its own message is not shown: it may quote the password."""
+    value = out.values[DATABASE_SECRET]
+    if value is None:
+        out.spec.pop("database", None)
+        return
+    origin = out.origins[("secrets", DATABASE_SECRET)]
+    pointer = json_pointer(".".join(str(part) for part in origin))
+    try:
+        params = conninfo_to_dict(value)
+    except psycopg.ProgrammingError:
+        out.problems.append(Detail(pointer, "not a PostgreSQL connection URL (postgres://user:password@host:5432/db; "
+                                            "value not shown)"))
+        return
+    host, port = str(params.get("host") or ""), str(params.get("port") or "5432")
+    if not host or host.startswith("/") or "," in host or "," in port:
+        out.problems.append(Detail(pointer, "the URL must name one database host reachable over the network "
+                                            "(postgres://user:password@host:5432/db; value not shown)"))
+    elif not port.isdigit() or not 1 <= int(port) <= 65535:
+        out.problems.append(Detail(pointer, "the URL's port must be a number from 1 to 65535 (value not shown)"))
+    else:
+        out.spec["database"] = {"host": host, "port": int(port)}
+        out.origins[("database",)] = origin  # the loader's word on the host (its pattern) points at the URL
