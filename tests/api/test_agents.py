@@ -110,8 +110,9 @@ def test_patch_is_a_merge_patch_validated_like_a_file(api: Api) -> None:
     assert changed.status_code == 200, changed.text
     assert changed.headers["ETag"] == '"2"'
     agent = changed.json()["agent"]
-    assert agent["resources"] == {"requests": {"cpu": "1000m", "memory": "2Gi"},
-                                  "limits": {"cpu": "1000m", "memory": "2Gi"}}
+    # what the request gave, and the platform's ephemeral storage (agents/defaults.yaml: not the user's to set)
+    assert agent["resources"] == {"requests": {"cpu": "1000m", "memory": "2Gi", "ephemeral-storage": "256Mi"},
+                                  "limits": {"cpu": "1000m", "memory": "2Gi", "ephemeral-storage": "2560Mi"}}
     assert agent["scaling"] == {"minReplicas": 2, "maxReplicas": 4, "targetCPU": 70}
     assert agent["environment"] == ["OPENAI_API_KEY", "POSTGRES_URL"]
     assert changed.json()["operation"]["kind"] == "update"
@@ -257,3 +258,30 @@ def test_the_database_refuses_what_the_api_would_not_do(api: Api) -> None:
                          (json.dumps({"sub": USER_A, "role": "authenticated"}),))
             conn.execute("set local role authenticated")
             conn.execute("update public.agents set paused = true where name = %s", (name,))
+
+
+def test_the_database_url_says_where_the_agents_egress_goes(api: Api) -> None:
+    """An agent file names its database's host and port (`database:`) for its NetworkPolicy; through the API the
+    URL is posted, so its host and port become that field, in either libpq form. A URL with no network host,
+    several hosts or a bad port is refused at its pointer without echoing the value (it holds a password)."""
+    name = unique()
+    api.create(USER_A, name, platforms=["web"], environment={"OPENAI_API_KEY": "sk-1"},
+               supabase_config={"database_url": "postgresql://u:pw-never-shown@db.example:6543/agent"})
+    assert _rows(api, name)["agent"][3]["database"] == {"host": "db.example", "port": 6543}
+    other = unique()
+    api.create(USER_A, other, platforms=["web"],
+               environment={"OPENAI_API_KEY": "sk-1", "POSTGRES_URL": "host=10.0.0.7 user=u password=pw-never-shown"})
+    assert _rows(api, other)["agent"][3]["database"] == {"host": "10.0.0.7", "port": 5432}
+    refused = {
+        "postgresql://u:pw-never-shown@/agent?host=/var/run/postgresql": "/supabase_config/database_url",
+        "postgresql://u:pw-never-shown@a.example,b.example/agent": "/supabase_config/database_url",
+        "postgresql://u:pw-never-shown@db.example:99999/agent": "/supabase_config/database_url",
+        "not a url pw-never-shown": "/supabase_config/database_url",
+    }
+    for url, pointer in refused.items():
+        body = valid_body(unique(), platforms=["web"], environment={"OPENAI_API_KEY": "sk-1"},
+                          supabase_config={"database_url": url})
+        response = api.client.post("/api/agents", json=body, headers=api.as_user(USER_A))
+        assert response.status_code in (400, 422), (url, response.text)
+        assert [d["pointer"] for d in response.json()["error"]["details"]] == [pointer], response.text
+        assert "pw-never-shown" not in response.text

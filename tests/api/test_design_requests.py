@@ -130,8 +130,8 @@ def test_changed_where_refused_each_is_accepted(free_api: Api, name: str) -> Non
     assert agent["name"] == name and agent["source"] == "api" and agent["status"] == "pending"
     assert "value" not in json.dumps(agent)  # no secret value comes back
     if name == "crypto-trading-bot":
-        assert agent["resources"] == {"requests": {"memory": "1Gi", "cpu": "500m"},
-                                      "limits": {"memory": "1Gi", "cpu": "500m"}}
+        assert agent["resources"] == {"requests": {"memory": "1Gi", "cpu": "500m", "ephemeral-storage": "256Mi"},
+                                      "limits": {"memory": "1Gi", "cpu": "500m", "ephemeral-storage": "2560Mi"}}
         assert "POSTGRES_URL" in agent["environment"]
 
 
@@ -152,4 +152,5 @@ def test_the_design_scale_request_on_an_api_agent(free_api: Api) -> None:
     resources_only = json.dumps({"resources": json.loads(SCALE_PATCH)["resources"]})
     applied = free_api.client.patch(f"/api/agents/{name}", content=resources_only, headers=headers)
     assert applied.status_code == 200, applied.text
-    assert applied.json()["agent"]["resources"]["limits"] == {"memory": "2Gi", "cpu": "1000m"}
+    limits = applied.json()["agent"]["resources"]["limits"]
+    assert limits == {"memory": "2Gi", "cpu": "1000m", "ephemeral-storage": "2560Mi"}

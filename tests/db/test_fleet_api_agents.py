@@ -48,6 +48,7 @@ def test_one_fleets_agents_with_their_sealed_values(any_migrated_url: str) -> No
         conn.execute("update public.agents set restarted_at = '2026-12-07T10:00:00Z' where id = %s", (mine,))
     found = read_fleet_api_agents(any_migrated_url, "prod")
     assert [(a.name, a.paused, a.spec["name"]) for a in found.agents] == [("mine", True, "mine")]
+    assert found.agents[0].row_id == mine  # its incarnation: a name created again is another row, another token
     assert found.agents[0].restarted_at is not None and found.agents[0].restarted_at.startswith("2026-12-07T10:00")
     (value,) = found.sealed
     assert unseal(keyring, value.key_id, value.ciphertext, value.user_id, value.agent, value.env_name) == "sk-value"
@@ -61,6 +62,10 @@ def test_a_dry_runs_candidate(any_migrated_url: str) -> None:
         delete = ops.enqueue(conn, user_id=OWNER, agent_name="x", stack="prod-shard-1", kind="delete", dry_run=True)
     name, agent = read_preview_candidate(any_migrated_url, update.id, ["prod-shard-1"])
     assert name == "x" and agent is not None and agent.paused and agent.spec == SPEC
+    assert agent.row_id == ""  # no row yet: a create's preview
+    with psycopg.connect(any_migrated_url, autocommit=True) as conn:
+        row_id = _agent(conn, "x", "prod")
+    assert read_preview_candidate(any_migrated_url, update.id, ["prod-shard-1"])[1].row_id == row_id  # type: ignore[union-attr]
     assert read_preview_candidate(any_migrated_url, delete.id, ["prod-shard-1"]) == ("x", None)
     with pytest.raises(RegistryError, match="does not exist for this fleet"):
         read_preview_candidate(any_migrated_url, update.id, ["dev"])  # another stack's operation

@@ -171,7 +171,11 @@ def validate(svc: Agents, name: str, converted: Converted, paused: bool = False,
         agent = load_api_agent(svc.config.fleet.agents_dir, ApiAgent(name, converted.spec, paused, restarted_at))
     except FleetError as exc:
         defaults = _defaults_file(svc)
-        details += [Detail(converted.pointer(p, defaults), request_terms(p.message)) for p in exc.problems]
+        # A field the conversion already refused says so in the request's terms; the loader's word on what the
+        # refusal left out (a database URL that names no host: no `database:`) would only repeat it.
+        refused = {detail.pointer for detail in details}
+        loaded = [Detail(converted.pointer(p, defaults), request_terms(p.message)) for p in exc.problems]
+        details += [detail for detail in loaded if detail.pointer not in refused]
     if details or agent is None:
         raise validation_error(_unique(details))
     return agent
