@@ -115,8 +115,12 @@ def load_character_file(
     path = contained(ref, agent_file, root)
     if isinstance(path, str):
         return refuse(f"{ref} {path}")
-    if not path.is_file():
-        what = "is a directory, not a character JSON file" if path.is_dir() else "does not exist"
+    try:
+        is_file, is_dir = path.is_file(), path.is_dir()
+    except OSError as exc:  # pathlib lets ENAMETOOLONG and EACCES through (found by tests/fuzz)
+        return refuse(f"the path cannot be read: {exc.strerror}")
+    if not is_file:
+        what = "is a directory, not a character JSON file" if is_dir else "does not exist"
         return refuse(f"file {shown} {what} (paths are relative to the agent file)")
     raw, problems = read_bounded(path, shown)
     if raw is None:

@@ -106,6 +106,12 @@ def test_a_character_file_outside_the_fleet_is_never_read(tmp_path: Path, ref: s
     )
 
 
+def test_a_character_file_name_too_long_for_the_filesystem_is_a_problem(tmp_path: Path) -> None:
+    """pathlib's is_file() raises ENAMETOOLONG instead of answering False (found by tests/fuzz)."""
+    (problem,) = _problems(tmp_path, {"bot.yaml": FILE_CHARACTER.replace("{ref}", "c" * 300 + ".json")})
+    assert problem == "bot.yaml:3: characterFile: the path cannot be read: File name too long"
+
+
 def test_an_agent_file_that_is_a_symlink_out_of_the_fleet_is_refused(tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere.yaml"
     elsewhere.write_text(BASE)
