@@ -45,6 +45,7 @@ def api_spec(name: str, owner: str, replicas: int = 1) -> dict[str, Any]:
         "model": {"provider": "openai"},
         "scaling": {"minReplicas": replicas, "maxReplicas": replicas},
         "secrets": {SECRET_ENV: {"stored": True}, SHARED_DATABASE_ENV: {"stored": True}},
+        "database": {"host": "db.internal", "port": 5432},  # what the API reads from the posted URL (below)
     }
 
 
