@@ -45,7 +45,7 @@ def api_spec(name: str, owner: str, replicas: int = 1) -> dict[str, Any]:
         "model": {"provider": "openai"},
         "scaling": {"minReplicas": replicas, "maxReplicas": replicas},
         "secrets": {SECRET_ENV: {"stored": True}, SHARED_DATABASE_ENV: {"stored": True}},
-        "database": {"host": "db.internal", "port": 5432},  # what the API reads from the posted URL (below)
+        "database": {"host": "10.20.0.5", "port": 5432},  # what the API reads from the posted URL (below)
     }
 
 
@@ -95,7 +95,7 @@ class ApiFleet:
                 " stack) values (%s, %s, %s, '', 'pending', 'api', %s, 1, %s, %s) returning id",
                 (owner, name, f"agent-{name}", Jsonb(api_spec(name, owner, replicas)), self.fleet, self.stack),
             ).fetchone()  # type: ignore[misc]
-            values = {SECRET_ENV: secret, SHARED_DATABASE_ENV: f"postgresql://{name}:not-real@db.internal:5432/{name}"}
+            values = {SECRET_ENV: secret, SHARED_DATABASE_ENV: f"postgresql://{name}:not-real@10.20.0.5:5432/{name}"}
             for env, value in values.items():
                 conn.execute(
                     "insert into public.agent_secrets (agent_id, user_id, env_name, source, location)"
