@@ -118,14 +118,14 @@ def test_create_puts_the_agent_on_the_api_server(deployer: Worker, api: ApiFleet
 
 
 def test_the_control_plane_runs_restricted_on_the_server(cluster: LocalCluster) -> None:
-    """The stack deploys the control plane too (Pulumi.local.yaml `controlPlane`): the API and the deploy
-    worker, whose Pods the controllers make and restricted Pod Security admits (no kubelet: never run)."""
+    """The stack deploys the control plane too (Pulumi.local.yaml `controlPlane`): the API, the deploy worker and
+    the collector, whose Pods the controllers make and restricted Pod Security admits (no kubelet: never run)."""
     namespace = get_json(cluster, "namespace", "launchpad-system")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     held = {f"{o['kind']}/{o['metadata']['name']}" for o in get_json(
         cluster, "serviceaccounts,secrets,deployments,services,networkpolicies,poddisruptionbudgets,ingresses",
         "-n", "launchpad-system")["items"]}  # fmt: skip
-    for service in ("api", "deployer"):
+    for service in ("api", "deployer", "collector"):
         for kind in ("ServiceAccount", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget"):
             assert f"{kind}/launchpad-{service}" in held, (kind, service)
     assert "Ingress/launchpad-api" in held
@@ -133,7 +133,7 @@ def test_the_control_plane_runs_restricted_on_the_server(cluster: LocalCluster) 
 
     def pods() -> list[dict[str, Any]] | None:
         found = get_json(cluster, "pods", "-n", "launchpad-system")["items"]
-        return found if len(found) == 3 else None  # the API's two replicas, one worker
+        return found if len(found) == 4 else None  # the API's two replicas, one worker, one collector
 
     created = wait_for("the control plane's Pods", pods)
     assert {p["status"]["phase"] for p in created} == {"Pending"}
