@@ -28,6 +28,8 @@ from services.collector.logs.service import LogIngest
 from services.collector.logs.writer import LogWriter
 from services.collector.maintenance import PartitionKeeper
 from services.collector.metrics.service import MetricsCollector
+from services.collector.status import service as status_service
+from services.collector.status.fleet_state import PackInfo
 from services.collector.status.service import StatusCollector
 
 log = logging.getLogger(__name__)
@@ -65,21 +67,22 @@ class Runner:
         status: StatusCollector | None = None
         secrets = SecretValues(None, None, lambda ns, name: None)
         agent_of_pod: Callable[[str, str], tuple[str, str] | None] = lambda ns, pod: None  # noqa: E731
+        pack_of_pod: Callable[[str, str], PackInfo | None] = lambda ns, pod: None  # noqa: E731
         if cfg.kubernetes:
             from services.collector.kube.client import api_client
 
             api = api_client(cfg.kubeconfig)
             watches = {
-                "deployments": kube_watch.deployments(api, naming.AGENT_LABEL),
-                "pods": kube_watch.pods(api, naming.AGENT_LABEL),
+                "deployments": kube_watch.deployments(api, status_service.SELECTOR),
+                "pods": kube_watch.pods(api, status_service.SELECTOR),
             }
             status = StatusCollector(db, directory, watches, cfg.scope)
             state = status.state
-            secrets = SecretValues(api, kube_watch.secrets(api, naming.AGENT_LABEL),
-                                   lambda ns, name: state.deployments.get((ns, name)))  # fmt: skip
-            agent_of_pod = state.agent_of_pod
+            secrets = SecretValues(api, kube_watch.secrets(api, naming.AGENT_LABEL), state.deployment_of)
+            agent_of_pod, pack_of_pod = state.agent_of_pod, state.pack_of_pod
         writer = LogWriter(db)
-        ingest = LogIngest(directory, secrets, writer, LogBudget(cfg.log_rate, cfg.log_burst), agent_of_pod)
+        ingest = LogIngest(directory, secrets, writer, LogBudget(cfg.log_rate, cfg.log_burst), agent_of_pod,
+                           pack_of_pod)  # fmt: skip
         metrics = None
         if cfg.prometheus_url:
             metrics = MetricsCollector(db, directory, cfg.prometheus_url, cfg.metrics_interval, cfg.rate_window)

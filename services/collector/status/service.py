@@ -1,5 +1,5 @@
-"""Status from the cluster: one list+watch of the agents' Deployments and one of their Pods, for the whole
-fleet, into agent_health and agent_events.
+"""Status from the cluster: one list+watch of the agents' (and packs') Deployments and one of their Pods, for
+the whole fleet, into agent_health and agent_events (a packed agent's from its pack's: fleet_state.py).
 
 Start-up resumes where the last leader stopped: the resourceVersions it stored with its last write are listed
 again exactly (the state as it was then) and watched from, so every change since is replayed in order and
@@ -33,7 +33,10 @@ from services.collector.status.health import Health
 log = logging.getLogger(__name__)
 BATCH_SECONDS = 0.2
 KINDS = ("deployments", "pods")
-SELECTOR = naming.AGENT_LABEL  # every object labelled with an agent, whatever the agent
+# Every agent's Deployment and Pods and every pack's (several agents in one server: labelled with their pack, never
+# an agent): both kinds, and nothing else of ours, carry the tenant label (launchpad/naming.py). One selector, so
+# still one list+watch per kind for the fleet.
+SELECTOR = naming.TENANT_LABEL
 
 
 class StatusCollector:
