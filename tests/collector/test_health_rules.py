@@ -80,6 +80,23 @@ def test_ready_replicas_come_from_the_pods_not_the_deployments_lagging_status() 
     assert derive(deployment(1, ready=0), [pod("bot-a", waiting=CRASH, restarts=3)]) == crash
 
 
+def test_a_failing_init_container_is_the_pods_state() -> None:
+    """A pack's init container writes its agents' characters before the server starts: while it fails, the server
+    container only waits in PodInitializing, and the init container's state is what the owner must see."""
+    looping = pod("pack-a", ready=False, waiting={"reason": "PodInitializing"})
+    looping["status"]["initContainerStatuses"] = [{"name": "characters", "restartCount": 5, "state": {"waiting": CRASH},
+                                                   "lastState": {"terminated": {"reason": "Error", "exitCode": 1}}}]
+    assert derive(deployment(1), [looping]) == Health(
+        "crash-looping", 1, 0, 0, "CrashLoopBackOff: pod pack-a restarted 5 times; last exit Error (code 1)"
+    )
+    missing = pod("pack-a", ready=False, waiting={"reason": "PodInitializing"})
+    config_error = {"reason": "CreateContainerConfigError", "message": 'secret "bob-env" not found'}
+    missing["status"]["initContainerStatuses"] = [{"name": "characters", "state": {"waiting": config_error}}]
+    assert derive(deployment(1), [missing]) == Health(
+        "degraded", 1, 0, 0, '0/1 replicas ready; CreateContainerConfigError: secret "bob-env" not found (pod pack-a)'
+    )
+
+
 def test_terminating_and_finished_pods_do_not_count() -> None:
     gone = pod("bot-old", waiting=CRASH, restarts=9)
     gone["metadata"]["deletionTimestamp"] = "2026-12-07T00:00:00Z"

@@ -5,7 +5,9 @@ a pack redacted of every member's secrets. The pack objects are the real manifes
 
 from __future__ import annotations
 
+import json
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,10 @@ import pytest
 
 from launchpad.fleet import Fleet, load_fleet
 from launchpad.fleet.resolved import Pack
+from launchpad.localcluster.cluster import LocalCluster
 from launchpad.workloads.pack_objects import pack_manifests
 from launchpad.workloads.pack_pod import pack_secret_keys
+from services.collector.config import CollectorConfig
 from services.collector.database import Database
 from services.collector.directory import AgentDirectory
 from services.collector.logs.budget import LogBudget
@@ -26,6 +30,8 @@ from services.collector.logs.secrets import SecretValues, secret_refs
 from services.collector.logs.service import LogIngest
 from services.collector.logs.writer import LogWriter
 from services.collector.status.fleet_state import FleetState, pack_info
+from tests.collector.harness import running_collector
+from tests.collector.test_status_kube import apply, kubelet_status
 from tests.db.telemetry_seed import USER_A, USER_B, as_user, role_url
 from tests.fleet.fleet_files import write_fleet
 
@@ -154,8 +160,6 @@ def _otlp(pod: str, lines: list[str]) -> dict[str, Any]:
 
 
 def _json_line(msg: str, character: str | None = None) -> str:
-    import json
-
     record: dict[str, Any] = {"levelName": "info", "msg": msg, "args": []}
     if character:
         record["namespace"] = [character]
@@ -211,3 +215,57 @@ def test_pack_lines_reach_their_agents_owners_and_never_another_owner(tmp_path: 
     server = {"HTTP server listening", "AgentServer is listening on port 3000"}
     assert seen(USER_A) == {("ann", "Ann says hello", None), ("cat", "Cat says hello", None),
                             ("dan", "Dan says hello", None)} | {(a, m, "pack") for a in ("cat", "dan") for m in server}
+
+
+@pytest.mark.postgres
+def test_a_packs_pod_on_the_control_plane_reaches_each_members_row(
+    tmp_path: Path, cluster: LocalCluster, telemetry_url: str
+) -> None:
+    """The pack's real Deployment on the local control plane (no kubelet: the pod's status written through the
+    status subresource, as a kubelet would): each member's row follows the pack's pod, each under its owner."""
+    mixed, _ = packed_fleet(tmp_path)
+    with psycopg.connect(telemetry_url, autocommit=True) as conn:
+        conn.execute("insert into auth.users (id) values (%s), (%s)", (USER_A, USER_B))
+        for name, owner in (("ann", USER_A), ("bob", USER_B)):
+            conn.execute("insert into public.agents (user_id, name, namespace, image) values (%s, %s, %s, 'img')",
+                         (owner, name, NS))  # fmt: skip
+    cluster.kubectl("create", "namespace", NS)
+    # what the platform stack holds: the tier's PriorityClass (pods naming a missing one are refused)
+    cluster.kubectl("create", "priorityclass", "launchpad-standard", "--value=1000", check=False)
+    objects = pack_manifests(mixed, {k: "placeholder" for k in pack_secret_keys(mixed)})
+    for manifest in (objects.service_account, objects.deployment):
+        apply(cluster, manifest)
+
+    def rows() -> dict[str, tuple[str, str, str]]:
+        with psycopg.connect(telemetry_url) as conn:
+            found = conn.execute("select a.name, h.health, h.health_reason, h.user_id::text from public.agent_health h"
+                                 " join public.agents a on a.id = h.agent_id").fetchall()  # fmt: skip
+        return {str(n): (str(h), str(r), str(u)) for n, h, r, u in found}
+
+    def reach(health: str, timeout: float = 15.0) -> dict[str, tuple[str, str, str]]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = rows()
+            if set(found) == {"ann", "bob"} and {h for h, _, _ in found.values()} == {health}:
+                return found
+            time.sleep(0.1)
+        pytest.fail(f"the members did not reach {health!r}: {rows()}")
+
+    config = CollectorConfig(role_url(telemetry_url, "launchpad_collector"), kubeconfig=str(cluster.kubeconfig),
+                             scope="pack-test")  # fmt: skip
+    with running_collector(config):
+        found = reach("pending")
+        assert found["ann"][2] == USER_A and found["bob"][2] == USER_B
+        assert all(reason.startswith(f"pack {mixed.name}: 0/1 replicas ready") for _, reason, _ in found.values())
+        deadline = time.monotonic() + 30
+        while not (pods := json.loads(cluster.kubectl("get", "pods", "-n", NS, "-o", "json").stdout)["items"]):
+            assert time.monotonic() < deadline, "the ReplicaSet controller made no pod of the pack"
+            time.sleep(0.1)
+        (pod,) = [p["metadata"]["name"] for p in pods]
+        kubelet_status(cluster, pod, ready=True, namespace=NS)
+        found = reach("running")
+        assert {reason for _, reason, _ in found.values()} == {f"pack {mixed.name}: 1/1 replicas ready"}
+        kubelet_status(cluster, pod, ready=False, crash_restarts=4, namespace=NS)
+        reach("crash-looping")
+        cluster.kubectl("delete", "deployment", mixed.name, "-n", NS, "--wait=false")
+        reach("unknown")

@@ -36,10 +36,13 @@ class Health:
     reason: str
 
 
-def _agent_container(pod: Obj) -> list[Obj]:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+def _agent_container(pod: Obj, init: bool = True) -> list[Obj]:
+    """The statuses that say whether the agent runs: its init containers' (a pack's writes its agents' characters
+    before the server starts: while one fails, the server only ever waits in PodInitializing), then its own."""
+    status = pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
     own = [c for c in statuses if c.get("name") == naming.CONTAINER_NAME]
-    return own or statuses
+    return [*((status.get("initContainerStatuses") or []) if init else []), *(own or statuses)]
 
 
 def _is_ready(pod: Obj) -> bool:
@@ -101,7 +104,8 @@ def _why_not_ready(pods: list[Obj]) -> tuple[str, bool]:
 
 def derive(deployment: Obj | None, pods: list[Obj]) -> Health:
     live = _live(pods)
-    restarts = sum(int(s.get("restartCount", 0)) for p in live for s in _agent_container(p))
+    # the server's restarts (its init container's show in the crash-loop reason): kube-state-metrics' count too
+    restarts = sum(int(s.get("restartCount", 0)) for p in live for s in _agent_container(p, init=False))
     if deployment is None:
         return Health("unknown", 0, 0, restarts, "no Deployment")
     spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
