@@ -72,10 +72,9 @@ class Runner:
             from services.collector.kube.client import api_client
 
             api = api_client(cfg.kubeconfig)
-            watches = {
-                "deployments": kube_watch.deployments(api, status_service.SELECTOR),
-                "pods": kube_watch.pods(api, status_service.SELECTOR),
-            }
+            listers = {"deployments": kube_watch.deployments, "pods": kube_watch.pods}
+            watches = {kind: listers[resource](api, selector)
+                       for kind, (resource, selector) in status_service.WATCHES.items()}  # fmt: skip
             status = StatusCollector(db, directory, watches, cfg.scope)
             state = status.state
             secrets = SecretValues(api, kube_watch.secrets(api, naming.AGENT_LABEL), state.deployment_of)

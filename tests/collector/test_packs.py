@@ -94,16 +94,20 @@ def pod_of(pack: Pack, *, ready: bool, crash: bool = False) -> dict[str, Any]:
 def test_a_packed_agents_status_is_its_packs(tmp_path: Path) -> None:
     mixed, _ = packed_fleet(tmp_path)
     state = FleetState()
-    assert state.apply("deployments", "ADDED", pack_deployment(mixed)) == {(NS, "ann"), (NS, "bob")}
+    assert state.apply("pack-deployments", "ADDED", pack_deployment(mixed)) == {(NS, "ann"), (NS, "bob")}
     assert state.health((NS, "ann")).health == "pending"
-    assert state.apply("pods", "ADDED", pod_of(mixed, ready=True)) == {(NS, "ann"), (NS, "bob")}
+    assert state.apply("pack-pods", "ADDED", pod_of(mixed, ready=True)) == {(NS, "ann"), (NS, "bob")}
     for agent in ("ann", "bob"):
         found = state.health((NS, agent))
         assert (found.health, found.replicas_ready) == ("running", 1)
         assert found.reason == f"pack {mixed.name}: 1/1 replicas ready"
-    state.apply("pods", "MODIFIED", pod_of(mixed, ready=False, crash=True))
+    state.apply("pack-pods", "MODIFIED", pod_of(mixed, ready=False, crash=True))
     assert {state.health((NS, a)).health for a in ("ann", "bob")} == {"crash-looping"}
     assert state.agents() == {(NS, "ann"), (NS, "bob")}
+    # each watch relists its own objects only: the agents' pods relisted leave the pack's pod in place
+    state.replace("pods", [])
+    state.replace("deployments", [])
+    assert {state.health((NS, a)).health for a in ("ann", "bob")} == {"crash-looping"}
     # the pack's pod is no agent's own, and the ingest finds its pack (also by name, before the watch saw it)
     pod = pod_of(mixed, ready=True)["metadata"]["name"]
     assert state.agent_of_pod(NS, pod) is None
@@ -113,9 +117,9 @@ def test_a_packed_agents_status_is_its_packs(tmp_path: Path) -> None:
     # bob leaves the pack (a Deployment of his own): he is read from it, ann still from the pack
     shrunk = pack_deployment(mixed)
     shrunk["metadata"]["annotations"]["launchpad.dev/pack-agents"] = "ann"
-    assert state.apply("deployments", "MODIFIED", shrunk) == {(NS, "ann"), (NS, "bob")}
+    assert state.apply("pack-deployments", "MODIFIED", shrunk) == {(NS, "ann"), (NS, "bob")}
     assert state.health((NS, "bob")).health == "unknown"
-    state.apply("deployments", "DELETED", shrunk)
+    state.apply("pack-deployments", "DELETED", shrunk)
     assert state.health((NS, "ann")).reason == "no Deployment"
 
 
@@ -178,8 +182,8 @@ def test_pack_lines_reach_their_agents_owners_and_never_another_owner(tmp_path: 
                 " returning id", (owner, name, NS)).fetchone()[0])  # type: ignore[index]  # fmt: skip
     state = FleetState()
     for pack in (mixed, single):
-        state.apply("deployments", "ADDED", pack_deployment(pack))
-        state.apply("pods", "ADDED", pod_of(pack, ready=True))
+        state.apply("pack-deployments", "ADDED", pack_deployment(pack))
+        state.apply("pack-pods", "ADDED", pod_of(pack, ready=True))
     with psycopg.connect(role_url(telemetry_url, "launchpad_collector"), autocommit=True) as conn:
         db = Database(conn)
         directory = AgentDirectory(db)

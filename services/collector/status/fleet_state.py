@@ -111,10 +111,11 @@ class FleetState:
         return before | after
 
     def apply(self, kind: str, event_type: str, obj: Obj) -> set[AgentKey]:
-        """Apply one watch event; the agents whose health it may change."""
+        """Apply one watch event (kind: deployments, pods, or pack-deployments, pack-pods: the packs' watches);
+        the agents whose health it may change."""
         key, pack = agent_key(obj), pack_key(obj)
         meta = obj.get("metadata") or {}
-        if kind == "deployments":
+        if kind.removeprefix("pack-") == "deployments":
             if key is not None:
                 if event_type == "DELETED":
                     self.deployments.pop(key, None)
@@ -147,13 +148,22 @@ class FleetState:
         return touched
 
     def replace(self, kind: str, items: list[Obj]) -> set[AgentKey]:
-        """Replace every object of `kind` with a fresh listing; the agents whose objects may have changed."""
+        """Replace every object of `kind` (one watch's) with a fresh listing; the agents whose objects may have
+        changed."""
         if kind == "deployments":
-            before = set(self.deployments) | set(self._pack_of)
-            self.deployments, self.packs, self._pack_of = {}, {}, {}
+            before = set(self.deployments)
+            self.deployments = {}
+        elif kind == "pack-deployments":
+            before = set(self._pack_of)
+            self.packs, self._pack_of = {}, {}
+        elif kind == "pods":
+            before = set(self.pods)
+            self.pods = {}
+            self._pod_owner = {k: v for k, v in self._pod_owner.items() if v[0] != "agent"}
         else:
-            before = set(self.pods) | {a for p in self.pack_pods for a in self._members(p)}
-            self.pods, self.pack_pods, self._pod_owner = {}, {}, {}
+            before = {a for p in self.pack_pods for a in self._members(p)}
+            self.pack_pods = {}
+            self._pod_owner = {k: v for k, v in self._pod_owner.items() if v[0] != "pack"}
         touched = set(before)
         for obj in items:
             touched |= self.apply(kind, "ADDED", obj)

@@ -32,11 +32,16 @@ from services.collector.status.health import Health
 
 log = logging.getLogger(__name__)
 BATCH_SECONDS = 0.2
-KINDS = ("deployments", "pods")
-# Every agent's Deployment and Pods and every pack's (several agents in one server: labelled with their pack, never
-# an agent): both kinds, and nothing else of ours, carry the tenant label (launchpad/naming.py). One selector, so
-# still one list+watch per kind for the fleet.
-SELECTOR = naming.TENANT_LABEL
+# One list+watch each, for the whole fleet: the agents' Deployments and Pods (labelled with their agent), and the
+# packs' (several agents in one server: labelled with their pack, never an agent). By the label each must carry,
+# not one they happen to share: the agent's Deployment is also where its secrets (for redacting its logs) are read.
+WATCHES = {
+    "deployments": ("deployments", naming.AGENT_LABEL),
+    "pods": ("pods", naming.AGENT_LABEL),
+    "pack-deployments": ("deployments", naming.PACK_LABEL),
+    "pack-pods": ("pods", naming.PACK_LABEL),
+}  # kind -> (resource, label selector)
+KINDS = tuple(WATCHES)
 
 
 class StatusCollector:
