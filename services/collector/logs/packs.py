@@ -8,6 +8,11 @@ What a line of a multi-character elizaOS 1.7.2 server tells (/work/notes/eliza.m
 - nothing at all: server-wide lines (HTTP, the message bus, the database, the start banner), plugins' own
   console output, a crash's stack. One process serves every character, so these are the pack's.
 
+Booted (tests/collector/test_pack_lines_booted.py, a pack of two clones of an example agent, 1.7.2): of 109 lines
+to ready, 11 per member were its own (plugin init, database adapter, embedding service, "Successfully registered
+agent" with only its agentId, its platform login failing), 87 the pack's (HTTP and socket setup, the migrations,
+"Started agents", plugin-openai's key check with no agent in it, the start banner).
+
 So a line is its agent's when everything it names (its namespace, every agentName and agentId of its context)
 points at one member and at least one thing does; otherwise it is the pack's: naming nobody, naming two agents
 (one runtime logging about another), or a name two members' characters share (packing refuses two characters
