@@ -51,6 +51,9 @@ class Active:
     partitions: PartitionKeeper
     threads: list[threading.Thread] = field(default_factory=list)
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # close open watches
+    # Set once log lines can be stored safely: the workloads listed (whose pod is whose: a pack's lines go to their
+    # members) and the agents' Secrets read (what to redact). Until then the receiver answers 503.
+    log_gates: list[threading.Event] = field(default_factory=list)
 
 
 class Runner:
@@ -87,7 +90,9 @@ class Runner:
             metrics = MetricsCollector(db, directory, cfg.prometheus_url, cfg.metrics_interval, cfg.rate_window)
         partitions = PartitionKeeper(db, cfg.retention, cfg.partitions_ahead_days)
         partitions.once()  # before anything writes: today's partitions exist
-        active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop])
+        gates = [secrets.ready, *([status.listed] if status is not None else [])]
+        active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop],
+                        log_gates=gates)  # fmt: skip
         tasks: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("log-writer", writer.run), ("partitions", partitions.run), ("secrets", secrets.run),
             ("log-notices", ingest.run_notices),

@@ -57,6 +57,7 @@ class StatusCollector:
         self.events: queue.Queue[tuple[str, Event | None]] = queue.Queue()
         self.stats = {"events": 0, "batches": 0, "changed": 0, "transitions": 0, "relists": 0}
         self.last_batch_at = 0.0  # monotonic time of the last commit (benchmarks read the delay)
+        self.listed = threading.Event()  # every kind listed once: the fleet's workloads are known
 
     # -- start-up and listing ------------------------------------------------------------------------
 
@@ -71,11 +72,12 @@ class StatusCollector:
         return self.state.replace(kind, listing.items)
 
     def start(self) -> None:
-        """List both kinds (exactly at the stored versions when there are some) and write the fleet."""
+        """List every kind (exactly at the stored versions when there are some) and write the fleet."""
         stored = self.db.run(lambda conn: read_state(conn, self.scope))
         touched: set[AgentKey] = set()
         for kind in KINDS:
             touched |= self._list(kind, stored.get(kind))
+        self.listed.set()  # the log ingest waits for it: which pod is whose, which secrets to redact
         self.directory.refresh()
         self._write(touched | set(self.written))
 
