@@ -10,6 +10,7 @@ from policies.kubernetes import (
     dev_sign_in,
     env_secrets,
     images,
+    log_shipper,
     pod_security,
     services,
 )
@@ -18,6 +19,7 @@ ALL_POLICIES = [
     *pod_security.POLICIES,
     *container_resources.POLICIES,
     *images.POLICIES,
+    *log_shipper.POLICIES,
     *env_secrets.POLICIES,
     *configmaps.POLICIES,
     *services.POLICIES,

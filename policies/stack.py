@@ -14,7 +14,16 @@ from pulumi_policy import PolicyResource, ReportViolation, Severity, StackValida
 
 from launchpad import naming
 from launchpad.controlplane.manifests import SERVICE_LABEL
-from policies.kubernetes.workloads import DEPLOYMENT, SCAN_ANNOTATION, annotations_of, labels, workload_name
+from policies.kubernetes.log_shipper import NAMESPACE_LEVEL as SHIPPER_NAMESPACE_LEVEL
+from policies.kubernetes.log_shipper import is_log_shipper
+from policies.kubernetes.workloads import (
+    DEPLOYMENT,
+    SCAN_ANNOTATION,
+    annotations_of,
+    labels,
+    pod_spec,
+    workload_name,
+)
 from policies.observability import validate as _observability
 from policies.platform import read_platform_facts
 
@@ -35,11 +44,14 @@ def _agents(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
 
 
 def _workloads(args: StackValidationArgs) -> Iterator[tuple[str, PolicyResource]]:
-    """Agents, packs and the control plane's services (launchpad/controlplane/): held to the same rules."""
+    """Agents, packs, the control plane's services (launchpad/controlplane/) and its node log shipper: held to the
+    same rules (the shipper's namespace level excepted: log_shipper.py)."""
     yield from _agents(args)
     for resource in args.resources:
         if resource.resource_type == DEPLOYMENT and (service := labels(resource.props).get(SERVICE_LABEL)):
             yield f"control-plane service {service}", resource
+        elif is_log_shipper(resource.resource_type, resource.props):
+            yield "the node log shipper", resource
 
 
 def _of_type(args: StackValidationArgs, resource_type: str) -> list[PolicyResource]:
@@ -60,7 +72,9 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
     policies = _of_type(args, NETWORK_POLICY)
     for agent, deployment in _workloads(args):
         ns = _meta(deployment).get("namespace") or "default"
-        if ns not in levels:
+        if is_log_shipper(deployment.resource_type, deployment.props):
+            _shipper_namespace(args, deployment, levels.get(ns), report)
+        elif ns not in levels:
             where = f" nor by its platform stack {platform.stack}" if platform.stack else ""
             report(
                 f"{agent}: namespace {ns} is not managed by this stack{where}, so its Pod Security level "
@@ -79,6 +93,29 @@ def _namespace_isolation(args: StackValidationArgs, report: ReportViolation) -> 
             report(f"{agent}: no NetworkPolicy in namespace {ns} selects its pods", deployment.urn)
 
 
+def _shipper_namespace(
+    args: StackValidationArgs, shipper: PolicyResource, level: str | None, report: ReportViolation
+) -> None:
+    """The shipper's hostPath needs a `privileged` namespace (baseline and restricted refuse hostPath): it must
+    say so, and run alone there, so the exception covers nothing but the shipper."""
+    ns = _meta(shipper).get("namespace")
+    if level != SHIPPER_NAMESPACE_LEVEL:
+        report(
+            f"the node log shipper: namespace {ns} must be this stack's and enforce {PSS_ENFORCE}: "
+            f"{SHIPPER_NAMESPACE_LEVEL} (its hostPath is refused by baseline and restricted), not {level or 'unset'}",
+            shipper.urn,
+        )
+    for other in args.resources:
+        if other is shipper or _meta(other).get("namespace") != ns:
+            continue
+        if pod_spec(other.resource_type, other.props) is not None:
+            report(
+                f"{other.resource_type.rsplit(':', 1)[-1]} {_meta(other).get('name')} runs in namespace {ns}, "
+                "whose privileged Pod Security level is the node log shipper's alone",
+                other.urn,
+            )
+
+
 def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
     for agent, deployment in _workloads(args):
         if annotations_of(deployment.props).get(SCAN_ANNOTATION) == "false":
@@ -91,7 +128,7 @@ def _images_scanned(args: StackValidationArgs, report: ReportViolation) -> None:
 namespace_isolation = StackValidationPolicy(
     name="agent-namespace-isolation",
     description="Every agent and control-plane service runs in a restricted Pod Security namespace with a "
-    "NetworkPolicy selecting it.",
+    "NetworkPolicy selecting it; the node log shipper alone in a privileged one (its hostPath), with its own.",
     severity=Severity.HIGH,
     validate=_namespace_isolation,
 )

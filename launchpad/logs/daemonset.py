@@ -20,6 +20,7 @@ from launchpad import naming
 from launchpad.contracts import Manifest
 from launchpad.controlplane.services import HTTP_PORT, LOG_SHIPPER_NAMESPACE
 from launchpad.logs.shipper import TOKEN_ENV, shipper_config
+from launchpad.workloads.agent_objects import SCAN_ANNOTATION
 
 NAME = "launchpad-log-shipper"
 PODS_DIR = "/var/log/pods"
@@ -35,11 +36,15 @@ def _labels() -> dict[str, str]:
 def shipper_manifests(
     *, image: str, collector_namespace: str, token_secret: tuple[str, str] | None
 ) -> list[Manifest]:  # fmt: skip
-    """Namespace, ServiceAccount, ConfigMap and DaemonSet. token_secret: (Secret name, key) in the shipper's
-    namespace holding the collector's bearer token."""
+    """Namespace, ServiceAccount, ConfigMap, DaemonSet and NetworkPolicy. token_secret: (Secret name, key) in the
+    shipper's namespace holding the collector's bearer token. The NetworkPolicy lets nothing in (the shipper
+    serves nothing) and out only DNS and the collector's port in its namespace."""
     endpoint = f"http://launchpad-collector.{collector_namespace}.svc:{HTTP_PORT}"
     config = shipper_config(pods_dir=PODS_DIR, storage_dir=STATE_DIR, endpoint=endpoint, token=token_secret is not None)
     meta = {"name": NAME, "namespace": LOG_SHIPPER_NAMESPACE, "labels": _labels()}
+    # Nothing in the program scans the shipper's image (an upstream image, pinned by digest in the settings): the
+    # DaemonSet says so, and the policy pack's agent-image-scanned reports it (advisory in dev, mandatory in prod).
+    unscanned = {**meta, "annotations": {SCAN_ANNOTATION: "false"}}
     env: list[dict[str, Any]] = []
     if token_secret is not None:
         ref = {"name": token_secret[0], "key": token_secret[1]}
@@ -68,7 +73,7 @@ def shipper_manifests(
         {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta, "automountServiceAccountToken": False},
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta,
          "data": {"config.yaml": yaml.safe_dump(config, sort_keys=True)}},
-        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": meta, "spec": {
+        {"apiVersion": "apps/v1", "kind": "DaemonSet", "metadata": unscanned, "spec": {
             "selector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": "10%"}},
             "template": {"metadata": {"labels": _labels()}, "spec": {
@@ -82,4 +87,13 @@ def shipper_manifests(
                     {"name": "state", "hostPath": {"path": STATE_DIR, "type": "DirectoryOrCreate"}},
                     {"name": "config", "configMap": {"name": NAME}},
                 ]}}}},
+        {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": meta, "spec": {
+            "podSelector": {"matchLabels": {"app.kubernetes.io/name": NAME}},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": [],
+            "egress": [
+                {"ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": collector_namespace}}}],
+                 "ports": [{"protocol": "TCP", "port": HTTP_PORT}]},
+            ]}},
     ]  # fmt: skip

@@ -10,6 +10,7 @@ the blackbox probe find the agent through it). No HPA or PDB: a pack is one pod.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,16 @@ from launchpad.workloads.agent_objects import PLUGINS_ANNOTATION, SCAN_ANNOTATIO
 # On the pack's Deployment: its agents, comma separated. `shards plan` reads it back from a stack's state to see
 # which agents a deployed pack runs (launchpad/stacks/placements.py).
 MEMBERS_ANNOTATION = "launchpad.dev/pack-agents"
+# On the pack's Deployment: each agent's character as its server names it in log lines (elizaOS 1.7.2 logs a
+# runtime's lines under its character's name, and tags some with the agent's id: the character's `id`, else a
+# uuid of its name). JSON {"<agent>": {"name": <character name>, "id": <character id or null>}}. The collector
+# reads it to tell which agent of a pack a log line is (services/collector/logs/packs.py); nothing secret.
+CHARACTERS_ANNOTATION = "launchpad.dev/pack-characters"
+
+
+def characters_annotation(pack: Pack) -> str:
+    found = {a.name: {"name": str(a.character.get("name", "")), "id": a.character.get("id")} for a in pack.agents}
+    return json.dumps(found, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +88,7 @@ def deployment(
         SINGLE_IDENTITY_ANNOTATION: "true" if pack.single_identity else "false",
         PLUGINS_ANNOTATION: ",".join(pack.plugins),
         MEMBERS_ANNOTATION: ",".join(pack.names),
+        CHARACTERS_ANNOTATION: characters_annotation(pack),
     }
     if not scan:
         annotations[SCAN_ANNOTATION] = "false"

@@ -9,6 +9,7 @@ from typing import Any
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, Severity
 
+from policies.kubernetes.log_shipper import allowed_host_path, is_log_shipper
 from policies.kubernetes.workloads import Props, containers, name_of, pod_spec
 
 
@@ -18,11 +19,14 @@ def _effective(container: Props, pod: Props, key: str) -> Any:
 
 
 def _per_container(
-    check: Callable[[Props, Props], str | None],
+    check: Callable[[Props, Props], str | None], log_shipper_exempt: bool = False
 ) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    """`log_shipper_exempt`: the node log shipper runs as uid 0 to read the kubelet's root-owned log files, its
+    one exception to this rule (policies/kubernetes/log_shipper.py bounds it)."""
+
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         pod = pod_spec(args.resource_type, args.props)
-        if pod is None:
+        if pod is None or (log_shipper_exempt and is_log_shipper(args.resource_type, args.props)):
             return
         for container in containers(pod):
             message = check(container, pod)
@@ -80,8 +84,10 @@ def _host_access(args: ResourceValidationArgs, report: ReportViolation) -> None:
     for field in ("hostNetwork", "hostPID", "hostIPC"):
         if pod.get(field):
             report(f"pod sets {field}: true, sharing the node's namespace", None)
+    shipper = is_log_shipper(args.resource_type, args.props)
     for volume in pod.get("volumes") or []:
-        if "hostPath" in volume:
+        # The node log shipper's own two host paths are its exception (log_shipper.py); any other is reported.
+        if "hostPath" in volume and not (shipper and allowed_host_path(args.props, volume)):
             report(f"volume '{volume.get('name')}' mounts a hostPath from the node", None)
 
 
@@ -90,7 +96,10 @@ def _policy(name: str, description: str, severity: Severity, validate: Any) -> R
 
 
 run_as_non_root = _policy(
-    "pod-run-as-non-root", "Containers run as a non-root user.", Severity.HIGH, _per_container(_run_as_non_root)
+    "pod-run-as-non-root",
+    "Containers run as a non-root user (the node log shipper excepted: it reads root's log files).",
+    Severity.HIGH,
+    _per_container(_run_as_non_root, log_shipper_exempt=True),
 )
 no_privileged = _policy(
     "pod-no-privileged", "No container runs privileged.", Severity.CRITICAL, _per_container(_not_privileged)
@@ -117,7 +126,10 @@ read_only_root_filesystem = _policy(
     _per_container(_read_only_root),
 )
 no_host_access = _policy(
-    "pod-no-host-access", "Pods share no node namespace and mount no hostPath.", Severity.CRITICAL, _host_access
+    "pod-no-host-access",
+    "Pods share no node namespace and mount no hostPath (the node log shipper: its logs read-only and its state).",
+    Severity.CRITICAL,
+    _host_access,
 )
 
 POLICIES = [

@@ -67,6 +67,10 @@ def create_app(runner: Runner) -> FastAPI:
         active = runner.active
         if active is None:
             return _unavailable("not the leading collector")
+        if not all(gate.is_set() for gate in active.log_gates):
+            # A line stored before the fleet is listed would be matched by pod name alone and redacted of nothing
+            # (its agent's Secrets unknown yet): the shipper keeps it and sends it again.
+            return _unavailable("listing the fleet's workloads and secrets")
         if active.writer.full():
             return _unavailable("log pipeline full")
         try:

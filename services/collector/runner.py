@@ -28,6 +28,8 @@ from services.collector.logs.service import LogIngest
 from services.collector.logs.writer import LogWriter
 from services.collector.maintenance import PartitionKeeper
 from services.collector.metrics.service import MetricsCollector
+from services.collector.status import service as status_service
+from services.collector.status.fleet_state import PackInfo
 from services.collector.status.service import StatusCollector
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,9 @@ class Active:
     partitions: PartitionKeeper
     threads: list[threading.Thread] = field(default_factory=list)
     stoppers: list[Callable[[], None]] = field(default_factory=list)  # close open watches
+    # Set once log lines can be stored safely: the workloads listed (whose pod is whose: a pack's lines go to their
+    # members) and the agents' Secrets read (what to redact). Until then the receiver answers 503.
+    log_gates: list[threading.Event] = field(default_factory=list)
 
 
 class Runner:
@@ -65,27 +70,29 @@ class Runner:
         status: StatusCollector | None = None
         secrets = SecretValues(None, None, lambda ns, name: None)
         agent_of_pod: Callable[[str, str], tuple[str, str] | None] = lambda ns, pod: None  # noqa: E731
+        pack_of_pod: Callable[[str, str], PackInfo | None] = lambda ns, pod: None  # noqa: E731
         if cfg.kubernetes:
             from services.collector.kube.client import api_client
 
             api = api_client(cfg.kubeconfig)
-            watches = {
-                "deployments": kube_watch.deployments(api, naming.AGENT_LABEL),
-                "pods": kube_watch.pods(api, naming.AGENT_LABEL),
-            }
+            listers = {"deployments": kube_watch.deployments, "pods": kube_watch.pods}
+            watches = {kind: listers[resource](api, selector)
+                       for kind, (resource, selector) in status_service.WATCHES.items()}  # fmt: skip
             status = StatusCollector(db, directory, watches, cfg.scope)
             state = status.state
-            secrets = SecretValues(api, kube_watch.secrets(api, naming.AGENT_LABEL),
-                                   lambda ns, name: state.deployments.get((ns, name)))  # fmt: skip
-            agent_of_pod = state.agent_of_pod
+            secrets = SecretValues(api, kube_watch.secrets(api, naming.AGENT_LABEL), state.deployment_of)
+            agent_of_pod, pack_of_pod = state.agent_of_pod, state.pack_of_pod
         writer = LogWriter(db)
-        ingest = LogIngest(directory, secrets, writer, LogBudget(cfg.log_rate, cfg.log_burst), agent_of_pod)
+        ingest = LogIngest(directory, secrets, writer, LogBudget(cfg.log_rate, cfg.log_burst), agent_of_pod,
+                           pack_of_pod)  # fmt: skip
         metrics = None
         if cfg.prometheus_url:
             metrics = MetricsCollector(db, directory, cfg.prometheus_url, cfg.metrics_interval, cfg.rate_window)
         partitions = PartitionKeeper(db, cfg.retention, cfg.partitions_ahead_days)
         partitions.once()  # before anything writes: today's partitions exist
-        active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop])
+        gates = [secrets.ready, *([status.listed] if status is not None else [])]
+        active = Active(db, directory, ingest, writer, status, metrics, partitions, stoppers=[secrets.stop],
+                        log_gates=gates)  # fmt: skip
         tasks: list[tuple[str, Callable[[threading.Event], None]]] = [
             ("log-writer", writer.run), ("partitions", partitions.run), ("secrets", secrets.run),
             ("log-notices", ingest.run_notices),

@@ -18,7 +18,7 @@ IMAGE = "otel/opentelemetry-collector-contrib@sha256:" + "0" * 64
 
 
 def test_the_shipper_config_is_valid_and_reads_only_agent_containers(tmp_path: Path) -> None:
-    namespace, account, configmap, daemonset = shipper_manifests(image=IMAGE, collector_namespace="launchpad-system",
+    namespace, account, configmap, daemonset, _ = shipper_manifests(image=IMAGE, collector_namespace="launchpad-system",
                                                                  token_secret=("collector-token", "token"))  # fmt: skip
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "privileged"
     assert account["automountServiceAccountToken"] is False

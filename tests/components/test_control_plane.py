@@ -174,6 +174,6 @@ def test_the_log_shipper_only_when_set(tmp_path, monkeypatch) -> None:  # type: 
     _run(tmp_path, monkeypatch, PLANE | {"logShipper": {"image": image, "tokenSecret": {"name": "t", "key": "k"}}})
     (group,) = MOCKS.of_type("kubernetes:yaml/v2:ConfigGroup")
     kinds = [o["kind"] for o in group.inputs["objs"]]
-    assert kinds == ["Namespace", "ServiceAccount", "ConfigMap", "DaemonSet"]
+    assert kinds == ["Namespace", "ServiceAccount", "ConfigMap", "DaemonSet", "NetworkPolicy"]
     daemonset = group.inputs["objs"][3]
     assert daemonset["spec"]["template"]["spec"]["containers"][0]["image"] == image

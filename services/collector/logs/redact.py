@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -36,10 +37,10 @@ def _variants(name: str, value: str) -> list[tuple[str, str]]:
 
 
 class Redactor:
-    def __init__(self, secrets: dict[str, str]) -> None:
-        """secrets: env name -> value."""
+    def __init__(self, secrets: dict[str, str] | Iterable[tuple[str, str]]) -> None:
+        """secrets: env name -> value, or (env name, value) pairs (a pack's agents may share an env name)."""
         names: dict[str, str] = {}
-        for name, value in sorted(secrets.items()):
+        for name, value in sorted(secrets.items() if isinstance(secrets, dict) else secrets):
             for variant, owner in _variants(name, value):
                 if len(variant) >= MIN_LENGTH:
                     names.setdefault(variant, owner)

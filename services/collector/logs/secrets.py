@@ -42,8 +42,12 @@ def _decoded(secret: Obj) -> dict[str, str]:
 
 
 def secret_refs(deployment: Obj) -> list[tuple[str, str, str]]:
-    """(env name, secret name, key) of every secretKeyRef of the agent's container."""
-    containers = ((((deployment.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers")) or []
+    """(env name, Secret name, key) of every Secret value the Deployment's pods read: each `secretKeyRef` of the
+    agent's container, and each Secret item of a volume (a pack's init container reads every packed agent's own
+    Secrets through projected volumes, launchpad/workloads/pack_pod.py; the item's file name is its env name).
+    A pack's server prints what any of its agents holds: its lines are redacted of every one of them."""
+    spec = (((deployment.get("spec") or {}).get("template") or {}).get("spec")) or {}
+    containers = spec.get("containers") or []
     refs = []
     for container in containers:
         if container.get("name") != naming.CONTAINER_NAME and len(containers) > 1:
@@ -52,6 +56,17 @@ def secret_refs(deployment: Obj) -> list[tuple[str, str, str]]:
             ref = (env.get("valueFrom") or {}).get("secretKeyRef")
             if ref and ref.get("name") and ref.get("key"):
                 refs.append((str(env["name"]), str(ref["name"]), str(ref["key"])))
+    for volume in spec.get("volumes") or []:
+        sources = list((volume.get("projected") or {}).get("sources") or [])
+        if "secret" in volume:
+            sources.append({"secret": volume["secret"]})
+        for source in sources:
+            secret = source.get("secret") or {}
+            name = secret.get("name") or secret.get("secretName")
+            for item in secret.get("items") or []:
+                if name and item.get("key"):
+                    label = str(item.get("path") or item["key"]).rsplit("/", 1)[-1]
+                    refs.append((label, str(name), str(item["key"])))
     return refs
 
 
@@ -136,21 +151,22 @@ class SecretValues:
             self._fetched[(namespace, name)] = (time.monotonic(), values)
         return values
 
-    def values(self, namespace: str, agent: str) -> dict[str, str]:
-        """env name -> value of every secret the agent's container reads."""
+    def values(self, namespace: str, agent: str) -> list[tuple[str, str]]:
+        """(env name, value) of every secret the pods running the agent read (its own Deployment's, or its
+        pack's: then every packed agent's, two of which may read different values under one env name)."""
         deployment = self._deployment_of(namespace, agent)
         if deployment is None:
-            return {}
-        out = {}
+            return []
+        out = set()
         for env, secret, key in secret_refs(deployment):
             value = self._secret(namespace, secret).get(key)
             if value:
-                out[env] = value
-        return out
+                out.add((env, value))
+        return sorted(out)
 
     def redactor(self, namespace: str, agent: str) -> Redactor:
         values = self.values(namespace, agent)
-        fingerprint = tuple(sorted(values.items()))
+        fingerprint = tuple(values)
         with self._lock:
             cached = self._redactors.get((namespace, agent))
             if cached is not None and cached[0] == fingerprint:

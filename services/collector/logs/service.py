@@ -4,7 +4,13 @@ The agent of a line is the pod's `launchpad.dev/agent` label (the status watch k
 the watch has not seen yet is its Deployment's (pods of a Deployment are named <deployment>-<hash>-<suffix>,
 and an agent's Deployment is named after the agent), checked against the registry in that namespace. Only the
 agent's own container is stored; a line of a pod that is no agent's, or of an agent without a registry row,
-has no owner to show it to and is counted, not stored."""
+has no owner to show it to and is counted, not stored.
+
+A pack's pod (several agents in one server) is no one agent's: each line goes to the member it names
+(packs.py says what is attributable), with `pack` in its context; a line that names no single member is the
+pack's, stored once for each member (`attributed: "pack"`) when one user owns every member, and else counted
+(`pack_unattributed`) and dropped: a pack may hold several owners' agents, and no line of one owner's agent
+may reach another owner. Every line of a pack is redacted of every member's secrets and the server's own."""
 
 from __future__ import annotations
 
@@ -24,8 +30,11 @@ from services.collector.directory import AgentDirectory
 from services.collector.logs import eliza
 from services.collector.logs.budget import LogBudget
 from services.collector.logs.otlp import RawLine, records
+from services.collector.logs.packs import attribute
+from services.collector.logs.redact import Redactor
 from services.collector.logs.secrets import SecretValues
 from services.collector.logs.writer import LogWriter, Pending
+from services.collector.status.fleet_state import PackInfo
 
 log = logging.getLogger(__name__)
 LINE_IDS = uuid.UUID("8f5e1c62-0c1b-4f0a-9a57-3c1d0f1e7a21")  # uuid5 namespace of log line ids
@@ -58,11 +67,13 @@ class LogIngest:
     def __init__(
         self, directory: AgentDirectory, secrets: SecretValues, writer: LogWriter, budget: LogBudget,
         agent_of_pod: Callable[[str, str], tuple[str, str] | None],
+        pack_of_pod: Callable[[str, str], PackInfo | None] = lambda namespace, pod: None,
     ) -> None:  # fmt: skip
         self.directory, self.secrets, self.writer, self.budget = directory, secrets, writer, budget
-        self.agent_of_pod = agent_of_pod
+        self.agent_of_pod, self.pack_of_pod = agent_of_pod, pack_of_pod
         self._refs: dict[str, AgentRef] = {}
-        self.stats = {"received": 0, "queued": 0, "dropped_budget": 0, "unowned": 0, "other_containers": 0}
+        self.stats = {"received": 0, "queued": 0, "dropped_budget": 0, "unowned": 0, "other_containers": 0,
+                      "pack_attributed": 0, "pack_shared": 0, "pack_unattributed": 0}  # fmt: skip
 
     def _agent(self, namespace: str, pod: str) -> AgentRef | None:
         key = self.agent_of_pod(namespace, pod)
@@ -71,10 +82,16 @@ class LogIngest:
 
     def ingest(self, payload: dict[str, Any]) -> Pending:
         by_agent: dict[str, tuple[AgentRef, list[RawLine]]] = {}
+        by_pack: dict[tuple[str, str], tuple[PackInfo, list[RawLine]]] = {}
         for raw in records(payload):
             self.stats["received"] += 1
             if raw.container and raw.container != naming.CONTAINER_NAME:
                 self.stats["other_containers"] += 1
+                continue
+            own = self.agent_of_pod(raw.namespace, raw.pod)
+            pack = self.pack_of_pod(raw.namespace, raw.pod) if own is None else None
+            if pack is not None:
+                by_pack.setdefault((pack.namespace, pack.name), (pack, []))[1].append(raw)
                 continue
             ref = self._agent(raw.namespace, raw.pod)
             if ref is None:
@@ -90,20 +107,63 @@ class LogIngest:
             redactor = self.secrets.redactor(ref.namespace, ref.name)
             for raw in raws:
                 level, message, context = eliza.parse(raw.body, raw.stream)
-                context["pod"] = raw.pod
-                if raw.stream != "stdout":
-                    context["stream"] = raw.stream
-                # serialized once; redacted as text (redact.py looks for JSON-escaped values too)
-                text = json.dumps(context, separators=(",", ":"), ensure_ascii=False)
-                if redactor:
-                    message, redacted = redactor.text(message), redactor.text(text)
-                    if redacted != text:
-                        text = redacted if _is_json(redacted) else json.dumps(redactor.value(context))
-                logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
-                lines.append(LogLine(line_id(raw), ref, level, message, text, logged_at))
+                lines.append(self._line(line_id(raw), ref, raw, level, message, context, redactor))
+        for pack, raws in by_pack.values():
+            lines += self._pack_lines(pack, raws)
         lines += self._drop_notices()
         self.stats["queued"] += len(lines)
         return self.writer.submit(lines)
+
+    def _line(
+        self, ident: str, ref: AgentRef, raw: RawLine, level: str, message: str, context: dict[str, Any],
+        redactor: Redactor,
+    ) -> LogLine:  # fmt: skip
+        context["pod"] = raw.pod
+        if raw.stream != "stdout":
+            context["stream"] = raw.stream
+        # serialized once; redacted as text (redact.py looks for JSON-escaped values too)
+        text = json.dumps(context, separators=(",", ":"), ensure_ascii=False)
+        if redactor:
+            message, redacted = redactor.text(message), redactor.text(text)
+            if redacted != text:
+                text = redacted if _is_json(redacted) else json.dumps(redactor.value(context))
+        logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
+        return LogLine(ident, ref, level, message, text, logged_at)
+
+    def _pack_lines(self, pack: PackInfo, raws: list[RawLine]) -> list[LogLine]:
+        """A pack's lines: each to the member it names, or to every member when one user owns them all."""
+        refs = {agent: self.directory.get(pack.namespace, agent) for agent in pack.members}
+        owners = {ref.user_id if ref else None for ref in refs.values()}
+        shared = [ref for ref in refs.values() if ref is not None] if len(owners) == 1 and None not in owners else []
+        # Every member resolves to the pack's Deployment: any one's redactor holds every member's secrets.
+        redactor = self.secrets.redactor(pack.namespace, pack.members[0]) if pack.members else Redactor({})
+        out = []
+        for raw in raws:
+            level, message, context = eliza.parse(raw.body, raw.stream)
+            agent = attribute(context, pack)
+            context["pack"] = pack.name
+            target = refs.get(agent) if agent is not None else None
+            if target is not None:
+                if not self.budget.take(target.id):
+                    self.stats["dropped_budget"] += 1
+                    continue
+                self._refs[target.id] = target
+                self.stats["pack_attributed"] += 1
+                out.append(self._line(line_id(raw), target, raw, level, message, context, redactor))
+                continue
+            if agent is not None or not shared:  # a member without a row, or members of several owners
+                self.stats["pack_unattributed"] += 1
+                continue
+            if not self.budget.take(f"pack:{pack.namespace}/{pack.name}"):
+                self.stats["dropped_budget"] += 1
+                continue
+            self.stats["pack_shared"] += 1
+            context["attributed"] = "pack"
+            base = line_id(raw)
+            for ref in shared:
+                ident = str(uuid.uuid5(LINE_IDS, f"{base}/{ref.id}"))  # one row per member, the same on a resend
+                out.append(self._line(ident, ref, raw, level, message, dict(context), redactor))
+        return out
 
     def run_notices(self, stop: threading.Event) -> None:
         """Tell owners about dropped lines also when their agent has gone quiet (no ingest to carry them)."""

@@ -5,7 +5,14 @@ write.
 Order of the rules: a Deployment scaled to 0 is paused whatever its pods do; a container waiting in
 CrashLoopBackOff makes the agent crash-looping even while another replica serves; then the replica counts:
 all ready is running, some is degraded, none is pending (waiting to be scheduled or started) unless a pod
-says why it cannot start (image, config), which is degraded."""
+says why it cannot start (image, config), which is degraded.
+
+Ready replicas are counted from the pods (their Ready condition), not read from the Deployment's status. The
+kubelet writes a pod's readiness; the ReplicaSet and Deployment controllers copy it into their statuses later
+(tens of milliseconds idle, seconds on a loaded machine). Mixing the two sources made one observation out of a
+fresh pod and a stale Deployment: a pod that came back ready was written "pending" (0 ready by the Deployment,
+no reason on the pod) before "running", a crash-looping pod was written with 1 ready then again with 0, each
+a transition recorded for the owner that never happened. The pods alone are one consistent picture."""
 
 from __future__ import annotations
 
@@ -29,10 +36,18 @@ class Health:
     reason: str
 
 
-def _agent_container(pod: Obj) -> list[Obj]:
-    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+def _agent_container(pod: Obj, init: bool = True) -> list[Obj]:
+    """The statuses that say whether the agent runs: its init containers' (a pack's writes its agents' characters
+    before the server starts: while one fails, the server only ever waits in PodInitializing), then its own."""
+    status = pod.get("status") or {}
+    statuses = status.get("containerStatuses") or []
     own = [c for c in statuses if c.get("name") == naming.CONTAINER_NAME]
-    return own or statuses
+    return [*((status.get("initContainerStatuses") or []) if init else []), *(own or statuses)]
+
+
+def _is_ready(pod: Obj) -> bool:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
 
 
 def _live(pods: list[Obj]) -> list[Obj]:
@@ -89,12 +104,13 @@ def _why_not_ready(pods: list[Obj]) -> tuple[str, bool]:
 
 def derive(deployment: Obj | None, pods: list[Obj]) -> Health:
     live = _live(pods)
-    restarts = sum(int(s.get("restartCount", 0)) for p in live for s in _agent_container(p))
+    # the server's restarts (its init container's show in the crash-loop reason): kube-state-metrics' count too
+    restarts = sum(int(s.get("restartCount", 0)) for p in live for s in _agent_container(p, init=False))
     if deployment is None:
         return Health("unknown", 0, 0, restarts, "no Deployment")
     spec, status = deployment.get("spec") or {}, deployment.get("status") or {}
     desired = int(spec.get("replicas", 1))
-    ready = int(status.get("readyReplicas", 0))
+    ready = sum(1 for p in live if _is_ready(p))  # module docstring: the pods, not the Deployment's status
     if (deployment.get("metadata") or {}).get("deletionTimestamp"):
         return Health("unknown", desired, ready, restarts, "Deployment is being deleted")
     if desired == 0:

@@ -1,5 +1,5 @@
-"""Status from the cluster: one list+watch of the agents' Deployments and one of their Pods, for the whole
-fleet, into agent_health and agent_events.
+"""Status from the cluster: one list+watch of the agents' (and packs') Deployments and one of their Pods, for
+the whole fleet, into agent_health and agent_events (a packed agent's from its pack's: fleet_state.py).
 
 Start-up resumes where the last leader stopped: the resourceVersions it stored with its last write are listed
 again exactly (the state as it was then) and watched from, so every change since is replayed in order and
@@ -32,8 +32,16 @@ from services.collector.status.health import Health
 
 log = logging.getLogger(__name__)
 BATCH_SECONDS = 0.2
-KINDS = ("deployments", "pods")
-SELECTOR = naming.AGENT_LABEL  # every object labelled with an agent, whatever the agent
+# One list+watch each, for the whole fleet: the agents' Deployments and Pods (labelled with their agent), and the
+# packs' (several agents in one server: labelled with their pack, never an agent). By the label each must carry,
+# not one they happen to share: the agent's Deployment is also where its secrets (for redacting its logs) are read.
+WATCHES = {
+    "deployments": ("deployments", naming.AGENT_LABEL),
+    "pods": ("pods", naming.AGENT_LABEL),
+    "pack-deployments": ("deployments", naming.PACK_LABEL),
+    "pack-pods": ("pods", naming.PACK_LABEL),
+}  # kind -> (resource, label selector)
+KINDS = tuple(WATCHES)
 
 
 class StatusCollector:
@@ -49,6 +57,7 @@ class StatusCollector:
         self.events: queue.Queue[tuple[str, Event | None]] = queue.Queue()
         self.stats = {"events": 0, "batches": 0, "changed": 0, "transitions": 0, "relists": 0}
         self.last_batch_at = 0.0  # monotonic time of the last commit (benchmarks read the delay)
+        self.listed = threading.Event()  # every kind listed once: the fleet's workloads are known
 
     # -- start-up and listing ------------------------------------------------------------------------
 
@@ -63,11 +72,12 @@ class StatusCollector:
         return self.state.replace(kind, listing.items)
 
     def start(self) -> None:
-        """List both kinds (exactly at the stored versions when there are some) and write the fleet."""
+        """List every kind (exactly at the stored versions when there are some) and write the fleet."""
         stored = self.db.run(lambda conn: read_state(conn, self.scope))
         touched: set[AgentKey] = set()
         for kind in KINDS:
             touched |= self._list(kind, stored.get(kind))
+        self.listed.set()  # the log ingest waits for it: which pod is whose, which secrets to redact
         self.directory.refresh()
         self._write(touched | set(self.written))
 
