@@ -3,17 +3,13 @@ itself is tested on both kinds in tests/db)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
 from tests.db.conftest import Cluster, plain_server, postgresql_migrated  # noqa: F401 (fixtures)
-from tests.e2e.kube_cluster import bin_dir_or_skip
+from tests.e2e.kube_cluster import throwaway_cluster
 
 
 @pytest.fixture
@@ -28,10 +24,5 @@ def telemetry_url(postgresql_migrated: Cluster) -> Iterator[str]:  # noqa: F811
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[LocalCluster]:
     """The local control plane (no kubelet), shared by the collector's tests; each test uses its own namespace."""
-    bin_dir = bin_dir_or_skip()
-    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
-    try:
-        yield local.start(root, bin_dir, durable=False)
-    finally:
-        local.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_cluster() as cluster:
+        yield cluster

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
 from launchpad.sealed import new_key
 from tests.dashboard import scenario as s
@@ -28,7 +24,7 @@ from tests.dashboard.browser import chromium, context
 from tests.dashboard.build import built
 from tests.dashboard.servers import ApiServer
 from tests.e2e.deployer_harness import OWNER, prepare_database, start_worker_process, stop, web_agent_yaml
-from tests.e2e.kube_cluster import bin_dir_or_skip, get_json
+from tests.e2e.kube_cluster import get_json, throwaway_cluster
 from tests.e2e.workspace import DB_PASSWORD, Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
 
@@ -39,13 +35,8 @@ USER_A, USER_B = "ada@example.test", "bob@example.test"
 
 @pytest.fixture(scope="module")
 def cluster(engine: str) -> Iterator[LocalCluster]:
-    bin_dir = bin_dir_or_skip()
-    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
-    try:
-        yield local.start(root, bin_dir, durable=False)
-    finally:
-        local.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
+from launchpad.localcluster import cluster as local
 from launchpad.localcluster.binaries import find_bin_dir
 from launchpad.localcluster.cluster import LocalCluster
 
@@ -26,6 +30,19 @@ def bin_dir_or_skip() -> Path:
             pytest.fail("the local control plane is not built; scripts/test.sh builds it with tools/kube/ensure.sh")
         pytest.skip("no local control plane: run `bash tools/kube/ensure.sh` (Go modules, 10-25 min once)")
     return found
+
+
+@contextmanager
+def throwaway_cluster() -> Iterator[LocalCluster]:
+    """A local control plane for one test module or session, removed after. Not under pytest's basetemp: its
+    etcd data and keys go with it."""
+    bin_dir = bin_dir_or_skip()
+    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
+    try:
+        yield local.start(root, bin_dir, durable=False)
+    finally:
+        local.stop(root)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def get_json(cluster: LocalCluster, *args: str) -> Any:

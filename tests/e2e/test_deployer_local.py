@@ -8,8 +8,6 @@ Each operation reads only its own agent's events, and its agent's status moves a
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,6 @@ from typing import Any
 import pytest
 import yaml
 
-from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
 from services.deployer.worker import Worker
 from tests.e2e.deployer_harness import (
@@ -30,7 +27,7 @@ from tests.e2e.deployer_harness import (
     web_agent_yaml,
     worker,
 )
-from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, wait_for
+from tests.e2e.kube_cluster import get_json, throwaway_cluster, wait_for
 from tests.e2e.workspace import Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
 
@@ -41,13 +38,8 @@ NAMESPACE = f"agent-{AGENT}"
 
 @pytest.fixture(scope="module")
 def cluster(engine: str) -> Iterator[LocalCluster]:
-    bin_dir = bin_dir_or_skip()
-    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
-    try:
-        yield local.start(root, bin_dir, durable=False)
-    finally:
-        local.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,6 @@ the loaded fleet, so the example fleet may change under these tests."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +20,10 @@ import pytest
 import yaml
 
 from launchpad.fleet import load_fleet
-from launchpad.localcluster import cluster as local
 from launchpad.localcluster.cluster import LocalCluster
 from launchpad.workloads.pack_objects import MEMBERS_ANNOTATION
 from launchpad.workloads.render import render_fleet
-from tests.e2e.kube_cluster import bin_dir_or_skip, get_json, namespaced_kinds, objects_in, wait_for
+from tests.e2e.kube_cluster import get_json, namespaced_kinds, objects_in, throwaway_cluster, wait_for
 from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
 
@@ -99,14 +96,8 @@ secrets:
 
 @pytest.fixture(scope="module")
 def cluster(engine: str) -> Iterator[LocalCluster]:
-    bin_dir = bin_dir_or_skip()
-    # Not under pytest's basetemp: etcd data and keys of a throwaway cluster, removed at the end.
-    root = Path(tempfile.mkdtemp(prefix="launchpad-kube-"))
-    try:
-        yield local.start(root, bin_dir, durable=False)
-    finally:
-        local.stop(root)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")
