@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from components import stack_config
+from components import sources, stack_config
 from components.fleet import FleetArgs, Shared, deploy_shared
 from components.monitoring_stack import MonitoringStack, MonitoringStackArgs
 from components.providers.registry import RegistryMembers
@@ -34,6 +34,8 @@ def deploy_database(loaded: StackNeeds, opts: pulumi.ResourceOptions) -> tuple[l
     members = {a.name: str(a.spec.owner) for a in loaded.fleet.agents if a.source == "git"}
     RegistryMembers("registry-members", url, members, pulumi.ResourceOptions.merge(
         opts, pulumi.ResourceOptions(depends_on=[schema])))
+    # defaults.yaml and the lockfiles, for the deploy workers (each agent's own files: its stack's record).
+    sources.record(loaded, "shared", pulumi.ResourceOptions(depends_on=[schema]), schema.applied_versions)
     return [schema], schema.applied_versions
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pulumi
 
-from components import stack_config
+from components import sources, stack_config
 from components.eliza_agent import ElizaAgent
 from components.fleet import FleetArgs, Shared, deploy_agents
 from components.providers.registry import RegisteredAgents
@@ -78,6 +78,8 @@ def deploy(
         records = [agent_record(a, loaded.fleet.pack_of(a.name)) for a in from_git]
         RegisteredAgents("registry-agents", url, records, registration,
                          schema=schema, create_owner=loaded.settings.databaseCreateOwners)
+    # Its git agents' files for the deploy workers: this stack's record alone changes with one of them.
+    sources.record(loaded, "agents", registration, schema)
     fields = {"namespace": "namespace", "deployment": "deployment_name", "serviceDns": "service_dns", "image": "image"}
     exported = {name: {k: getattr(a, attr) for k, attr in fields.items()} for name, a in agents.items()}
     pulumi.export(AGENTS_OUTPUT, exported)

@@ -1,13 +1,17 @@
-"""The control plane's one image: the API and the deploy workers run `python -m launchpad <service> ...` from
-it. Described like the agents' images (launchpad/images/build.py): a generated Dockerfile, pinned end to end
-(base images by version tag, Python packages by requirements.txt's pins, the Pulumi engine built from the
-same Go modules at the same versions as tools/engine), running as a numeric non-root user, and tagged by its
-content.
+"""The control plane's one image: the API, the deploy workers and the collector run `python -m launchpad
+<service> ...` from it. Described like the agents' images (launchpad/images/build.py): a generated Dockerfile,
+pinned end to end (base images by version tag, Python packages by requirements.txt's pins, the Pulumi engine built
+from the same Go modules at the same versions as tools/engine), running as a numeric non-root user, and tagged by
+its content.
 
-The image carries THIS project: the program, the policy pack, the stack files and the fleet's agent files,
-because a deploy worker runs the same program as CI. The tag hashes every file copied in, so a change in git
-(an agent file, a stack file, the program) is a new image, and the platform stack's `up` rolls the workers
-onto it. Stacks that build no image (`imageBuild: skip`: dev, local) compute the tag only.
+The image carries THIS project's CODE: the program, the policy pack, the services, the migrations, the stack
+files and the engine's build, because a deploy worker runs the same program as CI. It carries no agent file: the
+tag hashes only what is copied in, so a change of the fleet in git (an agent file, a character, a lock,
+defaults.yaml) leaves it alone and only that agent's stack changes, while a change of the code is a new image
+that the platform stack's `up` rolls the services onto. The git fleet's files reach the deploy workers through
+the database instead: each stack's `up` records the files its program read (launchpad/stacks/sources.py), and a
+worker writes them out before it runs the program (services/deployer/sources.py). Stacks that build no image
+(`imageBuild: skip`: dev, local) compute the tag only.
 """
 
 from __future__ import annotations
@@ -29,12 +33,12 @@ DASHBOARD_DIR = "services/dashboard"
 APP_DIR = "/app"
 ENGINE_DIR = "/opt/pulumi/bin"
 UID = 10001  # numeric non-root user, as the agents' images: runAsNonRoot is checked against it
-# What the image holds of the project. The engine's sources come from the Go module proxy at build time.
+# What the image holds of the project: code only. Not `agents/` (the stack setting agentsDir): the fleet's files
+# come from the database (module docstring). The engine's sources come from the Go module proxy at build time.
 CONTEXT = (
     "Pulumi.yaml",
     "__main__.py",
     "requirements.txt",
-    "agents",
     "components",
     "launchpad",
     "monitoring",

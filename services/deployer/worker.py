@@ -25,6 +25,7 @@ from launchpad.db.repository import agent_lifecycle, operations
 from launchpad.db.repository.operations import Claim, Event
 from launchpad.errors import UserError
 from launchpad.stacks.deploy_settings import deploy_settings
+from services.deployer import sources
 from services.deployer.engine import Engine, EngineFailed, EngineSetup, StackLocked, StackMissing
 from services.deployer.keeper import RunKeeper
 from services.deployer.recorder import RunRecorder
@@ -63,7 +64,10 @@ class RunReport:
 class Worker:
     def __init__(self, config: WorkerConfig, engine: Engine | None = None) -> None:
         self.config = config
-        self.engine = engine or Engine(EngineSetup(config.project, config.home, {}))
+        # The engine runs in the worker's own copy of the project, the fleet's recorded files in it
+        # (services/deployer/sources.py): the project itself is the code only, and read-only.
+        sources.link_project(config.project, sources.run_dir(config.home), "agents")
+        self.engine = engine or Engine(EngineSetup(sources.run_dir(config.home), config.home, {}))
         self._conn = connect(config.database_url, application_name="launchpad-deployer")
 
     def close(self) -> None:
@@ -168,6 +172,8 @@ class Worker:
     def _apply(self, claim: Claim, recorder: RunRecorder) -> None:
         settings = deploy_settings(self.config.project, claim.stack)
         policy = settings.policy_config
+        # The git agents as the fleet's last `up` recorded them; refused (a UserError) when never recorded.
+        sources.prepare(self._conn, self.config.project, self.config.home, claim.stack)
         if claim.recover:
             for line in self.engine.recover(claim.stack, renders=settings.renders):
                 recorder.to_all(Event("recovery", line))

@@ -2,10 +2,12 @@
 asked to run (the real engine runs in tests/e2e/test_deployer_*.py): an idle worker wakes on the queue's
 NOTIFY, not on its poll; a stack locked by someone else's update gives the operations back with a delay; a
 failed `up` fails every operation and marks the agents failed; a success sets each agent's status from its
-desired state and removes the rows of deleted agents."""
+desired state and removes the rows of deleted agents; the engine runs in the worker's own project, over the git
+fleet's files as the last `up` recorded them, and a fleet never recorded is refused."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +18,7 @@ import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
+from launchpad.db.repository import fleet_sources
 from launchpad.db.repository import operations as ops
 from services.deployer.engine import EngineFailed, OnNote, StackLocked
 from services.deployer.notes import StepNote
@@ -34,6 +37,8 @@ class ScriptedEngine:
     def __init__(self) -> None:
         self.runs: list[tuple[str, str, dict[str, str]]] = []
         self.outcome: Exception | None = None
+        self.project: Path | None = None  # the worker's project directory, when set: what each run found in it
+        self.seen: list[dict[str, bytes]] = []
 
     def up(self, stack: str, policy_config: Path, on_note: OnNote, env: dict[str, str] | None = None) -> None:
         self._run("up", stack, on_note, env or {})
@@ -43,6 +48,10 @@ class ScriptedEngine:
 
     def _run(self, action: str, stack: str, on_note: OnNote, env: dict[str, str]) -> None:
         self.runs.append((action, stack, env))
+        if self.project is not None:
+            agents = self.project / "agents"
+            found = {p.relative_to(agents).as_posix(): p.read_bytes() for p in agents.rglob("*") if p.is_file()}
+            self.seen.append(found)
         on_note(StepNote("done", "update", f"{URN}$kubernetes:apps/v1:Deployment::alpha-deployment",
                          "kubernetes:apps/v1:Deployment", f"{URN}::alpha"))  # fmt: skip
         if self.outcome is not None:
@@ -55,10 +64,25 @@ class ScriptedEngine:
         return []
 
 
+# The git fleet as an `up` of the dev stack recorded it (components/providers/fleet_sources.py).
+RECORDED = {
+    "shared": {"defaults.yaml": b"registry: registry.local:5000/agents\n", "locks/abc.lock": b"{}\n"},
+    "agents": {"bot.yaml": b"name: bot\n", "characters/bot.json": b'{"name": "Bot"}\n'},
+}
+
+
+def _record(url: str, part: str, files: dict[str, bytes], fleet: str = "dev") -> None:
+    manifest = {path: hashlib.sha256(content).hexdigest() for path, content in files.items()}
+    with psycopg.connect(url, autocommit=True) as conn:
+        fleet_sources.record(conn, fleet, "dev", part, manifest, files.__getitem__)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def url(any_migrated_url: str) -> str:
     with psycopg.connect(any_migrated_url, autocommit=True) as conn:
         conn.execute("insert into auth.users (id) values (%s)", (OWNER,))
+    for part, files in RECORDED.items():
+        _record(any_migrated_url, part, files)
     return any_migrated_url
 
 
@@ -170,3 +194,37 @@ def test_a_dry_run_previews_its_operation(url: str, worker: Worker, engine: Scri
     assert report.action == "preview" and report.state == "succeeded"
     assert engine.runs == [("preview", "dev", {"LAUNCHPAD_PREVIEW_OPERATION": op_id})]
     assert _status(url, "alpha") == "pending"  # a preview moves no status
+
+
+def test_the_engine_runs_over_the_recorded_fleet_in_the_workers_own_project(
+    url: str, worker: Worker, engine: ScriptedEngine, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    engine.project = project
+    _agent(url, "alpha")
+    _enqueue(url, "alpha")
+    (report,) = worker.drain()
+    assert report.state == "succeeded"
+    assert engine.seen == [{**RECORDED["shared"], **RECORDED["agents"]}]  # not the checkout's agents/
+    assert (project / "components").resolve() == ROOT / "components"  # the code: links to the project's
+    assert not (project / "agents").is_symlink()
+    # A later `up` recorded a change (one agent file edited, one removed): the next run sees exactly that.
+    _record(url, "agents", {"bot.yaml": b"name: bot\nbio: changed\n"})
+    _enqueue(url, "alpha", kind="restart")
+    (report,) = worker.drain()
+    assert report.state == "succeeded"
+    assert engine.seen[-1] == {**RECORDED["shared"], "bot.yaml": b"name: bot\nbio: changed\n"}
+
+
+def test_a_fleet_never_recorded_is_refused_with_a_clear_message(
+    url: str, worker: Worker, engine: ScriptedEngine
+) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("delete from public.fleet_source_sets where fleet = 'dev'")
+    _agent(url, "alpha")
+    op_id = _enqueue(url, "alpha")
+    (report,) = worker.drain()
+    assert report.state == "failed" and engine.runs == []  # the engine never ran
+    op = _op(url, op_id)
+    assert op.state == "failed"
+    assert any("the git fleet of dev has no recorded files yet" in line for line in op.error_lines), op.error_lines

@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 from launchpad.db.migrations.runner import migrate
 from launchpad.db.repository import operations
 from launchpad.sealed import new_key, parse_keyring, seal
+from services.deployer import sources
 from services.deployer.engine import Engine, EngineSetup
 from services.deployer.worker import Worker, WorkerConfig
 from tests.e2e.workspace import ROOT, Workspace
@@ -177,7 +178,7 @@ class ApiFleet:
 
 def worker(ws: Workspace, url: str, home: Path, **config: Any) -> Worker:
     """An in-process worker over the workspace's copy of the project and its backend."""
-    setup = EngineSetup(ws.project, home, ws.env)
+    setup = EngineSetup(sources.run_dir(home), home, ws.env)  # the worker's own copy of the project
     return Worker(WorkerConfig(database_url=url, project=ws.project, home=home, **config), Engine(setup))
 
 

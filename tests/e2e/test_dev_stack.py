@@ -36,12 +36,21 @@ database: {host: web-postgres.agent-web-agent.svc}  # where it points: the agent
 AGENTS = {"crypto-trading-bot", "support-assistant", "omni-agent", "web-agent"}
 SECRET_DIGEST = "launchpad.dev/secret-hmac"
 SEEN: dict[str, str] = {}  # values one test keeps for a later one (a removed agent's token)
-CONTROL_PLANE = {"launchpad-api-deployment", "launchpad-deployer-deployment", "launchpad-collector-deployment"}
+# The record of the git agents' files for the deploy workers (components/providers/fleet_sources.py): the one
+# resource beside an agent's own that a change of its file updates (the control plane's image holds code only).
+SOURCES = "fleet-sources-agents"
 
 
 def _agents_in_db(ws: Workspace) -> dict[str, int]:
     with psycopg.connect(ws.database_url) as conn:
         return {str(name): int(replicas) for name, replicas in conn.execute("select name, replicas from agents")}
+
+
+def _recorded(ws: Workspace) -> dict[str, bytes]:
+    """The git fleet's files the stack's `up`s recorded for the deploy workers."""
+    with psycopg.connect(ws.database_url) as conn:
+        rows = conn.execute("select path, content from public.fleet_source_files where fleet = 'dev'").fetchall()
+    return {str(path): bytes(content) for path, content in rows}
 
 
 def _resources(exported: str) -> list[dict]:
@@ -103,6 +112,7 @@ def test_preview_shows_the_expected_creates(ws: Workspace) -> None:
     assert types["pulumi-python:dynamic/launchpad:RegisteredAgents"] == 1
     assert types["pulumi-python:dynamic/launchpad:RegistryMembers"] == 1
     assert types["pulumi-python:dynamic/launchpad:Migrations"] == 1
+    assert types["pulumi-python:dynamic/launchpad:FleetSources"] == 2  # the agents' files; defaults and locks
     assert types["kubernetes:monitoring.coreos.com/v1:PrometheusRule"] == 1
     # A quota and a LimitRange for each of the 4 namespaces; one PriorityClass per tier.
     assert types["kubernetes:core/v1:ResourceQuota"] == types["kubernetes:core/v1:LimitRange"] == 4
@@ -127,6 +137,14 @@ def test_up_renders_manifests_applies_migrations_and_registers_agents(ws: Worksp
     with psycopg.connect(ws.database_url) as conn:
         applied = conn.execute("select count(*) from supabase_migrations.schema_migrations").fetchone()
     assert applied == (len(list((ws.project / "supabase" / "migrations").glob("*.sql"))),)
+    # Exactly the files the program read of the git fleet, byte for byte, for the deploy workers.
+    agents = ws.project / "agents"
+    files = {f"{a}.yaml" for a in AGENTS}
+    named = {yaml.safe_load((agents / f).read_text()).get("characterFile") for f in files}
+    locks = {f"locks/{p.name}" for p in (agents / "locks").glob("*.lock")}
+    read = files | {c for c in named if c} | locks | {"defaults.yaml"}
+    assert "characters/omni.json" in read  # the example fleet names one
+    assert _recorded(ws) == {path: (agents / path).read_bytes() for path in read}
 
 
 def test_second_preview_expects_no_changes(ws: Workspace) -> None:
@@ -163,9 +181,9 @@ def test_bumping_token_rotation_rotates_that_agent_alone(ws: Workspace) -> None:
     path = ws.project / "agents" / "web-agent.yaml"
     path.write_text(path.read_text() + "tokenRotation: 1\n")
     steps = ws.preview_steps(*POLICY)
-    assert {_owner(s) for s in steps} == {"web-agent", "agent-incarnations"}
+    assert {_owner(s) for s in steps} == {"web-agent", "agent-incarnations", SOURCES}
     changed = {s["urn"].rsplit("::", 1)[1] for s in steps}
-    assert changed == {"web-agent-env", "web-agent-deployment", "agent-incarnations"}
+    assert changed == {"web-agent-env", "web-agent-deployment", "agent-incarnations", SOURCES}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert {a for a in AGENTS if _token(ws, a) != tokens[a]} == {"web-agent"}
     path.write_text(WEB_AGENT)  # back as it was: a new nonce again, so a new token, not the first one
@@ -177,15 +195,16 @@ def test_changing_one_agents_replicas_updates_only_that_agent(ws: Workspace) -> 
     path = ws.project / "agents" / "web-agent.yaml"
     path.write_text(WEB_AGENT.replace("minReplicas: 2, maxReplicas: 4", "minReplicas: 3, maxReplicas: 6"))
     steps = ws.preview_steps(*POLICY)
-    # The agent's objects and its row, in the stack's one registry resource; and the control plane's image,
-    # which carries the agent files (launchpad/images/control_plane.py): its three Deployments roll onto it.
-    assert {_owner(s) for s in steps} == {"web-agent", "registry-agents", *CONTROL_PLANE}
+    # The agent's objects and its row, in the stack's one registry resource, and the record of its file; not
+    # the control plane's Deployments: their image holds code only (launchpad/images/control_plane.py).
+    assert {_owner(s) for s in steps} == {"web-agent", "registry-agents", SOURCES}
     assert {s["op"] for s in steps} == {"update"}
     updated = {s["urn"].rsplit("::", 1)[1] for s in steps}
     assert "web-agent-hpa" in updated and "registry-agents" in updated
-    assert updated <= {"web-agent-hpa", "web-agent-deployment", "registry-agents", *CONTROL_PLANE}
+    assert updated <= {"web-agent-hpa", "web-agent-deployment", "registry-agents", SOURCES}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert _agents_in_db(ws)["web-agent"] == 3
+    assert _recorded(ws)["web-agent.yaml"] == path.read_bytes()  # what a deploy worker now runs
 
 
 def test_a_bad_agent_file_fails_with_file_line_and_changes_nothing(ws: Workspace) -> None:
@@ -233,10 +252,11 @@ def test_removing_an_agent_deletes_its_resources_and_registry_row(ws: Workspace)
     # incarnations the agent's nonce.
     assert others.pop("registry-members") == "update" and others.pop("registry-agents") == "update"
     assert others.pop("agent-incarnations") == "update"
-    assert {others.pop(name) for name in CONTROL_PLANE} == {"update"}  # its image carries the agent files
+    assert others.pop(SOURCES) == "update"  # its file leaves the record
     assert others == {}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     assert set(_agents_in_db(ws)) == AGENTS - {"support-assistant"}
+    assert "support-assistant.yaml" not in _recorded(ws)
     assert not [f for f in ws.rendered_files() if "support-assistant" in f.name]
 
 
@@ -275,3 +295,4 @@ def test_destroy_leaves_no_rendered_files_and_no_registry_rows(ws: Workspace) ->
     ws.pulumi("destroy", "--stack", "dev", "--yes", "--skip-preview")
     assert ws.rendered_files() == []
     assert _agents_in_db(ws) == {}
+    assert _recorded(ws) == {}  # the stack's records go with it
