@@ -39,6 +39,9 @@ SEEN: dict[str, str] = {}  # values one test keeps for a later one (a removed ag
 # The record of the git agents' files for the deploy workers (components/providers/fleet_sources.py): the one
 # resource beside an agent's own that a change of its file updates (the control plane's image holds code only).
 SOURCES = "fleet-sources-agents"
+# The control plane's image holds the stack files (its workers run the program with the stack's config): a change
+# of the stack's config (a rotated secret) is a new image, and the control plane's Deployments roll onto it.
+CONTROL_PLANE_SERVICES = {"launchpad-api", "launchpad-deployer", "launchpad-collector"}
 
 
 def _agents_in_db(ws: Workspace) -> dict[str, int]:
@@ -161,7 +164,7 @@ def test_rotating_the_token_key_rolls_every_agent(ws: Workspace) -> None:
     tokens = {a: _token(ws, a) for a in AGENTS}
     digests = {a: _digest(ws, a) for a in AGENTS}
     ws.pulumi("config", "set", "--secret", "agentTokenKey", secrets.token_hex(32), "--stack", "dev")
-    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in AGENTS}
+    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in AGENTS | CONTROL_PLANE_SERVICES}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
     for agent in AGENTS:
         assert _token(ws, agent) != tokens[agent] and _digest(ws, agent) != digests[agent], agent
@@ -172,7 +175,7 @@ def test_rotating_one_config_secret_rolls_only_the_agents_that_read_it(ws: Works
     readers = {a for a in AGENTS if "openaiApiKey" in (ws.project / "agents" / f"{a}.yaml").read_text()}
     assert readers and readers != AGENTS
     ws.pulumi("config", "set", "--secret", "openaiApiKey", "dev-fake-openaiApiKey-rotated", "--stack", "dev")
-    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in readers}
+    assert _deployment_steps(ws) == {f"{a}-deployment": "update" for a in readers | CONTROL_PLANE_SERVICES}
     ws.pulumi("up", "--stack", "dev", "--yes", "--skip-preview", *POLICY)
 
 
