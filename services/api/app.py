@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.middleware.gzip import GZipMiddleware
 
 from services.api import errors, openapi_docs
+from services.api.agents import fleet_files
 from services.api.agents import models as agent_models
 from services.api.agents import views as agent_views
 from services.api.agents.git_names import GitNames
@@ -57,7 +58,10 @@ def create_app(config: ApiConfig, *, project: Path | None = None, rates: RateLim
     app.state.live = live
     app.state.verifier = TokenVerifier(config.auth)
     app.state.rates = rates or RateLimits()
-    app.state.agents = Agents(db, config, GitNames(config.fleet.agents_dir, project or Path.cwd()))
+    # The git fleet's files: the checkout's, or (the control plane's image holds none) the recorded ones.
+    agents_dir = fleet_files.agents_dir(config.fleet.agents_dir, config.database_url, config.fleet.stack)
+    git = GitNames(agents_dir, project or Path.cwd(), config.fleet.settings.agentsDir)
+    app.state.agents = Agents(db, config, git)
     errors.install(app)
     # JSON answers compressed for clients that take it (the list of 1,000 agents is ~400 KB, ~40 KB gzipped);
     # Server-Sent Events are left alone (Starlette excludes text/event-stream: a compressor would hold events

@@ -48,3 +48,10 @@ alter table public.fleet_source_files enable row level security;
 revoke all on table public.fleet_source_sets, public.fleet_source_files
   from public, anon, authenticated, service_role;
 grant select, insert, update, delete on table public.fleet_source_sets, public.fleet_source_files to service_role;
+
+-- The control plane's API reads them too (services/api/agents/fleet_files.py): the names git's agents take, and
+-- defaults.yaml and the lockfiles an API agent is validated with. As its own login role only: a request's
+-- queries run as `authenticated` (set local role), which reaches none of it.
+grant select on table public.fleet_source_sets, public.fleet_source_files to launchpad_api;
+create policy fleet_source_sets_select_api on public.fleet_source_sets for select to launchpad_api using (true);
+create policy fleet_source_files_select_api on public.fleet_source_files for select to launchpad_api using (true);

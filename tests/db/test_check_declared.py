@@ -25,8 +25,9 @@ def test_the_projects_migrations() -> None:
     # agent_secrets, plus the admins' 4 and the control plane's 11 (20261207300000_api_agents.sql,
     # 20261207300100_api_operations.sql); the collector's 9: owners read health and events, its own
     # role writes (20261207400000_observed_health.sql); the dashboard's 1: owners read their agents' changes
-    # (20261207550000_dashboard_live.sql).
-    assert len(state.policies) == 43
+    # (20261207550000_dashboard_live.sql); the git fleet's files, read by the control plane's own role (2,
+    # 20261208100000_fleet_sources.sql).
+    assert len(state.policies) == 45
     crud = {"SELECT", "INSERT", "UPDATE", "DELETE"}
     for table in ("agent_metrics", "agent_logs", "system_alerts"):
         assert state.granted(("public", table), "authenticated") == crud
@@ -40,6 +41,8 @@ def test_the_projects_migrations() -> None:
     for table in ("operations", "operation_events"):
         assert state.granted(("public", table), "authenticated") == {"SELECT"}
     assert state.granted(("public", "deploy_runs"), "authenticated") == set()
+    for table in ("fleet_source_sets", "fleet_source_files"):  # the git fleet's files: the program's and workers'
+        assert state.granted(("public", table), "authenticated") == state.granted(("public", table), "anon") == set()
     assert state.granted(("public", "agent_changes"), "authenticated") == {"SELECT"}
     assert state.granted(("public", "agent_changes"), "anon") == set()
     policy = state.policies[("public", "agents", "agents_select_own")]

@@ -110,3 +110,19 @@ def test_no_api_role_reads_or_writes_the_fleets_files(conn: psycopg.Connection, 
             conn.execute("select set_config('request.jwt.claims', %s, true)", (claims,))
             conn.execute(statement)
     assert _read(conn) == {"a.yaml": b"a\n"}
+
+
+def test_the_control_planes_own_role_reads_them_and_writes_nothing(conn: psycopg.Connection) -> None:
+    """The API (services/api/agents/fleet_files.py) logs in as launchpad_api: it reads the fleet's files; its
+    requests, run as `authenticated`, do not."""
+    _record(conn, "prod", "agents", {"a.yaml": b"a\n"})
+    url = conn.info.dsn.replace(f"user={conn.info.user}", "user=launchpad_api")  # its login, as the API's
+    with psycopg.connect(url, autocommit=True) as api:
+        assert repo.version(api, "prod") is not None
+        assert [f.path for f in repo.read(api, "prod") or []] == ["a.yaml"]
+        for statement in ("delete from public.fleet_source_files", "update public.fleet_source_sets set digest = ''"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                api.execute(statement)
+        with api.transaction(), pytest.raises(psycopg.errors.InsufficientPrivilege):
+            api.execute("set local role authenticated")  # a request's queries
+            api.execute("select * from public.fleet_source_files")

@@ -112,6 +112,18 @@ def read(conn: Connection, fleet: str) -> list[SourceFile] | None:
     return [SourceFile(str(path), str(sha), bytes(content)) for path, sha, content in rows]  # type: ignore[call-overload]
 
 
+def version(conn: Connection, fleet: str) -> str | None:
+    """What the fleet's record is now, in one small query (each recorder's digest): a reader writes the files out
+    again only when it changes. None: nothing recorded."""
+    with conn.transaction():
+        row = conn.execute(
+            "select string_agg(stack || '/' || part || '=' || digest, ',' order by stack, part)"
+            " from public.fleet_source_sets where fleet = %s",
+            (fleet,),
+        ).fetchone()
+    return None if row is None or row[0] is None else str(row[0])
+
+
 def record_all(
     url: str, fleet: str, stack: str, part: Part, manifest: Mapping[str, str], read_file: Callable[[str], bytes]
 ) -> list[str]:

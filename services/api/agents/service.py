@@ -158,7 +158,7 @@ def parse_body(model: type[BaseModel], body: object) -> dict[str, Any]:
 def _defaults_file(svc: Agents) -> str | None:
     import os
 
-    path = svc.config.fleet.agents_dir / DEFAULTS_FILE
+    path = svc.git.agents_dir / DEFAULTS_FILE
     return os.path.relpath(path) if path.is_file() else None
 
 
@@ -168,7 +168,7 @@ def validate(svc: Agents, name: str, converted: Converted, paused: bool = False,
     details = list(converted.problems)
     agent: ResolvedAgent | None = None
     try:
-        agent = load_api_agent(svc.config.fleet.agents_dir, ApiAgent(name, converted.spec, paused, restarted_at))
+        agent = load_api_agent(svc.git.agents_dir, ApiAgent(name, converted.spec, paused, restarted_at))
     except FleetError as exc:
         defaults = _defaults_file(svc)
         # A field the conversion already refused says so in the request's terms; the loader's word on what the

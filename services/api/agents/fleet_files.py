@@ -1,0 +1,72 @@
+"""Where the API reads the git fleet's files: the agent files (names it may not give an API agent), defaults.yaml
+and the lockfiles (an API agent is validated as the program will load it).
+
+A checkout (the dev stack, tests, an API run beside the repository) has them in its agents directory. The control
+plane's image carries code only (launchpad/images/control_plane.py): there the API writes the files the fleet's
+last `up` recorded (launchpad/db/repository/fleet_sources.py) to a directory of its own, and again whenever the
+record changes (looked up at most every few seconds, one small query).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+from launchpad.db.connect import connect
+from launchpad.db.repository import fleet_sources
+from launchpad.stacks.sources import materialise
+from services.api.errors import ApiError
+
+NOT_RECORDED = (
+    "the fleet's agent files are not recorded yet (its first `pulumi up` records them): agents cannot be "
+    "validated; try again after the fleet's first deployment"
+)
+
+
+class AgentsDir(Protocol):
+    def path(self) -> Path: ...
+
+
+class CheckoutAgents:
+    """The agents directory of the project the API was given."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def path(self) -> Path:
+        return self._path
+
+
+class RecordedAgents:
+    """The fleet's recorded files, written out under `target` and kept current."""
+
+    def __init__(self, database_url: str, fleet: str, target: Path | None = None, every: float = 5.0) -> None:
+        self.url, self.fleet, self.every = database_url, fleet, every
+        self.target = target or Path(tempfile.mkdtemp(prefix="launchpad-fleet-")) / "agents"
+        self._version: str | None = None
+        self._checked = float("-inf")
+        self._lock = threading.Lock()
+
+    def path(self) -> Path:
+        with self._lock:
+            if time.monotonic() - self._checked >= self.every or self._version is None:
+                self._refresh()
+            return self.target
+
+    def _refresh(self) -> None:
+        with connect(self.url, application_name="launchpad-api-fleet") as conn:
+            now = fleet_sources.version(conn, self.fleet)
+            if now is not None and now != self._version:
+                files = fleet_sources.read(conn, self.fleet) or []
+                materialise(files, self.target)
+        if now is None:
+            raise ApiError(503, "FLEET_NOT_RECORDED", NOT_RECORDED)
+        self._version, self._checked = now, time.monotonic()
+
+
+def agents_dir(checkout: Path, database_url: str, fleet: str) -> AgentsDir:
+    """The checkout's agents directory when there is one, else the fleet's recorded files."""
+    return CheckoutAgents(checkout) if checkout.is_dir() else RecordedAgents(database_url, fleet)

@@ -1,0 +1,62 @@
+"""The API in the control plane's image, which holds no agent file (launchpad/images/control_plane.py): it reads
+the git fleet's files as the fleet's last `up` recorded them (services/api/agents/fleet_files.py). Before any
+record it validates nothing (503, said plainly); once recorded, git's names are taken (409 naming the file as git
+names it) and an API agent is validated with the recorded defaults.yaml and lockfiles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from launchpad.db.repository import fleet_sources
+from launchpad.fleet import load_fleet
+from launchpad.sealed import new_key, parse_keyring
+from launchpad.stacks import sources
+from services.api.app import create_app
+from services.api.ratelimit import RateLimits
+from tests.api import supabase_auth as auth
+from tests.api.conftest import KINDS, USER_A, Api, _database, make_config, unique, valid_body
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(params=KINDS)
+def image_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
+    """The API with a project that has no agents directory, as in the image."""
+    image = tmp_path / "app"
+    image.mkdir()
+    for cluster, name in _database(request, request.param, register_git=False):
+        jwks = auth.JwksServer([auth.es256_key()])
+        keyring = parse_keyring(new_key())
+        config = make_config(cluster.server.url_for("launchpad_api", name), jwks.url, keyring, image / "agents")
+        app = create_app(config, project=image, rates=RateLimits(10_000, 10_000, 10_000))
+        try:
+            with TestClient(app) as client:
+                yield Api(client, cluster.url(name), request.param, jwks, jwks.keys[0], keyring)
+        finally:
+            jwks.stop()
+
+
+def _record(api: Api, agents: Path) -> None:
+    """What the dev stack's `up` records (components/sources.py), from the test project's fleet."""
+    fleet = load_fleet([agents])
+    parts = {"shared": sources.shared_files(agents), "agents": sources.agent_files(fleet.agents, agents)}
+    with api.owner() as conn:
+        for part, files in parts.items():
+            manifest = sources.manifest(files, agents)
+            fleet_sources.record(conn, "dev", "dev", part, manifest,  # type: ignore[arg-type]
+                                 lambda p: (agents / p).read_bytes())
+
+
+def test_the_api_reads_the_recorded_fleet(image_api: Api, project: Path) -> None:
+    api, headers = image_api, image_api.as_user(USER_A)
+    early = api.client.post("/api/agents", json=valid_body(unique()), headers=headers)
+    assert early.status_code == 503 and early.json()["error"]["code"] == "FLEET_NOT_RECORDED", early.text
+    _record(api, project / "agents")
+    taken = api.client.post("/api/agents", json=valid_body("crypto-trading-bot"), headers=headers)
+    assert taken.status_code == 409 and taken.json()["error"]["code"] == "NAME_TAKEN_BY_GIT", taken.text
+    assert "agents/crypto-trading-bot.yaml" in taken.json()["error"]["message"]
+    api.create(USER_A, unique())  # its plugin set's lockfile and the defaults: the recorded ones
