@@ -4,6 +4,7 @@ database URL travels only as a Pulumi secret and no record carries a secret valu
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
@@ -36,13 +37,29 @@ def resources(tmp_path_factory: pytest.TempPathFactory, registry_url: str) -> li
 def test_schema_and_the_registry_resources_not_one_per_agent(resources: list) -> None:
     dynamic = [r for r in resources if r.typ.startswith(DYNAMIC)]
     assert sorted(r.name for r in dynamic) == [
-        "agent-incarnations", "control-plane-migrations", "registry-agents", "registry-members"
+        "agent-incarnations", "control-plane-migrations", "fleet-sources-agents", "fleet-sources-shared",
+        "registry-agents", "registry-members",
     ]  # fmt: skip
     (registered,) = [r for r in dynamic if r.name == "registry-agents"]
     assert sorted(registered.inputs["records"]) == ["crypto-trading-bot", "omni-agent", "support-assistant"]
     (members,) = [r for r in dynamic if r.name == "registry-members"]
     assert sorted(members.inputs["members"]) == ["crypto-trading-bot", "omni-agent", "support-assistant"]
     assert [r.name for r in resources if r.typ == "agent-launchpad:index:SupabaseSchema"] == ["control-plane"]
+
+
+def test_the_git_fleets_files_are_recorded_by_digest_never_by_content(resources: list) -> None:
+    """Each file the program read, relative to the agents directory, with its sha256 (the provider reads the bytes
+    when it writes): the state does not grow with the fleet's characters and lockfiles."""
+    agents = ROOT / "agents"
+    (own,) = [r.inputs for r in resources if r.name == "fleet-sources-agents"]
+    (shared,) = [r.inputs for r in resources if r.name == "fleet-sources-shared"]
+    assert (own["fleet"], own["part"], shared["part"]) == ("dev", "agents", "shared")
+    assert sorted(own["files"]) == ["characters/omni.json", "crypto-trading-bot.yaml", "omni-agent.yaml",
+                                    "support-assistant.yaml"]  # fmt: skip
+    locks = sorted(f"locks/{p.name}" for p in (agents / "locks").glob("*.lock"))
+    assert locks and sorted(shared["files"]) == ["defaults.yaml", *locks]
+    for name, sha in {**own["files"], **shared["files"]}.items():
+        assert sha == hashlib.sha256((agents / name).read_bytes()).hexdigest(), name
 
 
 def test_database_url_is_secret_everywhere(resources: list, registry_url: str) -> None:
