@@ -65,6 +65,14 @@ def prepare_database(url: str) -> None:
         conn.execute("insert into auth.users (id) values (%s), (%s) on conflict do nothing", (OWNER, OTHER_OWNER))
 
 
+def ci_up(ws: Workspace) -> None:
+    """The stack's `up` as CI runs it on a push: it records the git fleet's files, which a deploy worker runs the
+    program over (services/deployer/sources.py; a fleet never recorded is refused)."""
+    config = "policies/config/dev.json"
+    ws.pulumi("up", "--stack", ws.stack, "--yes", "--skip-preview", "--policy-pack", "policies",
+              "--policy-pack-config", config)
+
+
 @dataclass
 class ApiFleet:
     """The control plane's writes, for one fleet whose agents all live in `stack`."""

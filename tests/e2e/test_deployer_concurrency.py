@@ -23,6 +23,7 @@ from services.deployer.engine import Engine, EngineSetup
 from tests.e2e.deployer_harness import (
     OWNER,
     ApiFleet,
+    ci_up,
     dumps,
     engine_processes,
     prepare_database,
@@ -54,6 +55,7 @@ def ws(workspace: Workspace) -> Workspace:
 def api(ws: Workspace) -> ApiFleet:
     fleet = ApiFleet.new(ws.database_url, fleet=STACK, stack=STACK)
     ws.pulumi("config", "set", "--secret", "apiSecretsKey", fleet.sealing_key, "--stack", STACK)
+    ci_up(ws)  # the git fleet as CI deployed it: what the deploy workers run the program over
     return fleet
 
 

@@ -17,6 +17,7 @@ from tests.e2e.deployer_harness import (
     OWNER,
     SECRET_ENV,
     ApiFleet,
+    ci_up,
     own_events_only,
     prepare_database,
     web_agent_yaml,
@@ -43,6 +44,7 @@ def ws(workspace: Workspace) -> Workspace:
 def api(ws: Workspace) -> ApiFleet:
     fleet = ApiFleet.new(ws.database_url, fleet=STACK, stack=STACK)
     ws.pulumi("config", "set", "--secret", "apiSecretsKey", fleet.sealing_key, "--stack", STACK)
+    ci_up(ws)  # the git fleet as CI deployed it: what the deploy workers run the program over
     return fleet
 
 
@@ -86,6 +88,10 @@ def test_create_renders_the_agent(ws: Workspace, deployer: Worker, api: ApiFleet
     assert objects["Deployment"]["spec"]["replicas"] == 1
     assert api.agent(AGENT)["status"] == "running"  # type: ignore[index]
     assert own_events_only(api.events(op_id), AGENT) == []
+    # The worker ran over the git fleet as CI's `up` recorded it (its image holds no agent file): from the
+    # checkout, nothing is left to change, not a git agent's object, not a registry row, not the record.
+    ws.pulumi("preview", "--stack", STACK, "--expect-no-changes", "--policy-pack", "policies",
+              "--policy-pack-config", "policies/config/dev.json")
 
 
 def test_replicas_change_the_rendered_deployment_only(ws: Workspace, deployer: Worker, api: ApiFleet) -> None:

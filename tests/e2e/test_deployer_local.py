@@ -22,6 +22,7 @@ from tests.e2e.deployer_harness import (
     SECRET_ENV,
     ApiFleet,
     api_spec,
+    ci_up,
     own_events_only,
     prepare_database,
     web_agent_yaml,
@@ -65,6 +66,7 @@ def ws(cluster: LocalCluster, database: str, tmp_path_factory: pytest.TempPathFa
 def api(ws: Workspace, database: str) -> ApiFleet:
     fleet = ApiFleet.new(database, fleet=STACK, stack=STACK)
     ws.pulumi("config", "set", "--secret", "apiSecretsKey", fleet.sealing_key, "--stack", STACK)
+    ci_up(ws)  # the git fleet as CI deployed it: what the deploy workers run the program over
     return fleet
 
 
