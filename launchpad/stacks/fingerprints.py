@@ -57,9 +57,10 @@ def _file_text(path: Path) -> str:
 
 
 def control_plane_tag(root: Path, stack: str) -> str | None:
-    """The control-plane image's tag when the stack deploys the control plane: it hashes the agent files too
-    (its workers must run the fleet CI runs, launchpad/images/control_plane.py), so any git change of the
-    fleet runs the platform, which rolls the workers onto it."""
+    """The control-plane image's tag when the stack deploys the control plane. It hashes the code and the stack
+    files, never the agent files (launchpad/images/control_plane.py: the workers read those from the database),
+    so a change of the code runs the platform, which rolls the services onto the new image, and a one-agent
+    change does not."""
     from launchpad.images.control_plane import ControlPlaneBuild
 
     plane = plain_config(stack_file(root, stack)).get("controlPlane")
