@@ -5,6 +5,7 @@ names it) and an API agent is validated with the recorded defaults.yaml and lock
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def image_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
 
 
 def _record(api: Api, agents: Path) -> None:
-    """What the dev stack's `up` records (components/sources.py), from the test project's fleet."""
+    """What the dev stack's `up` records (components/sources.py), from the fleet in `agents`."""
     fleet = load_fleet([agents])
     parts = {"shared": sources.shared_files(agents), "agents": sources.agent_files(fleet.agents, agents)}
     with api.owner() as conn:
@@ -51,7 +52,7 @@ def _record(api: Api, agents: Path) -> None:
                                  lambda p: (agents / p).read_bytes())
 
 
-def test_the_api_reads_the_recorded_fleet(image_api: Api, project: Path) -> None:
+def test_the_api_reads_the_recorded_fleet(image_api: Api, project: Path, tmp_path: Path) -> None:
     api, headers = image_api, image_api.as_user(USER_A)
     early = api.client.post("/api/agents", json=valid_body(unique()), headers=headers)
     assert early.status_code == 503 and early.json()["error"]["code"] == "FLEET_NOT_RECORDED", early.text
@@ -60,3 +61,14 @@ def test_the_api_reads_the_recorded_fleet(image_api: Api, project: Path) -> None
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "NAME_TAKEN_BY_GIT", taken.text
     assert "agents/crypto-trading-bot.yaml" in taken.json()["error"]["message"]
     api.create(USER_A, unique())  # its plugin set's lockfile and the defaults: the recorded ones
+    # A later `up` records a new git agent: the API takes its name from the new record.
+    changed = tmp_path / "agents"
+    shutil.copytree(project / "agents", changed)
+    crypto = (changed / "crypto-trading-bot.yaml").read_text()
+    (changed / "newcomer.yaml").write_text(crypto.replace("name: crypto-trading-bot", "name: newcomer-bot"))
+    assert "name: newcomer-bot" in (changed / "newcomer.yaml").read_text()
+    (changed / "crypto-trading-bot.yaml").unlink()  # the same bot identity may serve one agent only
+    _record(api, changed)
+    api.client.app.state.agents.git.agents.every = 0  # type: ignore[attr-defined]  # look again now
+    taken = api.client.post("/api/agents", json=valid_body("newcomer-bot"), headers=headers)
+    assert taken.status_code == 409 and "agents/newcomer.yaml" in taken.json()["error"]["message"], taken.text

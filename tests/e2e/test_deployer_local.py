@@ -125,9 +125,13 @@ def test_the_control_plane_runs_restricted_on_the_server(cluster: LocalCluster) 
     assert "Ingress/launchpad-api" in held
     assert get_json(cluster, "clusterrolebinding", "launchpad-deployer")["subjects"][0]["name"] == "launchpad-deployer"
 
+    # As many as the Deployments ask for (the API's two replicas, one worker, one collector): one ReplicaSet each,
+    # none rolled by the worker's `up` after CI's (the image holds no agent file: the same tag).
+    wanted = sum(d["spec"]["replicas"] for d in get_json(cluster, "deployments", "-n", "launchpad-system")["items"])
+
     def pods() -> list[dict[str, Any]] | None:
         found = get_json(cluster, "pods", "-n", "launchpad-system")["items"]
-        return found if len(found) == 4 else None  # the API's two replicas, one worker, one collector
+        return found if len(found) == wanted else None
 
     created = wait_for("the control plane's Pods", pods)
     assert {p["status"]["phase"] for p in created} == {"Pending"}

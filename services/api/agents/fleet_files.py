@@ -9,6 +9,8 @@ record changes (looked up at most every few seconds, one small query).
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import tempfile
 import threading
 import time
@@ -41,30 +43,40 @@ class CheckoutAgents:
 
 
 class RecordedAgents:
-    """The fleet's recorded files, written out under `target` and kept current."""
+    """The fleet's recorded files, written out under `base` and kept current. Each version of the record gets a
+    directory of its own, and the one before it is kept: a request still validating against the previous files
+    never sees them vanish under it."""
 
-    def __init__(self, database_url: str, fleet: str, target: Path | None = None, every: float = 5.0) -> None:
+    def __init__(self, database_url: str, fleet: str, base: Path | None = None, every: float = 5.0) -> None:
         self.url, self.fleet, self.every = database_url, fleet, every
-        self.target = target or Path(tempfile.mkdtemp(prefix="launchpad-fleet-")) / "agents"
+        self.base = base or Path(tempfile.mkdtemp(prefix="launchpad-fleet-"))
         self._version: str | None = None
+        self._current: Path | None = None
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
     def path(self) -> Path:
         with self._lock:
-            if time.monotonic() - self._checked >= self.every or self._version is None:
+            if self._current is None or time.monotonic() - self._checked >= self.every:
                 self._refresh()
-            return self.target
+            assert self._current is not None
+            return self._current
 
     def _refresh(self) -> None:
         with connect(self.url, application_name="launchpad-api-fleet") as conn:
             now = fleet_sources.version(conn, self.fleet)
-            if now is not None and now != self._version:
+            if now is None:
+                raise ApiError(503, "FLEET_NOT_RECORDED", NOT_RECORDED)
+            if now != self._version:
                 files = fleet_sources.read(conn, self.fleet) or []
-                materialise(files, self.target)
-        if now is None:
-            raise ApiError(503, "FLEET_NOT_RECORDED", NOT_RECORDED)
-        self._version, self._checked = now, time.monotonic()
+                target = self.base / hashlib.sha256(now.encode()).hexdigest()[:16] / "agents"
+                materialise(files, target)
+                keep = {target.parent} | ({self._current.parent} if self._current is not None else set())
+                for old in self.base.iterdir():
+                    if old not in keep:
+                        shutil.rmtree(old, ignore_errors=True)
+                self._version, self._current = now, target
+        self._checked = time.monotonic()
 
 
 def agents_dir(checkout: Path, database_url: str, fleet: str) -> AgentsDir:
