@@ -23,7 +23,7 @@ from tests.dashboard import scenario as s
 from tests.dashboard.browser import chromium, context
 from tests.dashboard.build import built
 from tests.dashboard.servers import ApiServer
-from tests.e2e.deployer_harness import OWNER, prepare_database, start_worker_process, stop, web_agent_yaml
+from tests.e2e.deployer_harness import OWNER, ci_up, prepare_database, start_worker_process, stop, web_agent_yaml
 from tests.e2e.kube_cluster import get_json, throwaway_cluster
 from tests.e2e.workspace import DB_PASSWORD, Workspace, copy_project, engine_env
 from tests.fleet.fleet_files import write_locks
@@ -77,6 +77,7 @@ def server(ws: Workspace, key: str, tmp_path_factory: pytest.TempPathFactory) ->
 
 @pytest.fixture(scope="module")
 def deployer(ws: Workspace, key: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    ci_up(ws)  # the git fleet as CI deployed it: what the deploy worker runs the program over
     process = start_worker_process(ws, ws.database_url, tmp_path_factory.mktemp("worker") / "home",
                                    "--stack", STACK, "--poll-seconds", "2")
     yield
