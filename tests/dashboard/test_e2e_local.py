@@ -23,10 +23,14 @@ from tests.dashboard import scenario as s
 from tests.dashboard.browser import chromium, context
 from tests.dashboard.build import built
 from tests.dashboard.servers import ApiServer
-from tests.e2e.deployer_harness import OWNER, ci_up, prepare_database, start_worker_process, stop, web_agent_yaml
+from tests.e2e.deployer_harness import (
+    ci_up,
+    local_api_workspace,
+    start_worker_process,
+    stop,
+)
 from tests.e2e.kube_cluster import get_json, throwaway_cluster
-from tests.e2e.workspace import DB_PASSWORD, Workspace, copy_project, engine_env
-from tests.fleet.fleet_files import write_locks
+from tests.e2e.workspace import DB_PASSWORD, Workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.engine]
 STACK = "local"
@@ -42,20 +46,7 @@ def cluster(engine: str) -> Iterator[LocalCluster]:
 @pytest.fixture(scope="module")
 def ws(cluster: LocalCluster, database: str, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     base = tmp_path_factory.mktemp("dashboard-local")
-    (base / "state").mkdir()
-    found = Workspace(copy_project(base / "project"), engine_env(base / "state"), database, stack=STACK)
-    seed = found.project / "agents" / "lock-seed.yaml"  # a lockfile for the web agents' plugin set, then gone
-    seed.write_text(web_agent_yaml("lock-seed", OWNER))
-    write_locks(found.project / "agents")
-    seed.unlink()
-    prepare_database(database)
-    found.pulumi("stack", "init", STACK)
-    found.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)
-    # The local stack reads its API agents from the control plane's database (Pulumi.local.yaml has none).
-    found.pulumi("config", "set", "database", "true", "--stack", STACK)
-    found.pulumi("config", "set", "databaseCreateOwners", "true", "--stack", STACK)
-    found.pulumi("config", "set", "--secret", "databaseUrl", database, "--stack", STACK)
-    return found
+    return local_api_workspace(base, cluster, database, STACK)
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,13 @@ from psycopg.types.json import Jsonb
 
 from launchpad.db.migrations.runner import migrate
 from launchpad.db.repository import operations
+from launchpad.localcluster.cluster import LocalCluster
 from launchpad.sealed import new_key, parse_keyring, seal
 from services.deployer import sources
 from services.deployer.engine import Engine, EngineSetup
 from services.deployer.worker import Worker, WorkerConfig
-from tests.e2e.workspace import ROOT, Workspace
+from tests.e2e.workspace import ROOT, Workspace, copy_project, engine_env
+from tests.fleet.fleet_files import write_locks
 
 MIGRATIONS = ROOT / "supabase" / "migrations"
 OWNER = "3f2b8c1d-6e4a-4d7b-9a1c-2e5f8b7d6c40"
@@ -63,6 +65,31 @@ def prepare_database(url: str) -> None:
     assert migrate(url, MIGRATIONS).findings == []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("insert into auth.users (id) values (%s), (%s) on conflict do nothing", (OWNER, OTHER_OWNER))
+
+
+def prepare_api_workspace(ws: Workspace) -> Workspace:
+    """A workspace the API's agents can deploy from: a lockfile for their plugin set (written for a seed agent
+    file, which then goes: the fleet in git stays the example's) and the control plane's database migrated."""
+    seed = ws.project / "agents" / "lock-seed.yaml"
+    seed.write_text(web_agent_yaml("lock-seed", OWNER))
+    write_locks(ws.project / "agents")
+    seed.unlink()
+    prepare_database(ws.database_url)
+    return ws
+
+
+def local_api_workspace(base: Path, cluster: LocalCluster, database: str, stack: str) -> Workspace:
+    """prepare_api_workspace for the `local` stack on `cluster`, which reads its API agents from `database`
+    (Pulumi.local.yaml names no database)."""
+    (base / "state").mkdir()
+    ws = prepare_api_workspace(Workspace(copy_project(base / "project"), engine_env(base / "state"), database,
+                                         stack=stack))
+    ws.pulumi("stack", "init", stack)
+    ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", stack)
+    ws.pulumi("config", "set", "database", "true", "--stack", stack)
+    ws.pulumi("config", "set", "databaseCreateOwners", "true", "--stack", stack)
+    ws.pulumi("config", "set", "--secret", "databaseUrl", database, "--stack", stack)
+    return ws
 
 
 def ci_up(ws: Workspace) -> None:

@@ -21,19 +21,16 @@ import pytest
 
 from services.deployer.engine import Engine, EngineSetup
 from tests.e2e.deployer_harness import (
-    OWNER,
     ApiFleet,
     ci_up,
     dumps,
     engine_processes,
-    prepare_database,
+    prepare_api_workspace,
     start_worker_process,
     stop,
     wait_until,
-    web_agent_yaml,
 )
 from tests.e2e.workspace import Workspace
-from tests.fleet.fleet_files import write_locks
 
 STACK = "dev"
 POLICY = ("--policy-pack", "policies", "--policy-pack-config", "policies/config/dev.json")
@@ -43,12 +40,7 @@ FINAL = {"succeeded", "failed", "superseded", "cancelled"}
 
 @pytest.fixture(scope="module")
 def ws(workspace: Workspace) -> Workspace:
-    seed = workspace.project / "agents" / "lock-seed.yaml"
-    seed.write_text(web_agent_yaml("lock-seed", OWNER))
-    write_locks(workspace.project / "agents")
-    seed.unlink()
-    prepare_database(workspace.database_url)
-    return workspace
+    return prepare_api_workspace(workspace)
 
 
 @pytest.fixture(scope="module")

@@ -14,17 +14,14 @@ import yaml
 
 from services.deployer.worker import Worker
 from tests.e2e.deployer_harness import (
-    OWNER,
     SECRET_ENV,
     ApiFleet,
     ci_up,
     own_events_only,
-    prepare_database,
-    web_agent_yaml,
+    prepare_api_workspace,
     worker,
 )
 from tests.e2e.workspace import Workspace
-from tests.fleet.fleet_files import write_locks
 
 STACK = "dev"
 AGENT = "api-render"
@@ -32,12 +29,7 @@ AGENT = "api-render"
 
 @pytest.fixture(scope="module")
 def ws(workspace: Workspace) -> Workspace:
-    seed = workspace.project / "agents" / "lock-seed.yaml"
-    seed.write_text(web_agent_yaml("lock-seed", OWNER))
-    write_locks(workspace.project / "agents")
-    seed.unlink()
-    prepare_database(workspace.database_url)
-    return workspace
+    return prepare_api_workspace(workspace)
 
 
 @pytest.fixture(scope="module")

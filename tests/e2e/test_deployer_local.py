@@ -23,14 +23,12 @@ from tests.e2e.deployer_harness import (
     ApiFleet,
     api_spec,
     ci_up,
+    local_api_workspace,
     own_events_only,
-    prepare_database,
-    web_agent_yaml,
     worker,
 )
 from tests.e2e.kube_cluster import get_json, throwaway_cluster, wait_for
-from tests.e2e.workspace import Workspace, copy_project, engine_env
-from tests.fleet.fleet_files import write_locks
+from tests.e2e.workspace import Workspace
 
 STACK = "local"
 AGENT = "api-web"
@@ -46,20 +44,7 @@ def cluster(engine: str) -> Iterator[LocalCluster]:
 @pytest.fixture(scope="module")
 def ws(cluster: LocalCluster, database: str, tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     base = tmp_path_factory.mktemp("deployer-local")
-    (base / "state").mkdir()
-    ws = Workspace(copy_project(base / "project"), engine_env(base / "state"), database, stack=STACK)
-    seed = ws.project / "agents" / "lock-seed.yaml"  # a lockfile for the API agents' plugin set, then gone
-    seed.write_text(web_agent_yaml("lock-seed", OWNER))
-    write_locks(ws.project / "agents")
-    seed.unlink()
-    prepare_database(database)
-    ws.pulumi("stack", "init", STACK)
-    ws.pulumi("config", "set", "kubernetes:kubeconfig", str(cluster.kubeconfig), "--stack", STACK)
-    # The local stack reads its API agents from the control plane's database (Pulumi.local.yaml has none).
-    ws.pulumi("config", "set", "database", "true", "--stack", STACK)
-    ws.pulumi("config", "set", "databaseCreateOwners", "true", "--stack", STACK)
-    ws.pulumi("config", "set", "--secret", "databaseUrl", database, "--stack", STACK)
-    return ws
+    return local_api_workspace(base, cluster, database, STACK)
 
 
 @pytest.fixture(scope="module")
