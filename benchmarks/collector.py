@@ -2,7 +2,7 @@
 a real Prometheus holding their series, the log shipper (OpenTelemetry Collector) reading 1,000 containers' log
 files, and the control plane's Server-Sent Events.
 
-    .venv/bin/python benchmarks/collector.py [--agents 1000] [--log-rate 5000] [--log-seconds 60]
+    .venv/bin/python benchmarks/collector.py [--agents 1000] [--log-rate 6000] [--log-seconds 60]
 
 Prints, measured in this one run: the collector's CPU (share of one core) and resident memory; rows/s into
 agent_metrics (one interval's COPY of 5 x agents samples) and into agent_logs (sustained, with a collector
@@ -10,6 +10,10 @@ restart half-way); the delay from a Deployment change to its agent_health row an
 p95 over --status-samples changes); the bytes a row costs in Postgres and so what an agent and the fleet write
 per day. Targets: metrics of the fleet written in < 2 s per interval; status on the stream within 5 s (p95);
 >= 5,000 log lines/s sustained with none lost. Exit 1 if one is missed.
+
+The lines are offered faster than the target (6,000/s by default): the figure is what was stored divided by the
+time from the first line written to the last one stored, so a pipeline that only just keeps up with the target
+cannot show it, and one that falls behind shows by how much.
 """
 
 from __future__ import annotations
@@ -125,6 +129,7 @@ class CollectorProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.cpu_seconds_before = 0.0  # CPU of earlier processes (a restart)
         self.peak_rss = 0
+        self.earlier_stats: list[dict[str, Any]] = []  # /stats of the leaders before a restart
 
     def start(self) -> float:
         with self.log.open("ab") as out:
@@ -151,6 +156,7 @@ class CollectorProcess:
     def restart(self) -> float:
         assert self.process is not None
         self.cpu_seconds_before = self.cpu_seconds()
+        self.earlier_stats.append(self.stats())
         stopping = time.monotonic()
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=60)
@@ -189,7 +195,8 @@ class ProcessCpu:
 class CpuSampler(threading.Thread):
     def __init__(self, collector: CollectorProcess) -> None:
         super().__init__(daemon=True)
-        self.collector, self.samples, self.stopping = collector, [], threading.Event()
+        self.collector, self.stopping = collector, threading.Event()
+        self.samples: list[tuple[float, float]] = []
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -212,7 +219,7 @@ class CpuSampler(threading.Thread):
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+    return float(ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))])
 
 
 def status_delays(cluster: local.LocalCluster, url: str, api_base: str, key: auth.SigningKey, n: int,
@@ -283,7 +290,7 @@ def table_bytes(conn: psycopg.Connection[tuple[Any, ...]], parent: str) -> tuple
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agents", type=int, default=1000)
-    parser.add_argument("--log-rate", type=int, default=5000, help="lines per second, all agents together")
+    parser.add_argument("--log-rate", type=int, default=6000, help="lines per second, all agents together")
     parser.add_argument("--log-seconds", type=float, default=60)
     parser.add_argument("--status-samples", type=int, default=10)
     parser.add_argument("--metrics-interval", type=float, default=10, help="seconds (production default 60)")
@@ -358,7 +365,7 @@ def main() -> int:
             "half-way")
         pods = work / "pods"
         pods.mkdir()
-        ship = stack.enter_context(shipper(work / "shipper", pods, collector.base, TOKEN, poll_interval="250ms"))
+        ship = stack.enter_context(shipper(work / "shipper", pods, collector.base, TOKEN, poll_interval="1s"))
         shipper_cpu = ProcessCpu(ship.pid)
         load_before = os.getloadavg()[0]
         with psycopg.connect(url, autocommit=True) as conn:
@@ -376,12 +383,13 @@ def main() -> int:
             while time.monotonic() - progress_at < 60:
                 now = int(str(conn.execute("select count(*) from public.agent_logs").fetchone()[0])) - base_rows  # type: ignore[index]
                 if now != stored:
+                    if now // 20000 != stored // 20000 or now >= written:
+                        log(f"  {now}/{written} stored")
                     stored, progress_at = now, time.monotonic()
-                    log(f"  {stored}/{written} stored")
                 if stored >= written:
                     break
-                time.sleep(1)
-            drained = time.monotonic()
+                time.sleep(0.5)
+            drained = progress_at  # the last line stored (not the minute waited for more)
             leaked = conn.execute("select count(*) from public.agent_logs where message like '%s3cr3t-value%'"
                                   " or context::text like '%s3cr3t-value%'").fetchone()  # fmt: skip
             distinct = conn.execute("select count(distinct message) from public.agent_logs"
@@ -404,6 +412,15 @@ def main() -> int:
         results["metrics_rounds_during"] = time.monotonic() - settled_at
         results["peak_rss"] = collector.peak_rss
         results["stats"] = collector.stats()
+        # what every leader did with the lines it received (a line dropped or unowned is a line lost)
+        ingest: dict[str, int] = {}
+        for stats in [*collector.earlier_stats, results["stats"]]:
+            for key, value in stats["logs"].items():
+                if key != "writer":
+                    ingest[key] = ingest.get(key, 0) + int(value)
+        results["ingest"] = ingest
+        shipper_log = (work / "shipper" / "otelcol.log").read_text(errors="replace")
+        results["shipper_errors"] = [line for line in shipper_log.splitlines() if "\terror\t" in line]
     return report(results, n, args)
 
 
@@ -443,6 +460,9 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
     if writer["seconds"]:
         print(f"  into agent_logs: {writer['stored'] / writer['seconds']:.0f} rows/s while writing "
               f"({writer['batches']} transactions of the last leader, {writer['stored']} rows)")
+    ingest = r["ingest"]
+    print("  the leaders received " + ", ".join(f"{k} {v}" for k, v in ingest.items() if v) + "; the shipper logged "
+          f"{len(r['shipper_errors'])} error(s)" + "".join(f"\n    {e[:300]}" for e in r["shipper_errors"][:5]))
     print(f"logs: {logs['written']} lines written, {logs['stored']} stored ({logs['distinct']} distinct), {lost} lost; "
           f"{rate:.0f} lines/s sustained end to end over {logs['seconds']:.0f} s incl. a collector restart "
           f"({logs['restart_s'] or 0:.1f} s to lead again) and {logs['drain_after_writer_s']:.1f} s to drain; "

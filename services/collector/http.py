@@ -4,13 +4,19 @@ Both receivers answer 503 unless this instance leads (only the leader writes) an
 full: Alertmanager and the OpenTelemetry Collector retry a 503 (the shipper honours Retry-After), so the
 lines wait in the shipper's persistent queue instead of in this process's memory. A bearer token, when set,
 is required of both senders (a log line or an alert written into an owner's view is not for any pod of the
-cluster to forge)."""
+cluster to forge).
+
+The shipper (the OpenTelemetry Collector's otlp_http exporter v0.165.0, otlp.go
+isRetryableStatusCode) sends a batch again only after 429, 502, 503 or 504 (or no answer); any other status is a
+permanent error and the batch is dropped. So the log receiver answers 200 once the lines are committed and 503
+for everything else that is not the sender's fault, an unexpected failure of ours included: never a 500."""
 
 from __future__ import annotations
 
 import gzip
 import hmac
 import json
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -20,9 +26,13 @@ from pydantic import ValidationError
 
 from services.collector.alerts.models import WebhookPayload
 from services.collector.alerts.service import receive
+from services.collector.logs.otlp import PROTOBUF, NotOtlp, decode, is_protobuf
 from services.collector.runner import Active, Runner
 
-ACK_TIMEOUT_SECONDS = 30.0
+log = logging.getLogger(__name__)
+# The longest a log request waits for its commit: under the shipper's own timeout (`timeout: 30s` in
+# launchpad/logs/shipper.py), so that the shipper hears "send again" rather than giving up on its own.
+ACK_TIMEOUT_SECONDS = 20.0
 
 
 def _unavailable(why: str) -> JSONResponse:
@@ -73,15 +83,26 @@ def create_app(runner: Runner) -> FastAPI:
             return _unavailable("listing the fleet's workloads and secrets")
         if active.writer.full():
             return _unavailable("log pipeline full")
+        body = await request.body()
         try:
-            payload = await _json(request)
-        except (ValueError, OSError) as exc:
-            return JSONResponse({"error": f"not an OTLP/JSON logs request: {exc}"}, status_code=400)
-        pending = await run_in_threadpool(active.ingest.ingest, payload)
+            if request.headers.get("content-encoding", "").lower() == "gzip":
+                body = gzip.decompress(body)
+            content_type = request.headers.get("content-type", "")
+            received = await run_in_threadpool(decode, body, content_type)
+        except (NotOtlp, OSError, EOFError) as exc:  # the sender's fault: not sent again
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        try:
+            delivery = await run_in_threadpool(active.ingest.ingest, received)
+        except Exception:  # a 500 would make the shipper drop the batch: it is sent again instead
+            log.exception("ingesting a log batch failed")
+            return _unavailable("ingesting the lines failed; send them again")
+        pending = delivery.pending
         done = await run_in_threadpool(pending.done.wait, ACK_TIMEOUT_SECONDS)
         if not done or pending.error is not None:
+            active.ingest.failed(delivery)
             return _unavailable("storing the lines failed; send them again")
-        return JSONResponse({})  # ExportLogsServiceResponse: no partial success
+        # An ExportLogsServiceResponse without partial success, in the request's encoding (empty in protobuf)
+        return Response(b"", media_type=PROTOBUF) if is_protobuf(content_type) else JSONResponse({})
 
     app.include_router(router)
 

@@ -48,7 +48,8 @@ class SseClient:
             self._ready.set()
 
     def take(self, count: int, timeout: float = 10) -> list[tuple[str, str, dict[str, Any]]]:
-        got, deadline = [], time.monotonic() + timeout
+        got: list[tuple[str, str, dict[str, Any]]] = []
+        deadline = time.monotonic() + timeout
         while len(got) < count and time.monotonic() < deadline:
             try:
                 got.append(self.events.get(timeout=max(0.01, deadline - time.monotonic())))

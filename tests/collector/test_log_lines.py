@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+
+import pytest
+from google.protobuf import json_format
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
 from services.collector.logs import eliza
 from services.collector.logs.budget import WINDOW_SECONDS, LogBudget
-from services.collector.logs.otlp import records
+from services.collector.logs.otlp import NotOtlp, decode, records
 from services.collector.logs.redact import Redactor
 from services.collector.logs.service import deployment_of_pod, line_id
 
@@ -54,12 +59,30 @@ def test_secret_values_are_redacted_wherever_they_appear() -> None:
 
 def test_a_chatty_agent_is_held_to_its_budget_and_told_so() -> None:
     budget = LogBudget(rate=10, burst=20)
-    taken = sum(budget.take("chatty", now=100.0) for _ in range(100))
+    taken = sum(budget.take("chatty", at=100.0) for _ in range(100))
     assert taken == 20  # the burst
-    assert sum(budget.take("quiet", now=100.0) for _ in range(5)) == 5  # others unaffected
-    assert sum(budget.take("chatty", now=101.0) for _ in range(100)) == 10  # then the rate
+    assert sum(budget.take("quiet", at=100.0) for _ in range(5)) == 5  # others unaffected
+    assert sum(budget.take("chatty", at=101.0) for _ in range(100)) == 10  # then the rate
     assert budget.closed_windows(now=100.0 + WINDOW_SECONDS) == [("chatty", 170, 100.0)]
     assert budget.closed_windows(now=200.0) == []
+
+
+def test_a_backlog_is_judged_by_when_its_lines_were_written() -> None:
+    """After a collector outage the shipper delivers minutes of lines at once: an agent that wrote 40 lines a
+    second (under its 50/s) loses none of them, however fast they arrive; one that wrote 200/s is held to 50/s."""
+    budget = LogBudget(rate=50, burst=500)
+    steady = [1000.0 + i / 40 for i in range(40 * 120)]  # two minutes at 40 lines/s, delivered in one go
+    assert all(budget.take("steady", at) for at in steady)
+    chatty = [1000.0 + i / 200 for i in range(200 * 120)]
+    assert sum(budget.take("chatty", at) for at in chatty) == pytest.approx(500 + 50 * 120, abs=2)
+
+
+def test_lines_that_were_not_stored_are_not_charged_twice() -> None:
+    budget = LogBudget(rate=1, burst=10)
+    assert sum(budget.take("a", at=50.0) for _ in range(10)) == 10
+    budget.refund(Counter({"a": 10, "unknown": 3}))  # the batch failed; the shipper sends it again
+    assert sum(budget.take("a", at=50.0) for _ in range(10)) == 10
+    assert not budget.take("a", at=50.0)
 
 
 def test_otlp_json_records_carry_the_pod_stream_and_time() -> None:
@@ -79,3 +102,11 @@ def test_otlp_json_records_carry_the_pod_stream_and_time() -> None:
         "tenant-t1", "alpha-7d9f5c6b8-abcde", "eliza", "stderr", 1796617422922000123, "512")  # fmt: skip
     assert deployment_of_pod(raw.pod) == "alpha"
     assert line_id(raw) == line_id(raw) and line_id(raw) != line_id(raw.__class__(**{**raw.__dict__, "offset": "1"}))
+
+    # the shipper sends protobuf: the same request in that encoding gives the same lines, and the same ids
+    binary = json_format.ParseDict(payload, ExportLogsServiceRequest()).SerializeToString()
+    assert decode(binary, "application/x-protobuf") == [raw] == decode(json.dumps(payload).encode(), "application/json")
+    for body, content_type in ((b"\xff\x00garbage", "application/x-protobuf"), (b"[1]", "application/json"),
+                               (b'{"resourceLogs": 3}', "application/json")):  # fmt: skip
+        with pytest.raises(NotOtlp):
+            decode(body, content_type)

@@ -24,6 +24,7 @@ from services.collector.config import CollectorConfig
 from services.collector.database import Database
 from services.collector.directory import AgentDirectory
 from services.collector.logs.budget import LogBudget
+from services.collector.logs.otlp import records
 from services.collector.logs.packs import attribute, string_to_uuid
 from services.collector.logs.redact import Redactor
 from services.collector.logs.secrets import SecretValues, secret_refs
@@ -197,10 +198,10 @@ def test_pack_lines_reach_their_agents_owners_and_never_another_owner(tmp_path: 
             for pack in (mixed, single):
                 pod = pod_of(pack, ready=True)["metadata"]["name"]
                 first, second = (a.character["name"] for a in pack.agents)
-                pending = ingest.ingest(_otlp(pod, [
+                pending = ingest.ingest(records(_otlp(pod, [
                     _json_line(f"{first} says hello", first), _json_line(f"{second} says hello", second),
                     _json_line("HTTP server listening"), "AgentServer is listening on port 3000",
-                ]))  # fmt: skip
+                ]))).pending  # fmt: skip
                 assert pending.done.wait(30) and pending.error is None
         finally:
             stop.set()

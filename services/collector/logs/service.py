@@ -18,9 +18,10 @@ import hashlib
 import json
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from launchpad.db.repository.telemetry.types import AgentRef, LogLine
 from services.collector.directory import AgentDirectory
 from services.collector.logs import eliza
 from services.collector.logs.budget import LogBudget
-from services.collector.logs.otlp import RawLine, records
+from services.collector.logs.otlp import RawLine
 from services.collector.logs.packs import attribute
 from services.collector.logs.redact import Redactor
 from services.collector.logs.secrets import SecretValues
@@ -57,6 +58,19 @@ def _is_json(text: str) -> bool:
     return True
 
 
+def _written_at(raw: RawLine) -> float | None:
+    """The runtime's time of the line in Unix seconds (the budget's clock), None when it has none."""
+    return raw.time_ns / 1e9 if raw.time_ns else None
+
+
+@dataclass
+class Delivery:
+    """One request's lines on their way to the database, and what they were charged against the budget."""
+
+    pending: Pending
+    charged: Counter[str] = field(default_factory=Counter)
+
+
 def deployment_of_pod(pod: str) -> str:
     """`<deployment>-<pod-template-hash>-<suffix>` -> deployment (a Deployment's pods are named so)."""
     parts = pod.rsplit("-", 2)
@@ -80,10 +94,11 @@ class LogIngest:
         name = key[1] if key else deployment_of_pod(pod)
         return self.directory.get(namespace, name)
 
-    def ingest(self, payload: dict[str, Any]) -> Pending:
+    def ingest(self, received: Iterable[RawLine]) -> Delivery:
+        charged: Counter[str] = Counter()
         by_agent: dict[str, tuple[AgentRef, list[RawLine]]] = {}
         by_pack: dict[tuple[str, str], tuple[PackInfo, list[RawLine]]] = {}
-        for raw in records(payload):
+        for raw in received:
             self.stats["received"] += 1
             if raw.container and raw.container != naming.CONTAINER_NAME:
                 self.stats["other_containers"] += 1
@@ -97,9 +112,10 @@ class LogIngest:
             if ref is None:
                 self.stats["unowned"] += 1
                 continue
-            if not self.budget.take(ref.id):
+            if not self.budget.take(ref.id, _written_at(raw)):
                 self.stats["dropped_budget"] += 1
                 continue
+            charged[ref.id] += 1
             by_agent.setdefault(ref.id, (ref, []))[1].append(raw)
         lines = []
         for ref, raws in by_agent.values():
@@ -109,10 +125,14 @@ class LogIngest:
                 level, message, context = eliza.parse(raw.body, raw.stream)
                 lines.append(self._line(line_id(raw), ref, raw, level, message, context, redactor))
         for pack, raws in by_pack.values():
-            lines += self._pack_lines(pack, raws)
+            lines += self._pack_lines(pack, raws, charged)
         lines += self._drop_notices()
         self.stats["queued"] += len(lines)
-        return self.writer.submit(lines)
+        return Delivery(self.writer.submit(lines), charged)
+
+    def failed(self, delivery: Delivery) -> None:
+        """The lines were not stored (the shipper will send them again): give back what they were charged."""
+        self.budget.refund(delivery.charged)
 
     def _line(
         self, ident: str, ref: AgentRef, raw: RawLine, level: str, message: str, context: dict[str, Any],
@@ -130,7 +150,7 @@ class LogIngest:
         logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
         return LogLine(ident, ref, level, message, text, logged_at)
 
-    def _pack_lines(self, pack: PackInfo, raws: list[RawLine]) -> list[LogLine]:
+    def _pack_lines(self, pack: PackInfo, raws: list[RawLine], charged: Counter[str]) -> list[LogLine]:
         """A pack's lines: each to the member it names, or to every member when one user owns them all."""
         refs = {agent: self.directory.get(pack.namespace, agent) for agent in pack.members}
         owners = {ref.user_id if ref else None for ref in refs.values()}
@@ -144,9 +164,10 @@ class LogIngest:
             context["pack"] = pack.name
             target = refs.get(agent) if agent is not None else None
             if target is not None:
-                if not self.budget.take(target.id):
+                if not self.budget.take(target.id, _written_at(raw)):
                     self.stats["dropped_budget"] += 1
                     continue
+                charged[target.id] += 1
                 self._refs[target.id] = target
                 self.stats["pack_attributed"] += 1
                 out.append(self._line(line_id(raw), target, raw, level, message, context, redactor))
@@ -154,9 +175,11 @@ class LogIngest:
             if agent is not None or not shared:  # a member without a row, or members of several owners
                 self.stats["pack_unattributed"] += 1
                 continue
-            if not self.budget.take(f"pack:{pack.namespace}/{pack.name}"):
+            pack_key = f"pack:{pack.namespace}/{pack.name}"
+            if not self.budget.take(pack_key, _written_at(raw)):
                 self.stats["dropped_budget"] += 1
                 continue
+            charged[pack_key] += 1
             self.stats["pack_shared"] += 1
             context["attributed"] = "pack"
             base = line_id(raw)
@@ -175,12 +198,11 @@ class LogIngest:
     def _drop_notices(self) -> list[LogLine]:
         """One line per agent whose lines were dropped in a closed window: what is missing and why."""
         notices = []
-        wall, mono = time.time(), time.monotonic()
-        for agent_id, dropped, window_start in self.budget.closed_windows(mono):
+        for agent_id, dropped, window_start in self.budget.closed_windows():
             ref = self._refs.get(agent_id)
             if ref is None:
                 continue
-            at = datetime.fromtimestamp(wall - (mono - window_start), UTC)
+            at = datetime.fromtimestamp(window_start, UTC)  # the time of the first line dropped
             message = (
                 f"launchpad: {dropped} log line(s) of this agent were dropped: over its budget of"
                 f" {self.budget.rate:g} lines/s (burst {self.budget.burst:g})"

@@ -2,7 +2,11 @@
 gathered (up to MAX_BATCH lines, or BATCH_SECONDS) in one transaction, then releases every waiter. A request is
 acknowledged to the shipper only after its lines are committed, so a collector that dies loses nothing: the
 shipper still holds what was not acknowledged and sends it again (and the lines' ids make that a no-op for
-what did commit)."""
+what did commit).
+
+Once the writer has stopped (the leadership ended), a request still handing lines over is refused at once:
+its lines would otherwise sit in a queue no thread reads, and the request would wait for an answer until the
+HTTP server, shutting down, cancelled it with a 500, which the shipper takes for a permanent error and drops."""
 
 from __future__ import annotations
 
@@ -35,6 +39,7 @@ class LogWriter:
         self._queue: queue.Queue[Pending] = queue.Queue()
         self._pending_lines = 0
         self._lock = threading.Lock()
+        self._closed = False
         self.stats = {"lines": 0, "stored": 0, "batches": 0, "seconds": 0.0}
 
     def full(self) -> bool:
@@ -47,8 +52,12 @@ class LogWriter:
             pending.done.set()
             return pending
         with self._lock:
+            if self._closed:
+                pending.error = RuntimeError("the collector is stopping")
+                pending.done.set()
+                return pending
             self._pending_lines += len(lines)
-        self._queue.put(pending)
+            self._queue.put(pending)
         return pending
 
     def run(self, stop: threading.Event) -> None:
@@ -90,6 +99,8 @@ class LogWriter:
             pending.done.set()
 
     def _fail_all(self, error: BaseException) -> None:
+        with self._lock:
+            self._closed = True  # from here submit() refuses; what is queued is failed below
         while True:
             try:
                 pending = self._queue.get_nowait()
