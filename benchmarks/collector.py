@@ -461,7 +461,8 @@ def report(r: dict[str, Any], n: int, args: argparse.Namespace) -> int:
         print(f"  into agent_logs: {writer['stored'] / writer['seconds']:.0f} rows/s while writing "
               f"({writer['batches']} transactions of the last leader, {writer['stored']} rows)")
     ingest = r["ingest"]
-    print("  the leaders received " + ", ".join(f"{k} {v}" for k, v in ingest.items() if v) + "; the shipper logged "
+    counts = ", ".join(f"{k} {v}" for k, v in ingest.items() if v)
+    print(f"  lines the leaders (the first as of just before its stop) {counts}; the shipper logged "
           f"{len(r['shipper_errors'])} error(s)" + "".join(f"\n    {e[:300]}" for e in r["shipper_errors"][:5]))
     print(f"logs: {logs['written']} lines written, {logs['stored']} stored ({logs['distinct']} distinct), {lost} lost; "
           f"{rate:.0f} lines/s sustained end to end over {logs['seconds']:.0f} s incl. a collector restart "

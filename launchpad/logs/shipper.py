@@ -32,8 +32,8 @@ def shipper_config(
     from the environment variable TOKEN_ENV (a Secret), never written in the config.
 
     `poll_interval`: each poll looks at every agent container's file of the node, so its cost is per file, not
-    per line. Measured with 1,000 files (benchmarks/shipper.py): 500 lines/s in all cost 36% of a core polled
-    every 250 ms and 12% every second; 6,000 lines/s cost 0.080 and 0.035 CPU-s per 1,000 lines. A line
+    per line. Measured with 1,000 files (benchmarks/shipper.py): 500 lines/s in all cost 35% of a core polled
+    every 250 ms and 9% every second; 6,000 lines/s cost 0.077 and 0.034 CPU-s per 1,000 lines. A line
     reaches the collector up to a second later; most agents are idle most of the time, and their node should
     not pay for polling them four times a second."""
     exporter: dict[str, Any] = {

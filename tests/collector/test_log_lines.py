@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 from google.protobuf import json_format
@@ -11,9 +13,9 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 
 from services.collector.logs import eliza
 from services.collector.logs.budget import WINDOW_SECONDS, LogBudget
-from services.collector.logs.otlp import NotOtlp, decode, records
+from services.collector.logs.otlp import NotOtlp, RawLine, decode, records
 from services.collector.logs.redact import Redactor
-from services.collector.logs.service import deployment_of_pod, line_id
+from services.collector.logs.service import deployment_of_pod, line_id, written_at
 
 # A line as adze (bundled in @elizaos/core 1.7.2) writes it with LOG_JSON_FORMAT=true (/work/notes/eliza.md A2).
 JSON_LINE = (
@@ -110,3 +112,11 @@ def test_otlp_json_records_carry_the_pod_stream_and_time() -> None:
                                (b'{"resourceLogs": 3}', "application/json")):  # fmt: skip
         with pytest.raises(NotOtlp):
             decode(body, content_type)
+
+
+def test_the_budget_clock_is_the_lines_own_but_never_ahead_of_now() -> None:
+    line = RawLine("ns", "alpha-7d9f5c6b8-abcde", "uid", "eliza", "0", "stdout", 1_796_617_422_500_000_000, "0", "x")
+    assert written_at(line) == 1_796_617_422.5
+    ahead = replace(line, time_ns=time.time_ns() + 3600 * 10**9)  # a node whose clock ran an hour ahead
+    assert written_at(ahead) is not None and written_at(ahead) <= time.time()  # type: ignore[operator]
+    assert written_at(replace(line, time_ns=0)) is None  # no time: the budget takes now

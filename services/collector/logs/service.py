@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -58,9 +59,11 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _written_at(raw: RawLine) -> float | None:
-    """The runtime's time of the line in Unix seconds (the budget's clock), None when it has none."""
-    return raw.time_ns / 1e9 if raw.time_ns else None
+def written_at(raw: RawLine) -> float | None:
+    """The runtime's time of the line in Unix seconds (the budget's clock), None when it has none. Never later
+    than now: a node whose clock ran ahead would otherwise move the agent's bucket into the future, and its
+    lines would earn nothing until the real time caught up."""
+    return min(raw.time_ns / 1e9, time.time()) if raw.time_ns else None
 
 
 @dataclass
@@ -112,7 +115,7 @@ class LogIngest:
             if ref is None:
                 self.stats["unowned"] += 1
                 continue
-            if not self.budget.take(ref.id, _written_at(raw)):
+            if not self.budget.take(ref.id, written_at(raw)):
                 self.stats["dropped_budget"] += 1
                 continue
             charged[ref.id] += 1
@@ -164,7 +167,7 @@ class LogIngest:
             context["pack"] = pack.name
             target = refs.get(agent) if agent is not None else None
             if target is not None:
-                if not self.budget.take(target.id, _written_at(raw)):
+                if not self.budget.take(target.id, written_at(raw)):
                     self.stats["dropped_budget"] += 1
                     continue
                 charged[target.id] += 1
@@ -176,7 +179,7 @@ class LogIngest:
                 self.stats["pack_unattributed"] += 1
                 continue
             pack_key = f"pack:{pack.namespace}/{pack.name}"
-            if not self.budget.take(pack_key, _written_at(raw)):
+            if not self.budget.take(pack_key, written_at(raw)):
                 self.stats["dropped_budget"] += 1
                 continue
             charged[pack_key] += 1
