@@ -110,7 +110,8 @@ class CollectorService(ControlPlaneService):
     prometheusUrl: str | None = Field(None, pattern=r"^https?://[^\s]+$")
     metricsInterval: int = Field(60, ge=10, le=3600)
     retentionDays: RetentionDays = RetentionDays()
-    # Per agent: a chatty agent is held to this many log lines a second (burst: what it may save up).
+    # Per agent: a chatty agent is held to this many log lines a second on average, counted on the lines' own
+    # time in windows of logBurst/logRate seconds that keep up to logBurst lines (services/collector/logs/budget.py).
     logRate: int = Field(50, ge=1, le=10_000)
     logBurst: int = Field(500, ge=1, le=100_000)
 

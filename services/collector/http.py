@@ -17,6 +17,7 @@ import gzip
 import hmac
 import json
 import logging
+import zlib
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
@@ -67,7 +68,7 @@ def create_app(runner: Runner) -> FastAPI:
             return _unavailable("not the leading collector")
         try:
             payload = WebhookPayload.model_validate(await _json(request))
-        except (ValueError, ValidationError) as exc:
+        except (ValueError, ValidationError, RecursionError, OSError, EOFError, zlib.error) as exc:
             return JSONResponse({"error": f"not an Alertmanager webhook payload: {exc}"}, status_code=400)
         written = await run_in_threadpool(receive, active.db, payload)
         return JSONResponse({"received": written.received, "matched": written.matched, "changed": written.changed})
@@ -89,7 +90,7 @@ def create_app(runner: Runner) -> FastAPI:
                 body = gzip.decompress(body)
             content_type = request.headers.get("content-type", "")
             received = await run_in_threadpool(decode, body, content_type)
-        except (NotOtlp, OSError, EOFError) as exc:  # the sender's fault: not sent again
+        except (NotOtlp, OSError, EOFError, zlib.error) as exc:  # the sender's fault: not sent again
             return JSONResponse({"error": str(exc)}, status_code=400)
         try:
             delivery = await run_in_threadpool(active.ingest.ingest, received)

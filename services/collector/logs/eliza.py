@@ -24,6 +24,37 @@ MAX_MESSAGE = 8192  # characters; longer messages are cut (context.truncated say
 
 
 def parse(body: str, stream: str) -> tuple[str, str, dict[str, Any]]:
+    level, message, context = _parse(body, stream)
+    if _unstorable(body):
+        message, context = _clean(message), _clean(context)
+    return level, message, context
+
+
+def _unstorable(body: str) -> bool:
+    """Whether the line may hold what Postgres cannot store: NUL (in text or as jsonb's \\u0000) or a lone UTF-16
+    surrogate (a JSON escape; no UTF-8 encodes it). Either would fail the whole group commit of the line's batch
+    on every resend. Checked on the raw line so that the common line pays one scan in C."""
+    if body.isascii():
+        return "\x00" in body or "\\u0000" in body or "\\ud" in body or "\\uD" in body
+    try:
+        body.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return "\x00" in body or "\\u0000" in body or "\\ud" in body or "\\uD" in body
+
+
+def _clean(value: Any) -> Any:
+    """NUL and lone surrogates replaced by U+FFFD, everywhere in a message or context."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def _parse(body: str, stream: str) -> tuple[str, str, dict[str, Any]]:
     text = body.rstrip("\r\n")
     if text.startswith("{"):
         try:

@@ -22,6 +22,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 
 PROTOBUF = "application/x-protobuf"
+MAX_TIME_NS = 2**63 - 1  # a line time past this (the year 2262) or not after 1970 is no time: the line is "now"
 
 
 class NotOtlp(ValueError):
@@ -56,14 +57,18 @@ def decode(body: bytes, content_type: str) -> list[RawLine]:
         return list(_from_proto(request))
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise NotOtlp(f"not an OTLP/JSON logs request: {exc}") from None
     if not isinstance(payload, dict):
         raise NotOtlp("not an OTLP/JSON logs request: not a JSON object")
     try:
         return list(records(payload))
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (AttributeError, TypeError, ValueError, OverflowError) as exc:
         raise NotOtlp(f"not an OTLP/JSON logs request: {exc}") from None
+
+
+def _time(ns: int) -> int:
+    return ns if 0 < ns <= MAX_TIME_NS else 0
 
 
 # --- protobuf ----------------------------------------------------------------------------------------------
@@ -93,7 +98,7 @@ def _from_proto(request: ExportLogsServiceRequest) -> Iterator[RawLine]:
                 yield RawLine(
                     *base,
                     stream=str(attrs.get("log.iostream", "stdout")),
-                    time_ns=record.time_unix_nano or record.observed_time_unix_nano,
+                    time_ns=_time(record.time_unix_nano or record.observed_time_unix_nano),
                     offset=str(attrs.get("log.file.record_offset", "")),
                     body="" if body is None else str(body),
                 )
@@ -134,7 +139,7 @@ def records(payload: dict[str, Any]) -> Iterator[RawLine]:
                 yield RawLine(
                     *base,
                     stream=str(attrs.get("log.iostream", "stdout")),
-                    time_ns=time_ns,
+                    time_ns=_time(time_ns),
                     offset=str(attrs.get("log.file.record_offset", "")),
                     body="" if body is None else str(body),
                 )

@@ -30,7 +30,7 @@ from launchpad import naming
 from launchpad.db.repository.telemetry.types import AgentRef, LogLine
 from services.collector.directory import AgentDirectory
 from services.collector.logs import eliza
-from services.collector.logs.budget import LogBudget
+from services.collector.logs.budget import LogBudget, Window
 from services.collector.logs.otlp import RawLine
 from services.collector.logs.packs import attribute
 from services.collector.logs.redact import Redactor
@@ -46,7 +46,8 @@ def line_id(raw: RawLine) -> str:
     """The same line read twice (a retried delivery) gets the same id; two lines never do (the runtime's
     nanosecond timestamp, the file offset and the text together): a 128-bit BLAKE2b of them, as a UUID."""
     key = f"{raw.pod_uid}/{raw.container}/{raw.restart_count}/{raw.stream}/{raw.time_ns}/{raw.offset}/".encode()
-    return str(uuid.UUID(bytes=hashlib.blake2b(key + raw.body.encode(), digest_size=16, key=LINE_IDS.bytes).digest()))
+    body = raw.body.encode("utf-8", "surrogatepass")  # a lone surrogate (a JSON escape) is text too
+    return str(uuid.UUID(bytes=hashlib.blake2b(key + body, digest_size=16, key=LINE_IDS.bytes).digest()))
 
 
 def _is_json(text: str) -> bool:
@@ -71,7 +72,7 @@ class Delivery:
     """One request's lines on their way to the database, and what they were charged against the budget."""
 
     pending: Pending
-    charged: Counter[str] = field(default_factory=Counter)
+    charged: Counter[Window] = field(default_factory=Counter)
 
 
 def deployment_of_pod(pod: str) -> str:
@@ -98,7 +99,7 @@ class LogIngest:
         return self.directory.get(namespace, name)
 
     def ingest(self, received: Iterable[RawLine]) -> Delivery:
-        charged: Counter[str] = Counter()
+        charged: Counter[Window] = Counter()
         by_agent: dict[str, tuple[AgentRef, list[RawLine]]] = {}
         by_pack: dict[tuple[str, str], tuple[PackInfo, list[RawLine]]] = {}
         for raw in received:
@@ -115,10 +116,11 @@ class LogIngest:
             if ref is None:
                 self.stats["unowned"] += 1
                 continue
-            if not self.budget.take(ref.id, written_at(raw)):
+            window = self.budget.take(ref.id, written_at(raw))
+            if window is None:
                 self.stats["dropped_budget"] += 1
                 continue
-            charged[ref.id] += 1
+            charged[window] += 1
             by_agent.setdefault(ref.id, (ref, []))[1].append(raw)
         lines = []
         for ref, raws in by_agent.values():
@@ -150,10 +152,10 @@ class LogIngest:
             message, redacted = redactor.text(message), redactor.text(text)
             if redacted != text:
                 text = redacted if _is_json(redacted) else json.dumps(redactor.value(context))
-        logged_at = datetime.fromtimestamp(raw.time_ns / 1e9, UTC) if raw.time_ns else datetime.now(UTC)
+        logged_at = datetime.fromtimestamp(written_at(raw) or time.time(), UTC)  # never in the future
         return LogLine(ident, ref, level, message, text, logged_at)
 
-    def _pack_lines(self, pack: PackInfo, raws: list[RawLine], charged: Counter[str]) -> list[LogLine]:
+    def _pack_lines(self, pack: PackInfo, raws: list[RawLine], charged: Counter[Window]) -> list[LogLine]:
         """A pack's lines: each to the member it names, or to every member when one user owns them all."""
         refs = {agent: self.directory.get(pack.namespace, agent) for agent in pack.members}
         owners = {ref.user_id if ref else None for ref in refs.values()}
@@ -167,10 +169,11 @@ class LogIngest:
             context["pack"] = pack.name
             target = refs.get(agent) if agent is not None else None
             if target is not None:
-                if not self.budget.take(target.id, written_at(raw)):
+                window = self.budget.take(target.id, written_at(raw))
+                if window is None:
                     self.stats["dropped_budget"] += 1
                     continue
-                charged[target.id] += 1
+                charged[window] += 1
                 self._refs[target.id] = target
                 self.stats["pack_attributed"] += 1
                 out.append(self._line(line_id(raw), target, raw, level, message, context, redactor))
@@ -179,10 +182,11 @@ class LogIngest:
                 self.stats["pack_unattributed"] += 1
                 continue
             pack_key = f"pack:{pack.namespace}/{pack.name}"
-            if not self.budget.take(pack_key, written_at(raw)):
+            window = self.budget.take(pack_key, written_at(raw))
+            if window is None:
                 self.stats["dropped_budget"] += 1
                 continue
-            charged[pack_key] += 1
+            charged[window] += 1
             self.stats["pack_shared"] += 1
             context["attributed"] = "pack"
             base = line_id(raw)

@@ -16,6 +16,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+import psycopg
+
 from launchpad.db.repository.telemetry.logs import copy_logs
 from launchpad.db.repository.telemetry.types import LogLine
 from services.collector.database import Database
@@ -23,6 +25,9 @@ from services.collector.database import Database
 log = logging.getLogger(__name__)
 MAX_BATCH = 5000
 BATCH_SECONDS = 0.05
+# What a row itself makes the database (or the driver) refuse: the same on every resend. The ingest cleans what
+# it knows of (eliza.py: NUL, lone surrogates); anything else is left out of the batch, not the batch dropped.
+UNSTORABLE = (psycopg.DataError, UnicodeError)
 
 
 @dataclass
@@ -40,7 +45,7 @@ class LogWriter:
         self._pending_lines = 0
         self._lock = threading.Lock()
         self._closed = False
-        self.stats = {"lines": 0, "stored": 0, "batches": 0, "seconds": 0.0}
+        self.stats = {"lines": 0, "stored": 0, "batches": 0, "seconds": 0.0, "rejected": 0}
 
     def full(self) -> bool:
         """Back-pressure: the shipper is told to retry later rather than the collector growing without bound."""
@@ -84,7 +89,14 @@ class LogWriter:
         error: BaseException | None = None
         stored = 0
         try:
-            stored = self.db.run(lambda conn: copy_logs(conn, lines))
+            try:
+                stored = self._copy(lines)
+            except UNSTORABLE as exc:
+                # A row the database refuses fails every resend of it, and with it every request sharing its
+                # group commit: the batch is stored in halves until the row is alone, and only it is left out.
+                log.warning("%d log lines hold a row the database refuses (%s): storing them apart", count,
+                            exc.__class__.__name__)  # fmt: skip
+                stored = self._store_apart(lines)
         except Exception as exc:
             log.warning("storing %d log lines failed: %s", count, exc)
             error = exc
@@ -97,6 +109,21 @@ class LogWriter:
         for pending in batch:
             pending.error = error
             pending.done.set()
+
+    def _copy(self, lines: list[LogLine]) -> int:
+        return self.db.run(lambda conn: copy_logs(conn, lines))
+
+    def _store_apart(self, lines: list[LogLine]) -> int:
+        try:
+            return self._copy(lines)
+        except UNSTORABLE as exc:
+            if len(lines) == 1:
+                self.stats["rejected"] += 1
+                log.warning("a log line of agent %s was refused by the database and left out: %s",
+                            lines[0].agent.id, exc.__class__.__name__)  # fmt: skip
+                return 0
+            half = len(lines) // 2
+            return self._store_apart(lines[:half]) + self._store_apart(lines[half:])
 
     def _fail_all(self, error: BaseException) -> None:
         with self._lock:
