@@ -114,16 +114,19 @@ class LogWriter:
         return self.db.run(lambda conn: copy_logs(conn, lines))
 
     def _store_apart(self, lines: list[LogLine]) -> int:
+        """`lines` failed together: each half is stored on its own, until a row that fails alone is left out."""
+        if len(lines) == 1:
+            self.stats["rejected"] += 1
+            log.warning("a log line of agent %s was refused by the database and left out", lines[0].agent.id)
+            return 0
+        half = len(lines) // 2
+        return self._store_or_split(lines[:half]) + self._store_or_split(lines[half:])
+
+    def _store_or_split(self, lines: list[LogLine]) -> int:
         try:
             return self._copy(lines)
-        except UNSTORABLE as exc:
-            if len(lines) == 1:
-                self.stats["rejected"] += 1
-                log.warning("a log line of agent %s was refused by the database and left out: %s",
-                            lines[0].agent.id, exc.__class__.__name__)  # fmt: skip
-                return 0
-            half = len(lines) // 2
-            return self._store_apart(lines[:half]) + self._store_apart(lines[half:])
+        except UNSTORABLE:
+            return self._store_apart(lines)
 
     def _fail_all(self, error: BaseException) -> None:
         with self._lock:
