@@ -28,12 +28,11 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.collector import ProcessCpu  # noqa: E402
 from launchpad.logs.cri import CriWriter, pod_log_path  # noqa: E402
 from launchpad.logs.shipper import TOKEN_ENV, shipper_config  # noqa: E402
 from services.collector.logs.otlp import decode  # noqa: E402
 from tests.collector.shipper import otelcol_or_skip  # noqa: E402
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 class Sink(BaseHTTPRequestHandler):
@@ -51,11 +50,6 @@ class Sink(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def run(binary: str, files: int, rate: int, seconds: float, poll: str, encoding: str) -> dict[str, float]:
@@ -76,7 +70,7 @@ def run(binary: str, files: int, rate: int, seconds: float, poll: str, encoding:
                                        stderr=subprocess.STDOUT, env={**os.environ, TOKEN_ENV: "bench"})  # fmt: skip
         try:
             time.sleep(2)  # started, every file found once
-            before, started, written = cpu_seconds(process.pid), time.monotonic(), 0
+            cpu, started, written = ProcessCpu(process.pid), time.monotonic(), 0
             while (elapsed := time.monotonic() - started) < seconds:
                 while written < int(rate * elapsed):
                     i = written % files
@@ -88,7 +82,7 @@ def run(binary: str, files: int, rate: int, seconds: float, poll: str, encoding:
             deadline = time.monotonic() + 30
             while Sink.lines < written and time.monotonic() < deadline:
                 time.sleep(0.1)
-            used, span = cpu_seconds(process.pid) - before, time.monotonic() - started
+            used, span = cpu.seconds(), time.monotonic() - started
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -55,11 +55,14 @@ def create_app(runner: Runner) -> FastAPI:
 
     router = APIRouter(dependencies=[Depends(authorised)])
 
-    async def _json(request: Request) -> Any:
+    async def _body(request: Request) -> bytes:
         body = await request.body()
         if request.headers.get("content-encoding", "").lower() == "gzip":
             body = gzip.decompress(body)
-        return json.loads(body)
+        return body
+
+    async def _json(request: Request) -> Any:
+        return json.loads(await _body(request))
 
     @router.post("/alerts")
     async def alerts(request: Request) -> Response:
@@ -84,12 +87,9 @@ def create_app(runner: Runner) -> FastAPI:
             return _unavailable("listing the fleet's workloads and secrets")
         if active.writer.full():
             return _unavailable("log pipeline full")
-        body = await request.body()
+        content_type = request.headers.get("content-type", "")
         try:
-            if request.headers.get("content-encoding", "").lower() == "gzip":
-                body = gzip.decompress(body)
-            content_type = request.headers.get("content-type", "")
-            received = await run_in_threadpool(decode, body, content_type)
+            received = await run_in_threadpool(decode, await _body(request), content_type)
         except (NotOtlp, OSError, EOFError, zlib.error) as exc:  # the sender's fault: not sent again
             return JSONResponse({"error": str(exc)}, status_code=400)
         try:

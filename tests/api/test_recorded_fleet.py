@@ -10,16 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from launchpad.db.repository import fleet_sources
 from launchpad.fleet import load_fleet
-from launchpad.sealed import new_key, parse_keyring
 from launchpad.stacks import sources
-from services.api.app import create_app
-from services.api.ratelimit import RateLimits
-from tests.api import supabase_auth as auth
-from tests.api.conftest import KINDS, USER_A, Api, _database, make_config, unique, valid_body
+from tests.api.conftest import KINDS, USER_A, Api, _serve, unique, valid_body
 
 pytestmark = pytest.mark.postgres
 
@@ -29,16 +24,7 @@ def image_api(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Api]:
     """The API with a project that has no agents directory, as in the image."""
     image = tmp_path / "app"
     image.mkdir()
-    for cluster, name in _database(request, request.param, register_git=False):
-        jwks = auth.JwksServer([auth.es256_key()])
-        keyring = parse_keyring(new_key())
-        config = make_config(cluster.server.url_for("launchpad_api", name), jwks.url, keyring, image / "agents")
-        app = create_app(config, project=image, rates=RateLimits(10_000, 10_000, 10_000))
-        try:
-            with TestClient(app) as client:
-                yield Api(client, cluster.url(name), request.param, jwks, jwks.keys[0], keyring)
-        finally:
-            jwks.stop()
+    yield from _serve(request, image, register_git=False)
 
 
 def _record(api: Api, agents: Path) -> None:

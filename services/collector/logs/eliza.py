@@ -34,12 +34,11 @@ def _unstorable(body: str) -> bool:
     """Whether the line may hold what Postgres cannot store: NUL (in text or as jsonb's \\u0000) or a lone UTF-16
     surrogate (a JSON escape; no UTF-8 encodes it). Either would fail the whole group commit of the line's batch
     on every resend. Checked on the raw line so that the common line pays one scan in C."""
-    if body.isascii():
-        return "\x00" in body or "\\u0000" in body or "\\ud" in body or "\\uD" in body
-    try:
-        body.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
+    if not body.isascii():
+        try:
+            body.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate itself
+            return True
     return "\x00" in body or "\\u0000" in body or "\\ud" in body or "\\uD" in body
 
 

@@ -67,8 +67,26 @@ def decode(body: bytes, content_type: str) -> list[RawLine]:
         raise NotOtlp(f"not an OTLP/JSON logs request: {exc}") from None
 
 
-def _time(ns: int) -> int:
-    return ns if 0 < ns <= MAX_TIME_NS else 0
+def _base(resource: dict[str, Any]) -> tuple[str, str, str, str, str]:
+    """What the container parser put on the resource: the file's pod and container."""
+    return (
+        str(resource.get("k8s.namespace.name", "")),
+        str(resource.get("k8s.pod.name", "")),
+        str(resource.get("k8s.pod.uid", "")),
+        str(resource.get("k8s.container.name", "")),
+        str(resource.get("k8s.container.restart_count", "")),
+    )
+
+
+def _line(base: tuple[str, str, str, str, str], attrs: dict[str, Any], time_ns: int, body: Any) -> RawLine:
+    """One record, whichever the encoding it came in (so both give the same line, and the same id)."""
+    return RawLine(
+        *base,
+        stream=str(attrs.get("log.iostream", "stdout")),
+        time_ns=time_ns if 0 < time_ns <= MAX_TIME_NS else 0,
+        offset=str(attrs.get("log.file.record_offset", "")),
+        body="" if body is None else str(body),
+    )
 
 
 # --- protobuf ----------------------------------------------------------------------------------------------
@@ -89,32 +107,14 @@ def _proto_attributes(items: Any) -> dict[str, Any]:
 
 def _from_proto(request: ExportLogsServiceRequest) -> Iterator[RawLine]:
     for resource_logs in request.resource_logs:
-        resource = _proto_attributes(resource_logs.resource.attributes)
-        base = _base(resource)
+        base = _base(_proto_attributes(resource_logs.resource.attributes))
         for scope_logs in resource_logs.scope_logs:
             for record in scope_logs.log_records:
-                attrs = _proto_attributes(record.attributes)
-                body = _proto_value(record.body)
-                yield RawLine(
-                    *base,
-                    stream=str(attrs.get("log.iostream", "stdout")),
-                    time_ns=_time(record.time_unix_nano or record.observed_time_unix_nano),
-                    offset=str(attrs.get("log.file.record_offset", "")),
-                    body="" if body is None else str(body),
-                )
+                time_ns = record.time_unix_nano or record.observed_time_unix_nano
+                yield _line(base, _proto_attributes(record.attributes), time_ns, _proto_value(record.body))
 
 
 # --- JSON --------------------------------------------------------------------------------------------------
-
-
-def _base(resource: dict[str, Any]) -> tuple[str, str, str, str, str]:
-    return (
-        str(resource.get("k8s.namespace.name", "")),
-        str(resource.get("k8s.pod.name", "")),
-        str(resource.get("k8s.pod.uid", "")),
-        str(resource.get("k8s.container.name", "")),
-        str(resource.get("k8s.container.restart_count", "")),
-    )
 
 
 def _value(v: dict[str, Any]) -> Any:
@@ -133,13 +133,5 @@ def records(payload: dict[str, Any]) -> Iterator[RawLine]:
         base = _base(_attributes((resource_logs.get("resource") or {}).get("attributes")))
         for scope_logs in resource_logs.get("scopeLogs") or []:
             for record in scope_logs.get("logRecords") or []:
-                attrs = _attributes(record.get("attributes"))
-                body = _value(record.get("body") or {})
                 time_ns = int(record.get("timeUnixNano") or record.get("observedTimeUnixNano") or 0)
-                yield RawLine(
-                    *base,
-                    stream=str(attrs.get("log.iostream", "stdout")),
-                    time_ns=_time(time_ns),
-                    offset=str(attrs.get("log.file.record_offset", "")),
-                    body="" if body is None else str(body),
-                )
+                yield _line(base, _attributes(record.get("attributes")), time_ns, _value(record.get("body") or {}))
